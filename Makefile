@@ -1,0 +1,36 @@
+# Hearth's front door. Every target works on a machine with only Go.
+export CGO_ENABLED := 0
+GO ?= go
+
+.DEFAULT_GOAL := help
+
+.PHONY: help run test build generate lint check rename migration
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+run: ## build and start the app on http://localhost:8080 (SQLite under data/)
+	$(GO) run ./cmd/hearth serve
+
+test: ## run every test
+	$(GO) test -count=1 ./...
+
+build: ## build a static binary into bin/hearth
+	$(GO) build -trimpath -o bin/hearth ./cmd/hearth
+
+generate: ## regenerate templ components
+	$(GO) tool templ generate
+
+lint: ## go vet and a gofmt check
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || (echo "gofmt would change:"; gofmt -l .; exit 1)
+
+check: lint ## lint, and verify generated code is committed
+	$(GO) tool templ generate
+	@git diff --exit-code -- '*_templ.go' || (echo "templ generate changed files: commit them"; exit 1)
+
+migration: ## create a migration: make migration name=add_things
+	@test -n "$(name)" || (echo "usage: make migration name=add_things"; exit 1)
+	@n=$$(ls migrations/*.sql | sed -E 's|.*/0*([0-9]+)_.*|\1|' | sort -n | tail -1); \
+	 f=$$(printf "migrations/%05d_%s.sql" $$((n+1)) "$(name)"); \
+	 printf -- "-- +goose Up\n\n-- +goose Down\n" > $$f; echo "created $$f"

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/models"
+)
+
+// serve starts the HTTP server and runs until ctx is cancelled (SIGINT or
+// SIGTERM), then drains in-flight requests for up to ten seconds.
+func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", args[0])
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stdout)
+	db, err := openMigrated(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	app := handlers.New(handlers.Deps{Config: cfg, Logger: logger, DB: db})
+	srv := &http.Server{
+		Handler:           app.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on HEARTH_ADDR %s: %w", cfg.Addr, err)
+	}
+	logger.Info("hearth listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "env", cfg.Env, "database", db.Dialect)
+
+	go cleanupLoop(ctx, db, logger)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// cleanupLoop deletes expired sessions every few minutes. Every instance may
+// run it: the delete is idempotent.
+func cleanupLoop(ctx context.Context, db *models.DB, logger *slog.Logger) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := models.DeleteExpiredSessions(ctx, db, time.Now())
+			if err != nil && ctx.Err() == nil {
+				logger.Error("delete expired sessions", "err", err)
+			} else if n > 0 {
+				logger.Info("deleted expired sessions", "count", n)
+			}
+		}
+	}
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	if cfg.IsProduction() {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// openMigrated opens the database and applies pending migrations.
+func openMigrated(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*models.DB, error) {
+	db, err := models.Open(cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("HEARTH_DATABASE: %w", err)
+	}
+	n, err := db.MigrateUp(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if n > 0 && logger != nil {
+		logger.Info("applied migrations", "count", n)
+	}
+	return db, nil
+}

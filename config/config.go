@@ -1,0 +1,224 @@
+// Package config turns the environment into a validated Config. It is a pure
+// function of a getenv callback: nothing here reads os.Getenv, so tests build
+// any configuration they need without touching the process environment.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Environments.
+const (
+	Development = "development"
+	Production  = "production"
+)
+
+// Default session limits, chosen against NIST SP 800-63B (revision 4):
+//   - At AAL1 (a password alone) §2.1.3 asks for reauthentication at least
+//     once per 30 days and sets no inactivity limit, so the absolute lifetime
+//     is 30 days.
+//   - We still end sessions that have been unused for 7 days: a stolen cookie
+//     from an abandoned device stops working within a week.
+//
+// Deployments that need AAL2 (24 hours overall, 1 hour of inactivity) set
+// HEARTH_SESSION_LIFETIME=24h and HEARTH_SESSION_IDLE_TIMEOUT=1h.
+const (
+	DefaultSessionLifetime    = 30 * 24 * time.Hour
+	DefaultSessionIdleTimeout = 7 * 24 * time.Hour
+)
+
+// Config is everything the app reads from its environment.
+type Config struct {
+	Env                string
+	Addr               string
+	BaseURL            *url.URL
+	Database           string
+	SessionIdleTimeout time.Duration
+	SessionLifetime    time.Duration
+	SMTPURL            *url.URL // nil when unset
+	MailFrom           string
+	GitHub             OAuthClient
+	Google             OAuthClient
+	OIDC               OIDCClient
+	TrustedProxies     []*net.IPNet
+}
+
+// OAuthClient holds the credentials of one OAuth provider.
+type OAuthClient struct {
+	ClientID     string
+	ClientSecret string
+}
+
+// Enabled reports whether the provider is configured.
+func (o OAuthClient) Enabled() bool { return o.ClientID != "" }
+
+// OIDCClient is a generic OpenID Connect provider discovered from its issuer.
+type OIDCClient struct {
+	OAuthClient
+	Issuer string
+	Name   string
+}
+
+// IsProduction reports whether HEARTH_ENV is production.
+func (c *Config) IsProduction() bool { return c.Env == Production }
+
+// UsesPostgres reports whether the database is a PostgreSQL URL.
+func (c *Config) UsesPostgres() bool {
+	return strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
+}
+
+// Load reads and validates the configuration. The error names the variable
+// that is wrong, in one line.
+func Load(getenv func(string) string) (*Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{
+		Env:      get("HEARTH_ENV", Development),
+		Addr:     get("HEARTH_ADDR", ":8080"),
+		Database: get("HEARTH_DATABASE", "data/hearth.db"),
+		MailFrom: get("HEARTH_MAIL_FROM", "Hearth <no-reply@localhost>"),
+		GitHub: OAuthClient{
+			ClientID:     get("HEARTH_GITHUB_CLIENT_ID", ""),
+			ClientSecret: get("HEARTH_GITHUB_CLIENT_SECRET", ""),
+		},
+		Google: OAuthClient{
+			ClientID:     get("HEARTH_GOOGLE_CLIENT_ID", ""),
+			ClientSecret: get("HEARTH_GOOGLE_CLIENT_SECRET", ""),
+		},
+		OIDC: OIDCClient{
+			OAuthClient: OAuthClient{
+				ClientID:     get("HEARTH_OIDC_CLIENT_ID", ""),
+				ClientSecret: get("HEARTH_OIDC_CLIENT_SECRET", ""),
+			},
+			Issuer: get("HEARTH_OIDC_ISSUER", ""),
+			Name:   get("HEARTH_OIDC_NAME", "Single sign-on"),
+		},
+	}
+
+	if c.Env != Development && c.Env != Production {
+		return nil, fmt.Errorf("HEARTH_ENV: %q is not %q or %q", c.Env, Development, Production)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return nil, fmt.Errorf("HEARTH_ADDR: %q is not host:port (for example :8080)", c.Addr)
+	}
+
+	base, err := url.Parse(get("HEARTH_BASE_URL", "http://localhost:8080"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("HEARTH_BASE_URL: %q is not an http(s) URL", get("HEARTH_BASE_URL", ""))
+	}
+	c.BaseURL = base
+
+	if strings.Contains(c.Database, "://") && !c.UsesPostgres() {
+		return nil, fmt.Errorf("HEARTH_DATABASE: %q is neither a SQLite file path nor a postgres:// URL", redact(c.Database))
+	}
+	if c.UsesPostgres() {
+		if _, err := url.Parse(c.Database); err != nil {
+			return nil, fmt.Errorf("HEARTH_DATABASE: not a valid postgres:// URL")
+		}
+	}
+
+	if c.SessionIdleTimeout, err = duration(get, "HEARTH_SESSION_IDLE_TIMEOUT", DefaultSessionIdleTimeout); err != nil {
+		return nil, err
+	}
+	if c.SessionLifetime, err = duration(get, "HEARTH_SESSION_LIFETIME", DefaultSessionLifetime); err != nil {
+		return nil, err
+	}
+
+	if raw := get("HEARTH_SMTP_URL", ""); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return nil, fmt.Errorf("HEARTH_SMTP_URL: not an smtp://user:pass@host:port URL")
+		}
+		c.SMTPURL = u
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return nil, fmt.Errorf("HEARTH_MAIL_FROM: %q is not a mail address", c.MailFrom)
+	}
+
+	if c.OIDC.Issuer != "" {
+		u, err := url.Parse(c.OIDC.Issuer)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("HEARTH_OIDC_ISSUER: %q is not an http(s) URL", c.OIDC.Issuer)
+		}
+	}
+	for name, p := range map[string]OAuthClient{"GITHUB": c.GitHub, "GOOGLE": c.Google, "OIDC": c.OIDC.OAuthClient} {
+		if p.ClientID != "" && p.ClientSecret == "" {
+			return nil, fmt.Errorf("HEARTH_%s_CLIENT_SECRET: required when HEARTH_%s_CLIENT_ID is set", name, name)
+		}
+	}
+	if c.OIDC.ClientID != "" && c.OIDC.Issuer == "" {
+		return nil, fmt.Errorf("HEARTH_OIDC_ISSUER: required when HEARTH_OIDC_CLIENT_ID is set")
+	}
+
+	for _, cidr := range strings.FieldsFunc(get("HEARTH_TRUSTED_PROXIES", ""), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !strings.Contains(cidr, "/") { // a bare address means just that host
+			if strings.Contains(cidr, ":") {
+				cidr += "/128"
+			} else {
+				cidr += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			return nil, fmt.Errorf("HEARTH_TRUSTED_PROXIES: %q is not a CIDR (for example 10.0.0.0/8)", cidr)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+
+	if c.IsProduction() {
+		if err := c.checkProduction(); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// checkProduction refuses settings that are fine on a laptop and unsafe on
+// the internet.
+func (c *Config) checkProduction() error {
+	if c.BaseURL.Scheme != "https" {
+		return fmt.Errorf("HEARTH_BASE_URL: must be https in production (cookies are Secure), got %q", c.BaseURL.String())
+	}
+	if c.SMTPURL == nil {
+		return fmt.Errorf("HEARTH_SMTP_URL: required in production (mail would otherwise go nowhere)")
+	}
+	for name, p := range map[string]OAuthClient{"GITHUB": c.GitHub, "GOOGLE": c.Google, "OIDC": c.OIDC.OAuthClient} {
+		if p.ClientID != "" && len(p.ClientSecret) < 16 {
+			return fmt.Errorf("HEARTH_%s_CLIENT_SECRET: too short to be a real client secret", name)
+		}
+	}
+	if c.SessionLifetime < time.Minute || c.SessionIdleTimeout < time.Minute {
+		return fmt.Errorf("HEARTH_SESSION_LIFETIME: session limits under a minute are refused in production")
+	}
+	return nil
+}
+
+func duration(get func(string, string) string, key string, def time.Duration) (time.Duration, error) {
+	raw := get(key, "")
+	if raw == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive Go duration (for example 168h or 30m)", key, raw)
+	}
+	return d, nil
+}
+
+// redact hides the password of a URL so it can go into an error message.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

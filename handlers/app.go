@@ -1,0 +1,75 @@
+// Package handlers is the HTTP layer: routes, middleware and one file of
+// handlers per feature. Handlers parse and validate input, make one model
+// call, and either redirect with a flash or render a templ view.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/models"
+)
+
+// App holds every dependency of the HTTP layer. It is built once in cmd/ and
+// its methods are the handlers.
+type App struct {
+	Config   *config.Config
+	Logger   *slog.Logger
+	DB       *models.DB
+	Sessions *scs.SessionManager
+	Hasher   *models.Hasher
+	Now      func() time.Time
+
+	crossOrigin *http.CrossOriginProtection
+}
+
+// Deps are what New needs. Now defaults to the wall clock in UTC.
+type Deps struct {
+	Config *config.Config
+	Logger *slog.Logger
+	DB     *models.DB
+	Hasher *models.Hasher
+	Now    func() time.Time
+}
+
+// SessionCookieName is the cookie's name in development; production adds the
+// __Host- prefix, which browsers only accept with Secure, Path=/ and no Domain.
+const SessionCookieName = "hearth_session"
+
+// New builds the App and its session manager.
+func New(d Deps) *App {
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if d.Hasher == nil {
+		d.Hasher = models.NewHasher(0, 5*time.Second)
+	}
+	sm := scs.New()
+	sm.Store = models.NewSessionStore(d.DB, d.Config.SessionIdleTimeout, d.Now)
+	sm.Codec = models.JSONCodec{}
+	sm.Lifetime = d.Config.SessionLifetime
+	sm.IdleTimeout = 0 // enforced by the store, without a write per request
+	sm.Cookie.Name = SessionCookieName
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode // Strict breaks OAuth returns in real browsers
+	sm.Cookie.Path = "/"
+	sm.Cookie.Domain = ""
+	sm.Cookie.Persist = true
+	if d.Config.IsProduction() {
+		sm.Cookie.Name = "__Host-" + SessionCookieName
+		sm.Cookie.Secure = true
+	}
+	return &App{
+		Config:      d.Config,
+		Logger:      d.Logger,
+		DB:          d.DB,
+		Sessions:    sm,
+		Hasher:      d.Hasher,
+		Now:         d.Now,
+		crossOrigin: http.NewCrossOriginProtection(),
+	}
+}

@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/auth"
+)
+
+// SignupPage shows the sign-up form.
+func (a *App) SignupPage(c echo.Context) error {
+	return render(c, http.StatusOK, auth.SignupPage(a.page(c, "Sign up"), auth.SignupForm{}))
+}
+
+// SignupSubmit creates the account and signs the new user in.
+func (a *App) SignupSubmit(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	f := auth.SignupForm{Name: form.Get("name"), Email: form.Get("email")}
+	ctx := c.Request().Context()
+
+	u, err := models.CreateUser(ctx, a.DB, a.Hasher, models.NewUser{Name: f.Name, Email: f.Email, Password: form.Get("password")})
+	var fe models.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		f.Errors = fe
+		return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+	case errors.Is(err, models.ErrEmailTaken):
+		f.Errors = map[string]string{"email": "An account with this email already exists. Sign in instead, or use another address."}
+		return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+	case errors.Is(err, models.ErrHasherBusy):
+		return echo.NewHTTPError(http.StatusServiceUnavailable)
+	case err != nil:
+		return err
+	}
+
+	if err := a.startSession(c, u); err != nil {
+		return err
+	}
+	a.flash(c, "success", "Welcome to Hearth! Your account is ready.")
+	a.Logger.Info("user signed up", "user_id", u.ID, "request_id", c.Get(ctxRequestID))
+	return redirect(c, "/account")
+}
+
+// LoginPage shows the sign-in form.
+func (a *App) LoginPage(c echo.Context) error {
+	f := auth.LoginForm{Next: safeNext(c.QueryParam("next"), "")}
+	return render(c, http.StatusOK, auth.LoginPage(a.page(c, "Sign in"), f))
+}
+
+// LoginSubmit checks the credentials and starts a fresh session. An unknown
+// email and a wrong password get the same status, text and hashing work.
+func (a *App) LoginSubmit(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	f := auth.LoginForm{Email: models.NormalizeEmail(form.Get("email")), Next: safeNext(form.Get("next"), "")}
+	password := form.Get("password")
+	if f.Email == "" || password == "" {
+		f.Error = "Enter your email and password."
+		return render(c, http.StatusUnprocessableEntity, auth.LoginPage(a.page(c, "Sign in"), f))
+	}
+
+	u, err := models.Authenticate(c.Request().Context(), a.DB, a.Hasher, f.Email, password)
+	switch {
+	case errors.Is(err, models.ErrInvalidCredentials):
+		f.Error = "Incorrect email or password."
+		return render(c, http.StatusUnauthorized, auth.LoginPage(a.page(c, "Sign in"), f))
+	case errors.Is(err, models.ErrBanned):
+		f.Error = "This account has been suspended. Contact support if you think this is a mistake."
+		return render(c, http.StatusForbidden, auth.LoginPage(a.page(c, "Sign in"), f))
+	case errors.Is(err, models.ErrHasherBusy):
+		return echo.NewHTTPError(http.StatusServiceUnavailable)
+	case err != nil:
+		return err
+	}
+
+	if err := a.startSession(c, u); err != nil {
+		return err
+	}
+	a.flash(c, "success", "Welcome back!")
+	return redirect(c, safeNext(f.Next, "/account"))
+}
+
+// Logout ends the session on the server: the old cookie is worthless from
+// this instant. A fresh session carries the goodbye message.
+func (a *App) Logout(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := a.Sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	a.flash(c, "info", "You have been signed out.")
+	return redirect(c, "/")
+}
+
+// startSession signs u in on a new session token (no session fixation).
+func (a *App) startSession(c echo.Context, u *models.User) error {
+	ctx := c.Request().Context()
+	if err := a.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	a.Sessions.Put(ctx, models.SessionUserKey, u.ID)
+	c.Set(ctxUser, u)
+	return nil
+}

@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/views/pages"
+)
+
+// handleError is the one place errors become pages. Known statuses get their
+// own text; anything else is a 500 that is logged with the request id and
+// shown without details.
+func (a *App) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *echo.HTTPError
+	status := http.StatusInternalServerError
+	if errors.As(err, &he) {
+		status = he.Code
+	} else if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		status = http.StatusRequestEntityTooLarge
+	}
+
+	d := pages.ErrorPageData{Status: status}
+	switch status {
+	case http.StatusBadRequest:
+		d.Heading, d.Message = "Bad request", "The request could not be understood. Please check what you sent and try again."
+	case http.StatusUnauthorized:
+		d.Heading, d.Message = "Sign in required", "Please sign in to continue."
+	case http.StatusForbidden:
+		d.Heading, d.Message = "Not allowed", "You don't have permission to do this."
+	case http.StatusNotFound:
+		d.Heading, d.Message = "Page not found", "There is nothing at this address. Check the link, or start from the home page."
+	case http.StatusMethodNotAllowed:
+		d.Heading, d.Message = "Method not allowed", "This page can't be used that way."
+	case http.StatusRequestEntityTooLarge:
+		d.Heading, d.Message = "Too much data", "What you sent is larger than this site accepts."
+	case http.StatusTooManyRequests:
+		d.Heading, d.Message = "Too many attempts", "Please wait a moment before trying again."
+	case http.StatusServiceUnavailable:
+		d.Heading, d.Message = "Busy", "The server is busy. Please try again in a moment."
+	default:
+		if status < 500 {
+			d.Heading, d.Message = http.StatusText(status), "The request could not be completed."
+			break
+		}
+		status, d.Status = http.StatusInternalServerError, http.StatusInternalServerError
+		d.Heading, d.Message = "Something went wrong", "An unexpected error happened on our side. It has been logged."
+		d.RequestID, _ = c.Get(ctxRequestID).(string)
+		a.Logger.Error("internal error", "request_id", d.RequestID, "method", c.Request().Method, "path", c.Request().URL.Path, "err", err.Error())
+	}
+	// A handler may refine the text of a 4xx (never of a 500).
+	if he != nil && status < 500 {
+		if msg, ok := he.Message.(string); ok && msg != "" && msg != http.StatusText(status) {
+			d.Message = msg
+		}
+	}
+	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && c.Response().Header().Get("Retry-After") == "" {
+		c.Response().Header().Set("Retry-After", "5")
+	}
+
+	var rerr error
+	if c.Request().Method == http.MethodHead {
+		rerr = c.NoContent(status)
+	} else {
+		rerr = render(c, status, pages.ErrorPage(a.page(c, d.Heading), d))
+	}
+	if rerr != nil {
+		a.Logger.Error("render error page", "request_id", c.Get(ctxRequestID), "err", rerr)
+	}
+}

@@ -1,0 +1,257 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/models"
+)
+
+// MaxBodyBytes bounds every request body. Forms are tiny; anything larger is
+// refused with 413 before it is read.
+const MaxBodyBytes = 1 << 20
+
+const (
+	ctxUser      = "user"
+	ctxRequestID = "request_id"
+	ctxSession   = "session_loaded"
+)
+
+// requestID gives each request a random id, echoed in X-Request-Id, written
+// in the log line and shown on 500 pages. A client-sent id is not trusted.
+func (a *App) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id := hex.EncodeToString(b)
+		c.Set(ctxRequestID, id)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+// recoverPanic turns a panic into the 500 page and a logged stack trace.
+func (a *App) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				a.Logger.Error("panic", "request_id", c.Get(ctxRequestID), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = echo.NewHTTPError(http.StatusInternalServerError)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// contentSecurityPolicy allows only the app's own scripts, styles and forms:
+// no inline script or style, no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// securityHeaders sets the headers every response carries.
+func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		if a.Config.IsProduction() {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+// limitBody refuses bodies over MaxBodyBytes with 413: at once when the
+// length is declared, while reading when it is not.
+func (a *App) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > MaxBodyBytes {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		req.Body = http.MaxBytesReader(c.Response(), req.Body, MaxBodyBytes)
+		return next(c)
+	}
+}
+
+// logRequest writes one structured line per request. It logs the path but
+// never the query string, which may carry reset or verification tokens.
+func (a *App) logRequest(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // render the error page now, so the status is known
+		}
+		status := c.Response().Status
+		attrs := []any{
+			"method", c.Request().Method,
+			"path", c.Request().URL.Path,
+			"status", status,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+			"ip", c.RealIP(),
+			"request_id", c.Get(ctxRequestID),
+		}
+		if u := currentUser(c); u != nil {
+			attrs = append(attrs, "user_id", u.ID)
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		a.Logger.Log(c.Request().Context(), level, "request", attrs...)
+		return nil
+	}
+}
+
+// loadSession loads the scs session for the request and commits it just
+// before the response is written — on error pages too — with one Set-Cookie.
+func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		var token string
+		if ck, err := req.Cookie(a.Sessions.Cookie.Name); err == nil {
+			token = ck.Value
+		}
+		ctx := models.WithClient(req.Context(), models.Client{IP: c.RealIP(), UserAgent: req.UserAgent()})
+		ctx, err := a.Sessions.Load(ctx, token)
+		if err != nil {
+			return fmt.Errorf("load session: %w", err)
+		}
+		c.SetRequest(req.WithContext(ctx))
+		c.Set(ctxSession, true)
+
+		res := c.Response()
+		res.Header().Add("Vary", "Cookie")
+		res.Before(func() { a.commitSession(ctx, c) })
+		return next(c)
+	}
+}
+
+func (a *App) commitSession(ctx context.Context, c echo.Context) {
+	w := c.Response()
+	switch a.Sessions.Status(ctx) {
+	case scs.Modified:
+		token, expiry, err := a.Sessions.Commit(ctx)
+		if err != nil {
+			a.Logger.Error("commit session", "request_id", c.Get(ctxRequestID), "err", err)
+			return
+		}
+		a.Sessions.WriteSessionCookie(ctx, w, token, expiry)
+	case scs.Destroyed:
+		a.Sessions.WriteSessionCookie(ctx, w, "", time.Time{})
+	}
+	// Pages with a session may show account data: never store them.
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// refuseCrossOrigin rejects state-changing requests from other origins with
+// 403, using the browser's Sec-Fetch-Site and Origin headers (Go's
+// http.CrossOriginProtection). The session cookie's SameSite=Lax is the
+// second layer for clients that send neither.
+func (a *App) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := a.crossOrigin.Check(c.Request()); err != nil {
+			return echo.NewHTTPError(http.StatusForbidden, "This request came from another site and was refused.")
+		}
+		return next(c)
+	}
+}
+
+// loadUser puts the signed-in user, if any, on the context. A session whose
+// user is gone or banned is ended on the spot.
+func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		id := a.Sessions.GetString(ctx, models.SessionUserKey)
+		if id == "" {
+			return next(c)
+		}
+		u, err := models.UserByID(ctx, a.DB, id)
+		switch {
+		case errors.Is(err, models.ErrNotFound) || (err == nil && u.BannedAt != nil):
+			if err := a.Sessions.Destroy(ctx); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			c.Set(ctxUser, u)
+		}
+		return next(c)
+	}
+}
+
+// currentUser is the signed-in user, or nil.
+func currentUser(c echo.Context) *models.User {
+	u, _ := c.Get(ctxUser).(*models.User)
+	return u
+}
+
+// requireUser sends signed-out visitors to the sign-in page, with a way back.
+func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) == nil {
+			target := "/login"
+			if c.Request().Method == http.MethodGet {
+				target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+			}
+			return c.Redirect(http.StatusSeeOther, target)
+		}
+		return next(c)
+	}
+}
+
+// requireAdmin lets only admins through; others get the 403 page.
+func (a *App) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return a.requireUser(func(c echo.Context) error {
+		if !currentUser(c).IsAdmin() {
+			return echo.NewHTTPError(http.StatusForbidden)
+		}
+		return next(c)
+	})
+}
+
+// redirectSignedIn sends signed-in users away from the sign-in and sign-up
+// pages, to where they were going.
+func (a *App) redirectSignedIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) != nil {
+			return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next"), "/account"))
+		}
+		return next(c)
+	}
+}
+
+// ipExtractor believes X-Forwarded-For only from configured proxies; by
+// default the client address is the connection's. Echo's XFF extractor would
+// otherwise trust loopback and private ranges by default.
+func (a *App) ipExtractor() echo.IPExtractor {
+	if len(a.Config.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range a.Config.TrustedProxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

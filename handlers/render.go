@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/views/layout"
+)
+
+// render renders a component into a buffer first, so a failing template
+// becomes the 500 page instead of half a page.
+func render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// page is the frame data for the current request: title, signed-in user and
+// the pending flash message (which it consumes).
+func (a *App) page(c echo.Context, title string) layout.Page {
+	p := layout.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path}
+	if hasSession(c) {
+		ctx := c.Request().Context()
+		if msg := a.Sessions.PopString(ctx, "flash"); msg != "" {
+			level, text, _ := strings.Cut(msg, "|")
+			p.Flash = layout.Flash{Level: level, Message: text}
+		}
+	}
+	return p
+}
+
+// flash queues a one-time message for the next page.
+func (a *App) flash(c echo.Context, level, message string) {
+	a.Sessions.Put(c.Request().Context(), "flash", level+"|"+message)
+}
+
+// redirect answers a successful form post: 303 to the next page.
+func redirect(c echo.Context, to string) error {
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// hasSession reports whether the session middleware ran for this request
+// (it does not for static files and health checks).
+func hasSession(c echo.Context) bool {
+	loaded, _ := c.Get(ctxSession).(bool)
+	return loaded
+}

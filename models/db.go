@@ -1,0 +1,145 @@
+// Package models holds the domain: users, sessions and their storage. Every
+// function takes a context and the *DB; nothing here is global.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	gormsqlite "gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// DB is the application's database: a handle for writes and one for reads.
+//
+// On SQLite the writer is a pool of exactly one connection whose transactions
+// begin IMMEDIATE, and the reader is a separate read-only pool. SQLite allows
+// one writer at a time; funnelling writes through one connection turns
+// "database is locked" failures into a short queue in Go, while WAL lets
+// readers run beside it. On PostgreSQL both fields are the same pool.
+type DB struct {
+	Write   *gorm.DB
+	Read    *gorm.DB
+	Dialect string // "sqlite" or "postgres"
+
+	closers []*sql.DB
+}
+
+// Open connects to dsn: a SQLite file path or a postgres:// URL.
+func Open(dsn string) (*DB, error) {
+	cfg := &gorm.Config{
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+		PrepareStmt:    true,
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		g, err := gorm.Open(postgres.Open(dsn), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, err := g.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		return &DB{Write: g, Read: g, Dialect: "postgres", closers: []*sql.DB{sqlDB}}, nil
+	}
+	return openSQLite(dsn, cfg)
+}
+
+func openSQLite(path string, cfg *gorm.Config) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	params := url.Values{}
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		params.Add("_pragma", p)
+	}
+	params.Set("_time_format", "sqlite")
+	params.Set("_timezone", "UTC")
+	dsn := "file:" + path + "?"
+
+	w, err := sql.Open("sqlite", dsn+params.Encode()+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+
+	params.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", dsn+params.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	n := max(4, 2*runtime.NumCPU())
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+
+	wg, err := gorm.Open(sqliteDialector{gormsqlite.Dialector{Conn: w}}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rg, err := gorm.Open(sqliteDialector{gormsqlite.Dialector{Conn: r}}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{Write: wg, Read: rg, Dialect: "sqlite", closers: []*sql.DB{w, r}}, nil
+}
+
+// Close closes every pool.
+func (db *DB) Close() error {
+	var errs []error
+	for _, c := range db.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.Read.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+}
+
+// SQL returns the writer's *sql.DB (for migrations).
+func (db *DB) SQL() *sql.DB { return db.closers[0] }
+
+// sqliteDialector is gorm's SQLite dialector with error translation that
+// understands modernc's errors (gorm's own only knows mattn's).
+type sqliteDialector struct{ gormsqlite.Dialector }
+
+func (d sqliteDialector) Translate(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return gorm.ErrDuplicatedKey
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return gorm.ErrForeignKeyViolated
+		}
+	}
+	return err
+}

@@ -1,0 +1,208 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// SessionUserKey is the session value holding the signed-in user's id. The
+// store copies it into the user_id column so a user's sessions can be listed
+// and ended with plain queries.
+const SessionUserKey = "user_id"
+
+// SessionStore is an scs store in the app's database. Rows are keyed by the
+// SHA-256 of the token (32 random bytes, so no salt is needed): the database
+// never holds a token that could be replayed as a cookie.
+//
+// It enforces the idle timeout itself instead of letting scs rewrite every
+// session on every request: each lookup checks last_seen_at, and refreshes it
+// at most once per TouchInterval. It deliberately has no All(): scs would
+// hand the hashes back as if they were tokens.
+type SessionStore struct {
+	DB            *DB
+	IdleTimeout   time.Duration
+	TouchInterval time.Duration
+	Now           func() time.Time
+}
+
+// NewSessionStore returns a store with an idle timeout.
+func NewSessionStore(db *DB, idle time.Duration, now func() time.Time) *SessionStore {
+	return &SessionStore{DB: db, IdleTimeout: idle, TouchInterval: time.Minute, Now: now}
+}
+
+// HashToken is how a session token is keyed in the database.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+type clientKey struct{}
+
+// Client describes who is making the request, for the session index.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// WithClient returns a context carrying the request's client, which the
+// store records next to the session.
+func WithClient(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+func clientFrom(ctx context.Context) Client {
+	c, _ := ctx.Value(clientKey{}).(Client)
+	if len(c.UserAgent) > 512 {
+		c.UserAgent = c.UserAgent[:512]
+	}
+	return c
+}
+
+type sessionRow struct {
+	Data       []byte
+	LastSeenAt time.Time
+}
+
+// FindCtx returns the data of a live session.
+func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	now := s.Now().UTC()
+	hash := HashToken(token)
+	var row sessionRow
+	err := s.DB.Read.WithContext(ctx).
+		Raw("SELECT data, last_seen_at FROM sessions WHERE token_hash = ? AND expiry > ? AND revoked_at IS NULL", hash, now).
+		Scan(&row).Error
+	if err != nil {
+		return nil, false, fmt.Errorf("find session: %w", err)
+	}
+	if row.Data == nil {
+		return nil, false, nil
+	}
+	if s.IdleTimeout > 0 && now.Sub(row.LastSeenAt) > s.IdleTimeout {
+		return nil, false, nil
+	}
+	if now.Sub(row.LastSeenAt) >= s.TouchInterval {
+		c := clientFrom(ctx)
+		err := s.DB.Write.WithContext(ctx).Exec(
+			"UPDATE sessions SET last_seen_at = ?, ip = ?, user_agent = ? WHERE token_hash = ? AND revoked_at IS NULL",
+			now, c.IP, c.UserAgent, hash).Error
+		if err != nil {
+			return nil, false, fmt.Errorf("touch session: %w", err)
+		}
+	}
+	return row.Data, true, nil
+}
+
+// CommitCtx stores a session. A token that was revoked meanwhile is not
+// brought back: the upsert leaves revoked rows alone.
+func (s *SessionStore) CommitCtx(ctx context.Context, token string, data []byte, expiry time.Time) error {
+	now := s.Now().UTC()
+	var userID *string
+	if _, values, err := (JSONCodec{}).Decode(data); err == nil {
+		if id, ok := values[SessionUserKey].(string); ok && id != "" {
+			userID = &id
+		}
+	}
+	c := clientFrom(ctx)
+	err := s.DB.Write.WithContext(ctx).Exec(`
+INSERT INTO sessions (token_hash, data, expiry, user_id, user_agent, ip, created_at, last_seen_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (token_hash) DO UPDATE SET
+    data = excluded.data, expiry = excluded.expiry, user_id = excluded.user_id,
+    user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at
+WHERE sessions.revoked_at IS NULL`,
+		HashToken(token), data, expiry.UTC(), userID, c.UserAgent, c.IP, now, now).Error
+	if err != nil {
+		if errors.Is(err, gorm.ErrForeignKeyViolated) {
+			return nil // the user was deleted while this request ran: nothing to keep
+		}
+		return fmt.Errorf("commit session: %w", err)
+	}
+	return nil
+}
+
+// DeleteCtx ends a session: the row is kept as a tombstone, its data wiped.
+func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	return revokeWhere(ctx, s.DB, s.Now(), "token_hash = ?", HashToken(token))
+}
+
+// Find implements scs.Store.
+func (s *SessionStore) Find(token string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), token)
+}
+
+// Commit implements scs.Store.
+func (s *SessionStore) Commit(token string, data []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, data, expiry)
+}
+
+// Delete implements scs.Store.
+func (s *SessionStore) Delete(token string) error {
+	return s.DeleteCtx(context.Background(), token)
+}
+
+func revokeWhere(ctx context.Context, db *DB, now time.Time, where string, args ...any) error {
+	args = append([]any{now.UTC()}, args...)
+	err := db.Write.WithContext(ctx).Exec(
+		"UPDATE sessions SET revoked_at = ?, data = '' WHERE revoked_at IS NULL AND "+where, args...).Error
+	if err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
+	}
+	return nil
+}
+
+// RevokeUserSessions ends every session of a user at once, except the one
+// whose token hash is keep (pass "" to end them all).
+func RevokeUserSessions(ctx context.Context, db *DB, now time.Time, userID, keep string) error {
+	return revokeWhere(ctx, db, now, "user_id = ? AND token_hash <> ?", userID, keep)
+}
+
+// DeleteExpiredSessions removes sessions past their expiry, and tombstones
+// once no request can still be in flight for them. Safe to run from every
+// instance at once.
+func DeleteExpiredSessions(ctx context.Context, db *DB, now time.Time) (int64, error) {
+	res := db.Write.WithContext(ctx).Exec(
+		"DELETE FROM sessions WHERE expiry < ? OR revoked_at < ?", now.UTC(), now.UTC().Add(-time.Hour))
+	return res.RowsAffected, res.Error
+}
+
+// CountActiveSessions counts a user's live sessions.
+func CountActiveSessions(ctx context.Context, db *DB, now time.Time, userID string) (int64, error) {
+	var n int64
+	err := db.Read.WithContext(ctx).Raw(
+		"SELECT count(*) FROM sessions WHERE user_id = ? AND expiry > ? AND revoked_at IS NULL", userID, now.UTC()).Scan(&n).Error
+	return n, err
+}
+
+// JSONCodec encodes scs session data as JSON. Unlike gob it needs no type
+// registration and lets the store read the user id cheaply. Session values
+// must be strings, bools or numbers (numbers come back as float64).
+type JSONCodec struct{}
+
+type codecData struct {
+	Deadline time.Time      `json:"d"`
+	Values   map[string]any `json:"v"`
+}
+
+// Encode implements scs.Codec.
+func (JSONCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
+	return json.Marshal(codecData{Deadline: deadline, Values: values})
+}
+
+// Decode implements scs.Codec.
+func (JSONCodec) Decode(b []byte) (time.Time, map[string]any, error) {
+	var d codecData
+	if err := json.Unmarshal(b, &d); err != nil {
+		return time.Time{}, nil, err
+	}
+	if d.Values == nil {
+		d.Values = map[string]any{}
+	}
+	return d.Deadline, d.Values, nil
+}

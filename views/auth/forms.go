@@ -1,0 +1,17 @@
+// Package auth holds the sign-up and sign-in screens.
+package auth
+
+// SignupForm is what the sign-up form shows: the values typed (never the
+// password) and what is wrong with each field.
+type SignupForm struct {
+	Name   string
+	Email  string
+	Errors map[string]string
+}
+
+// LoginForm is what the sign-in form shows.
+type LoginForm struct {
+	Email string
+	Next  string // a local path to go to after signing in
+	Error string // one message for the whole form: never which field was wrong
+}

@@ -1,0 +1,36 @@
+// Package components holds the small pieces pages are built from.
+package components
+
+// Field describes one labelled form input.
+type Field struct {
+	Name         string
+	Label        string
+	Type         string // "text" when empty
+	Value        string
+	Error        string
+	Hint         string
+	Autocomplete string
+	Required     bool
+	MaxLength    int
+}
+
+func (f Field) inputType() string {
+	if f.Type == "" {
+		return "text"
+	}
+	return f.Type
+}
+
+func (f Field) id() string { return "field-" + f.Name }
+
+func (f Field) describedBy() string {
+	switch {
+	case f.Error != "" && f.Hint != "":
+		return f.id() + "-error " + f.id() + "-hint"
+	case f.Error != "":
+		return f.id() + "-error"
+	case f.Hint != "":
+		return f.id() + "-hint"
+	}
+	return ""
+}

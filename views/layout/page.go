@@ -1,0 +1,20 @@
+// Package layout holds the page frame shared by every screen.
+package layout
+
+import "github.com/hearth-app/hearth/models"
+
+// Page is what every screen's frame needs: its title, who is signed in, and
+// a flash message carried over from the previous request.
+type Page struct {
+	Title string
+	User  *models.User // nil when signed out
+	Flash Flash
+	// Path is the current path, to mark the active navigation link.
+	Path string
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Level   string // "success", "info", "error"
+	Message string
+}
