@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -123,11 +124,17 @@ func (a *App) logRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// staticPrefix is where assets are served; they need no session.
+const staticPrefix = "/static"
+
 // loadSession loads the scs session for the request and commits it just
 // before the response is written — on error pages too — with one Set-Cookie.
 func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		if p := req.URL.Path; strings.HasPrefix(p, staticPrefix+"/") || p == "/healthz" {
+			return next(c)
+		}
 		var token string
 		if ck, err := req.Cookie(a.Sessions.Cookie.Name); err == nil {
 			token = ck.Value
@@ -181,6 +188,9 @@ func (a *App) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 // user is gone or banned is ended on the spot.
 func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if !hasSession(c) {
+			return next(c)
+		}
 		ctx := c.Request().Context()
 		id := a.Sessions.GetString(ctx, models.SessionUserKey)
 		if id == "" {

@@ -15,26 +15,27 @@ func (a *App) Routes() *echo.Echo {
 	e.HTTPErrorHandler = a.handleError
 	e.IPExtractor = a.ipExtractor()
 
-	// Standard: every request, static files and health checks included.
+	// Every request: static files and health checks too.
 	e.Use(a.requestID, a.recoverPanic, a.securityHeaders, a.limitBody, a.logRequest)
+	// Pages: a session, cross-origin refusal and the current user. Applied
+	// with e.Use so that 404 and 405 pages know who is signed in; the
+	// session middleware passes static files and health checks by.
+	e.Use(a.loadSession, a.refuseCrossOrigin, a.loadUser)
 
 	e.GET("/healthz", a.Healthz)
-	assets := e.Group("/static", cacheStatic)
+	assets := e.Group(staticPrefix, cacheStatic)
 	assets.StaticFS("/", static.FS)
 
-	// Dynamic: pages with a session. Unknown paths fall into this group too,
-	// so the 404 page knows who is signed in.
-	dyn := e.Group("", a.loadSession, a.refuseCrossOrigin, a.loadUser)
-	dyn.GET("/", a.Home)
+	e.GET("/", a.Home)
 
-	dyn.GET("/signup", a.SignupPage, a.redirectSignedIn)
-	dyn.POST("/signup", a.SignupSubmit, a.redirectSignedIn)
-	dyn.GET("/login", a.LoginPage, a.redirectSignedIn)
-	dyn.POST("/login", a.LoginSubmit, a.redirectSignedIn)
-	dyn.POST("/logout", a.Logout)
+	e.GET("/signup", a.SignupPage, a.redirectSignedIn)
+	e.POST("/signup", a.SignupSubmit, a.redirectSignedIn)
+	e.GET("/login", a.LoginPage, a.redirectSignedIn)
+	e.POST("/login", a.LoginSubmit, a.redirectSignedIn)
+	e.POST("/logout", a.Logout)
 
 	// Protected: signed-in users only.
-	account := dyn.Group("/account", a.requireUser)
+	account := e.Group("/account", a.requireUser)
 	account.GET("", a.AccountPage)
 
 	return e
