@@ -163,12 +163,13 @@ func RevokeUserSessions(ctx context.Context, db *DB, now time.Time, userID, keep
 	return revokeWhere(ctx, db, now, "user_id = ? AND token_hash <> ?", userID, keep)
 }
 
-// DeleteExpiredSessions removes sessions past their expiry, and tombstones
-// once no request can still be in flight for them. Safe to run from every
-// instance at once.
-func DeleteExpiredSessions(ctx context.Context, db *DB, now time.Time) (int64, error) {
+// DeleteExpiredSessions removes sessions past their expiry or idle for longer
+// than idle, and tombstones once no request can still be in flight for them.
+// Safe to run from every instance at once.
+func DeleteExpiredSessions(ctx context.Context, db *DB, now time.Time, idle time.Duration) (int64, error) {
+	now = now.UTC()
 	res := db.Write.WithContext(ctx).Exec(
-		"DELETE FROM sessions WHERE expiry < ? OR revoked_at < ?", now.UTC(), now.UTC().Add(-time.Hour))
+		"DELETE FROM sessions WHERE expiry < ? OR last_seen_at < ? OR revoked_at < ?", now, now.Add(-idle), now.Add(-time.Hour))
 	return res.RowsAffected, res.Error
 }
 

@@ -48,7 +48,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	}
 	logger.Info("hearth listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "env", cfg.Env, "database", db.Dialect)
 
-	go cleanupLoop(ctx, db, logger)
+	go cleanupLoop(ctx, db, cfg.SessionIdleTimeout, logger)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -69,9 +69,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	return nil
 }
 
-// cleanupLoop deletes expired sessions every few minutes. Every instance may
+// cleanupLoop deletes expired and idle sessions every few minutes. Every instance may
 // run it: the delete is idempotent.
-func cleanupLoop(ctx context.Context, db *models.DB, logger *slog.Logger) {
+func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
@@ -79,7 +79,7 @@ func cleanupLoop(ctx context.Context, db *models.DB, logger *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := models.DeleteExpiredSessions(ctx, db, time.Now())
+			n, err := models.DeleteExpiredSessions(ctx, db, time.Now(), idle)
 			if err != nil && ctx.Err() == nil {
 				logger.Error("delete expired sessions", "err", err)
 			} else if n > 0 {

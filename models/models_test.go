@@ -1,0 +1,202 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hearth-app/hearth/models"
+)
+
+func openTestDB(t *testing.T) *models.DB {
+	t.Helper()
+	db, err := models.Open(filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestPasswordHashAndVerify(t *testing.T) {
+	t.Parallel()
+	h := models.NewHasher(2, time.Second)
+	ctx := context.Background()
+	hash, err := h.Hash(ctx, "tr0ub4dor & 3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash2, _ := h.Hash(ctx, "tr0ub4dor & 3")
+	if hash == hash2 {
+		t.Error("two hashes of one password are equal: no salt")
+	}
+	for pw, want := range map[string]bool{"tr0ub4dor & 3": true, "tr0ub4dor & 4": false, "": false} {
+		if ok, err := h.Verify(ctx, hash, pw); err != nil || ok != want {
+			t.Errorf("Verify(%q) = %v, %v; want %v", pw, ok, err, want)
+		}
+	}
+	if ok, err := h.Verify(ctx, "", "anything"); ok || err != nil {
+		t.Errorf("an empty hash must never match: %v %v", ok, err)
+	}
+	// A tampered row asking for 4 GiB of memory is refused, not computed.
+	evil := strings.Replace(hash, "m=19456", "m=4194304", 1)
+	if _, err := h.Verify(ctx, evil, "x"); err == nil {
+		t.Error("out-of-range argon2 parameters were accepted")
+	}
+}
+
+func TestHasherIsBounded(t *testing.T) {
+	t.Parallel()
+	h := models.NewHasher(1, 5*time.Millisecond)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	busy := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := h.Hash(ctx, "password password"); errors.Is(err, models.ErrHasherBusy) {
+				mu.Lock()
+				busy++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if busy == 0 {
+		t.Error("8 concurrent hashes with one slot and a 5 ms wait: none was refused")
+	}
+}
+
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+func TestSessionStoreLifetimeIdleAndRevocation(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	clk := &clock{now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	store := models.NewSessionStore(db, time.Hour, clk.Now)
+	data, _ := models.JSONCodec{}.Encode(clk.now.Add(24*time.Hour), map[string]any{"k": "v"})
+
+	if err := store.CommitCtx(ctx, "tok-1", data, clk.now.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := store.FindCtx(ctx, "tok-1"); !found {
+		t.Fatal("fresh session not found")
+	}
+	// Used every 50 minutes, it stays alive past the idle timeout.
+	for range 3 {
+		clk.now = clk.now.Add(50 * time.Minute)
+		if _, found, err := store.FindCtx(ctx, "tok-1"); !found || err != nil {
+			t.Fatalf("active session lost after %v: %v", clk.now, err)
+		}
+	}
+	// Idle for over an hour: gone.
+	clk.now = clk.now.Add(61 * time.Minute)
+	if _, found, _ := store.FindCtx(ctx, "tok-1"); found {
+		t.Fatal("idle session still found")
+	}
+
+	// Absolute lifetime.
+	store.CommitCtx(ctx, "tok-2", data, clk.now.Add(30*time.Minute))
+	clk.now = clk.now.Add(31 * time.Minute)
+	if _, found, _ := store.FindCtx(ctx, "tok-2"); found {
+		t.Fatal("session found after its expiry")
+	}
+
+	// A revoked session stays revoked even if a request still in flight
+	// commits it afterwards.
+	store.CommitCtx(ctx, "tok-3", data, clk.now.Add(time.Hour))
+	if err := store.DeleteCtx(ctx, "tok-3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CommitCtx(ctx, "tok-3", data, clk.now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := store.FindCtx(ctx, "tok-3"); found {
+		t.Fatal("a late commit brought a revoked session back")
+	}
+
+	// Cleanup removes expired rows and old tombstones.
+	clk.now = clk.now.Add(2 * time.Hour)
+	n, err := models.DeleteExpiredSessions(ctx, db, clk.now, time.Hour)
+	if err != nil || n != 3 {
+		t.Errorf("cleanup deleted %d rows (%v), want 3", n, err)
+	}
+}
+
+func TestRevokeUserSessionsKeepsTheCurrentOne(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "r@example.com", Password: "long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	store := models.NewSessionStore(db, time.Hour, func() time.Time { return now })
+	data, _ := models.JSONCodec{}.Encode(now.Add(time.Hour), map[string]any{models.SessionUserKey: u.ID})
+	for _, tok := range []string{"a", "b", "c"} {
+		if err := store.CommitCtx(ctx, tok, data, now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := models.CountActiveSessions(ctx, db, now, u.ID); n != 3 {
+		t.Fatalf("active = %d, want 3", n)
+	}
+	if err := models.RevokeUserSessions(ctx, db, now, u.ID, models.HashToken("b")); err != nil {
+		t.Fatal(err)
+	}
+	for tok, want := range map[string]bool{"a": false, "b": true, "c": false} {
+		if _, found, _ := store.FindCtx(ctx, tok); found != want {
+			t.Errorf("session %s found = %v, want %v", tok, found, want)
+		}
+	}
+}
+
+func TestCreateUserNormalizesAndRefusesDuplicates(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	h := models.NewHasher(1, time.Second)
+	u, err := models.CreateUser(ctx, db, h, models.NewUser{Email: " MiXeD@Example.org ", Name: " Zoë  Ünïcode ", Password: "pässwörd-ünïcode"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "mixed@example.org" || u.Name != "Zoë Ünïcode" {
+		t.Errorf("stored %q / %q", u.Email, u.Name)
+	}
+	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "mixed@EXAMPLE.org", Password: "another password"}); !errors.Is(err, models.ErrEmailTaken) {
+		t.Errorf("duplicate: %v, want ErrEmailTaken", err)
+	}
+	if _, err := models.Authenticate(ctx, db, h, "MIXED@example.org", "pässwörd-ünïcode"); err != nil {
+		t.Errorf("unicode password sign-in: %v", err)
+	}
+	// The unique index holds even for a row written around the model.
+	err = db.Write.Exec("INSERT INTO users (id, email, created_at, updated_at) VALUES ('x', 'MIXED@example.org', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)").Error
+	if err == nil {
+		t.Error("the database accepted a case-variant duplicate email")
+	}
+}
+
+func TestMigrationsGoDownAndUpAgain(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	if err := db.MigrateDown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.MigrateUp(ctx); err != nil || n != 1 {
+		t.Fatalf("up again: %d, %v", n, err)
+	}
+}
