@@ -34,3 +34,7 @@ migration: ## create a migration: make migration name=add_things
 	@n=$$(ls migrations/*.sql | sed -E 's|.*/0*([0-9]+)_.*|\1|' | sort -n | tail -1); \
 	 f=$$(printf "migrations/%05d_%s.sql" $$((n+1)) "$(name)"); \
 	 printf -- "-- +goose Up\n\n-- +goose Down\n" > $$f; echo "created $$f"
+
+rename: ## rename the Go module: make rename MODULE=github.com/acme/app
+	@test -n "$(MODULE)" || (echo "usage: make rename MODULE=github.com/acme/app"; exit 1)
+	$(GO) run ./internal/rename -module "$(MODULE)"
