@@ -42,8 +42,8 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
+	a.audit(c, models.AuditSignUp, u, "", "")
 	a.flash(c, "success", "Welcome to Hearth! Your account is ready.")
-	a.Logger.Info("user signed up", "user_id", u.ID, "request_id", c.Get(ctxRequestID))
 	return redirect(c, "/account")
 }
 
@@ -70,9 +70,11 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	u, err := models.Authenticate(c.Request().Context(), a.DB, a.Hasher, f.Email, password)
 	switch {
 	case errors.Is(err, models.ErrInvalidCredentials):
+		a.audit(c, models.AuditSignInFailed, u, f.Email, "wrong email or password")
 		f.Error = "Incorrect email or password."
 		return render(c, http.StatusUnauthorized, auth.LoginPage(a.page(c, "Sign in"), f))
 	case errors.Is(err, models.ErrBanned):
+		a.audit(c, models.AuditSignInFailed, u, "", "account banned")
 		f.Error = "This account has been suspended. Contact support if you think this is a mistake."
 		return render(c, http.StatusForbidden, auth.LoginPage(a.page(c, "Sign in"), f))
 	case errors.Is(err, models.ErrHasherBusy):
@@ -84,6 +86,7 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
+	a.audit(c, models.AuditSignIn, u, "", "password")
 	a.flash(c, "success", "Welcome back!")
 	return redirect(c, safeNext(f.Next, "/account"))
 }
@@ -92,6 +95,9 @@ func (a *App) LoginSubmit(c echo.Context) error {
 // this instant. A fresh session carries the goodbye message.
 func (a *App) Logout(c echo.Context) error {
 	ctx := c.Request().Context()
+	if u := currentUser(c); u != nil {
+		a.audit(c, models.AuditSignOut, u, "", "")
+	}
 	if err := a.Sessions.Destroy(ctx); err != nil {
 		return err
 	}

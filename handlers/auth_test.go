@@ -284,3 +284,29 @@ func TestBannedOrDeletedUserIsSignedOutOnTheNextRequest(t *testing.T) {
 		t.Error("a banned user is not told why sign-in failed")
 	}
 }
+
+func TestAuthEventsAreAudited(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := ta.client(t)
+	c.signUp("audit@example.com", goodPassword)
+	c.post("/logout", nil)
+	c.signIn("audit@example.com", "wrong password here")
+	c.signIn("ghost@example.com", "wrong password here")
+	c.signIn("audit@example.com", goodPassword)
+
+	u, _ := models.UserByEmail(t.Context(), ta.DB, "audit@example.com")
+	for action, want := range map[string]int64{
+		models.AuditSignUp: 1, models.AuditSignOut: 1, models.AuditSignIn: 1, models.AuditSignInFailed: 1,
+	} {
+		if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND target_id = ? AND ip = '127.0.0.1'", action, u.ID); n != want {
+			t.Errorf("%s events for the user = %d, want %d", action, n, want)
+		}
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND target_id IS NULL AND email = 'ghost@example.com'", models.AuditSignInFailed); n != 1 {
+		t.Errorf("failed sign-in for an unknown address not recorded (%d)", n)
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE detail LIKE '%wrong password here%' OR user_agent LIKE '%wrong password here%'"); n != 0 {
+		t.Error("a password made it into the audit log")
+	}
+}

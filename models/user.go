@@ -198,7 +198,8 @@ func emailExists(ctx context.Context, db *DB, email string) (bool, error) {
 
 // Authenticate checks an email and password. Unknown emails cost the same
 // hashing work as wrong passwords, and both return ErrInvalidCredentials.
-// A banned user with the right password gets ErrBanned.
+// A banned user with the right password gets ErrBanned. With either error the
+// user, when one exists, is returned too, for the audit log only.
 func Authenticate(ctx context.Context, db *DB, h *Hasher, email, password string) (*User, error) {
 	u, err := UserByEmail(ctx, db, email)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -216,10 +217,10 @@ func Authenticate(ctx context.Context, db *DB, h *Hasher, email, password string
 		return nil, err
 	}
 	if !ok || u == nil {
-		return nil, ErrInvalidCredentials
+		return u, ErrInvalidCredentials // u (nil when unknown) lets the caller audit the attempt
 	}
 	if u.BannedAt != nil {
-		return nil, ErrBanned
+		return u, ErrBanned // the user, so the caller can record who tried
 	}
 	now := time.Now().UTC()
 	if err := db.Write.WithContext(ctx).Model(u).UpdateColumn("last_sign_in_at", now).Error; err != nil {
