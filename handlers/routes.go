@@ -1,7 +1,6 @@
 package handlers
 
 import (
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-app/hearth/static"
@@ -48,4 +47,3 @@ func cacheStatic(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
