@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -80,7 +80,7 @@ func newTestApp(t *testing.T, opts ...func(*appOptions)) *testApp {
 		f(&o)
 	}
 	if o.dbPath == "" {
-		o.dbPath = filepath.Join(t.TempDir(), "hearth.db")
+		o.dbPath = testdb.DSN(t)
 	}
 	o.env["HEARTH_DATABASE"] = o.dbPath
 	cfg, err := config.Load(func(k string) string { return o.env[k] })

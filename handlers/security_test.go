@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -269,14 +270,16 @@ func TestRawSessionTokenIsNeverStored(t *testing.T) {
 	if n := countRows(t, ta.DB, "SELECT count(*) FROM sessions WHERE token_hash = ? OR CAST(data AS TEXT) LIKE ?", token, "%"+token+"%"); n != 0 {
 		t.Fatal("the raw token is in the sessions table")
 	}
-	ta.DB.Write.Exec("PRAGMA wal_checkpoint(FULL)")
-	for _, f := range []string{ta.DBPath, ta.DBPath + "-wal"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		if bytes.Contains(b, []byte(token)) {
-			t.Fatalf("the raw session token is in %s", f)
+	if !testdb.Postgres() { // on SQLite, look at the bytes of the database files too
+		ta.DB.Write.Exec("PRAGMA wal_checkpoint(FULL)")
+		for _, f := range []string{ta.DBPath, ta.DBPath + "-wal"} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			if bytes.Contains(b, []byte(token)) {
+				t.Fatalf("the raw session token is in %s", f)
+			}
 		}
 	}
 	// A stolen row is no cookie: its key replayed as a token finds nothing.

@@ -3,18 +3,18 @@ package models_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
 
 func openTestDB(t *testing.T) *models.DB {
 	t.Helper()
-	db, err := models.Open(filepath.Join(t.TempDir(), "test.db"))
+	db, err := models.Open(testdb.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
