@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,6 +48,36 @@ type Config struct {
 	Google             OAuthClient
 	OIDC               OIDCClient
 	TrustedProxies     []*net.IPNet
+
+	Rates             Rates
+	PasswordMinLength int           // HEARTH_PASSWORD_MIN_LENGTH
+	HashConcurrency   int           // HEARTH_HASH_CONCURRENCY: argon2id hashes at once (each takes 19 MiB)
+	SignupMinFill     time.Duration // HEARTH_SIGNUP_MIN_FILL: faster sign-up forms are bots
+}
+
+// Rate allows Count events per Window (same shape as models.Limit).
+type Rate struct {
+	Count  int
+	Window time.Duration
+}
+
+// Rates are the throttling limits, each "N/duration" in the environment
+// ("off" disables one).
+type Rates struct {
+	SignInIP       Rate // HEARTH_RATE_SIGNIN_IP: every sign-in attempt, per client address
+	SignInAccount  Rate // HEARTH_RATE_SIGNIN_ACCOUNT: failed sign-ins, per email address
+	SignUpIP       Rate // HEARTH_RATE_SIGNUP_IP: sign-ups, per client address
+	ForgotPassword Rate // HEARTH_RATE_FORGOT_PASSWORD: reset requests, per client address and per email
+	VerifyResend   Rate // HEARTH_RATE_VERIFY_RESEND: verification mails, per user
+}
+
+// DefaultRates are documented in the README.
+var DefaultRates = Rates{
+	SignInIP:       Rate{30, 5 * time.Minute},
+	SignInAccount:  Rate{10, 15 * time.Minute},
+	SignUpIP:       Rate{10, time.Hour},
+	ForgotPassword: Rate{5, 15 * time.Minute},
+	VerifyResend:   Rate{3, 15 * time.Minute},
 }
 
 // OAuthClient holds the credentials of one OAuth provider.
@@ -174,6 +206,30 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 
+	c.Rates = DefaultRates
+	for key, r := range map[string]*Rate{
+		"HEARTH_RATE_SIGNIN_IP": &c.Rates.SignInIP, "HEARTH_RATE_SIGNIN_ACCOUNT": &c.Rates.SignInAccount,
+		"HEARTH_RATE_SIGNUP_IP": &c.Rates.SignUpIP, "HEARTH_RATE_FORGOT_PASSWORD": &c.Rates.ForgotPassword,
+		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend,
+	} {
+		if raw := get(key, ""); raw != "" {
+			if *r, err = parseRate(raw); err != nil {
+				return nil, fmt.Errorf("%s: %w", key, err)
+			}
+		}
+	}
+	if c.PasswordMinLength, err = intVar(get, "HEARTH_PASSWORD_MIN_LENGTH", 8, 8, 64); err != nil {
+		return nil, err
+	}
+	if c.HashConcurrency, err = intVar(get, "HEARTH_HASH_CONCURRENCY", runtime.NumCPU(), 1, 256); err != nil {
+		return nil, err
+	}
+	if raw := get("HEARTH_SIGNUP_MIN_FILL", ""); raw != "0" && raw != "0s" { // 0 turns the check off
+		if c.SignupMinFill, err = duration(get, "HEARTH_SIGNUP_MIN_FILL", 2*time.Second); err != nil {
+			return nil, err
+		}
+	}
+
 	if c.IsProduction() {
 		if err := c.checkProduction(); err != nil {
 			return nil, err
@@ -200,6 +256,31 @@ func (c *Config) checkProduction() error {
 		return fmt.Errorf("HEARTH_SESSION_LIFETIME: session limits under a minute are refused in production")
 	}
 	return nil
+}
+
+func parseRate(raw string) (Rate, error) {
+	if raw == "off" || raw == "0" {
+		return Rate{}, nil
+	}
+	n, w, ok := strings.Cut(raw, "/")
+	count, err := strconv.Atoi(n)
+	d, derr := time.ParseDuration(w)
+	if !ok || err != nil || derr != nil || count <= 0 || d <= 0 {
+		return Rate{}, fmt.Errorf("%q is not a rate like 10/15m (or off)", raw)
+	}
+	return Rate{count, d}, nil
+}
+
+func intVar(get func(string, string) string, key string, def, lo, hi int) (int, error) {
+	raw := get(key, "")
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s: %q is not a whole number from %d to %d", key, raw, lo, hi)
+	}
+	return n, nil
 }
 
 func duration(get func(string, string) string, key string, def time.Duration) (time.Duration, error) {

@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"time"
@@ -25,6 +26,7 @@ type App struct {
 	Now      func() time.Time
 
 	crossOrigin *http.CrossOriginProtection
+	formKey     []byte // signs form time stamps
 }
 
 // Deps are what New needs. Now defaults to the wall clock in UTC.
@@ -34,6 +36,9 @@ type Deps struct {
 	DB     *models.DB
 	Hasher *models.Hasher
 	Now    func() time.Time
+	// FormKey signs the sign-up form's time stamp; instances sharing a
+	// database must share it (models.AppSecret). Random when nil.
+	FormKey []byte
 }
 
 // SessionCookieName is the cookie's name in development; production adds the
@@ -46,7 +51,12 @@ func New(d Deps) *App {
 		d.Now = func() time.Time { return time.Now().UTC() }
 	}
 	if d.Hasher == nil {
-		d.Hasher = models.NewHasher(0, 5*time.Second)
+		d.Hasher = models.NewHasher(d.Config.HashConcurrency, 2*time.Second)
+		d.Hasher.MinLength = d.Config.PasswordMinLength
+	}
+	if d.FormKey == nil {
+		d.FormKey = make([]byte, 32)
+		_, _ = rand.Read(d.FormKey)
 	}
 	sm := scs.New()
 	sm.Store = models.NewSessionStore(d.DB, d.Config.SessionIdleTimeout, d.Now)
@@ -71,5 +81,6 @@ func New(d Deps) *App {
 		Hasher:      d.Hasher,
 		Now:         d.Now,
 		crossOrigin: http.NewCrossOriginProtection(),
+		formKey:     d.FormKey,
 	}
 }

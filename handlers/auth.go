@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,17 +13,43 @@ import (
 
 // SignupPage shows the sign-up form.
 func (a *App) SignupPage(c echo.Context) error {
-	return render(c, http.StatusOK, auth.SignupPage(a.page(c, "Sign up"), auth.SignupForm{}))
+	f := auth.SignupForm{Stamp: a.formStamp(a.Now())}
+	return render(c, http.StatusOK, auth.SignupPage(a.page(c, "Sign up"), f))
 }
 
-// SignupSubmit creates the account and signs the new user in.
+// SignupSubmit creates the account and signs the new user in. Attempts are
+// throttled per client address, so the "email taken" answer cannot be used
+// to sweep addresses; a filled honeypot or a form sent faster than a person
+// types is refused without saying why.
 func (a *App) SignupSubmit(c echo.Context) error {
 	form, err := parseForm(c)
 	if err != nil {
 		return err
 	}
-	f := auth.SignupForm{Name: form.Get("name"), Email: form.Get("email")}
+	if err := a.limit(c, a.Config.Rates.SignUpIP, "signup-ip:"+c.RealIP()); err != nil {
+		return err
+	}
+	f := auth.SignupForm{Name: form.Get("name"), Email: form.Get("email"), Stamp: form.Get("form_stamp")}
 	ctx := c.Request().Context()
+
+	if form.Get("website") != "" { // the honeypot: invisible to people
+		a.audit(c, models.AuditSignUpRefused, nil, models.NormalizeEmail(f.Email), "honeypot filled")
+		f.Stamp = a.formStamp(a.Now())
+		f.Error = "We couldn't create your account. Please try again."
+		return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+	}
+	if min := a.Config.SignupMinFill; min > 0 {
+		age, ok := a.stampAge(f.Stamp)
+		if !ok || age > 24*time.Hour {
+			f.Stamp = a.formStamp(a.Now())
+			f.Error = "This form has expired. Please check your details and submit it again."
+			return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+		}
+		if age < min { // keep the stamp: the next try will be old enough
+			f.Error = "That was quick! Please check your details and submit again."
+			return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+		}
+	}
 
 	u, err := models.CreateUser(ctx, a.DB, a.Hasher, models.NewUser{Name: f.Name, Email: f.Email, Password: form.Get("password")})
 	var fe models.FieldErrors
@@ -34,7 +61,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 		f.Errors = map[string]string{"email": "An account with this email already exists. Sign in instead, or use another address."}
 		return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
 	case errors.Is(err, models.ErrHasherBusy):
-		return echo.NewHTTPError(http.StatusServiceUnavailable)
+		return hasherBusy(c)
 	case err != nil:
 		return err
 	}
@@ -67,7 +94,18 @@ func (a *App) LoginSubmit(c echo.Context) error {
 		return render(c, http.StatusUnprocessableEntity, auth.LoginPage(a.page(c, "Sign in"), f))
 	}
 
-	u, err := models.Authenticate(c.Request().Context(), a.DB, a.Hasher, f.Email, password)
+	// Every attempt counts against the client address; attempts on one
+	// account count whatever the address, until a successful sign-in.
+	if err := a.limit(c, a.Config.Rates.SignInIP, "signin-ip:"+c.RealIP()); err != nil {
+		return err
+	}
+	accountKey := "signin-account:" + f.Email
+	if err := a.limit(c, a.Config.Rates.SignInAccount, accountKey); err != nil {
+		return err
+	}
+
+	ctx := c.Request().Context()
+	u, err := models.Authenticate(ctx, a.DB, a.Hasher, f.Email, password)
 	switch {
 	case errors.Is(err, models.ErrInvalidCredentials):
 		a.audit(c, models.AuditSignInFailed, u, f.Email, "wrong email or password")
@@ -78,11 +116,14 @@ func (a *App) LoginSubmit(c echo.Context) error {
 		f.Error = "This account has been suspended. Contact support if you think this is a mistake."
 		return render(c, http.StatusForbidden, auth.LoginPage(a.page(c, "Sign in"), f))
 	case errors.Is(err, models.ErrHasherBusy):
-		return echo.NewHTTPError(http.StatusServiceUnavailable)
+		return hasherBusy(c)
 	case err != nil:
 		return err
 	}
 
+	if err := models.ResetThrottle(ctx, a.DB, accountKey); err != nil {
+		return err
+	}
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}

@@ -67,6 +67,7 @@ func (s *syncBuffer) String() string {
 }
 
 type appOptions struct {
+	hasher *models.Hasher
 	env    map[string]string
 	dbPath string // reuse a database file (to test restarts)
 }
@@ -75,7 +76,16 @@ type appOptions struct {
 // migrations, routes and middleware.
 func newTestApp(t *testing.T, opts ...func(*appOptions)) *testApp {
 	t.Helper()
-	o := appOptions{env: map[string]string{}}
+	// Most tests sign up and in many times from one address, fast: throttling
+	// and the sign-up timing check are off unless a test turns them on.
+	o := appOptions{env: map[string]string{
+		"HEARTH_SIGNUP_MIN_FILL":      "0",
+		"HEARTH_RATE_SIGNIN_IP":       "off",
+		"HEARTH_RATE_SIGNIN_ACCOUNT":  "off",
+		"HEARTH_RATE_SIGNUP_IP":       "off",
+		"HEARTH_RATE_FORGOT_PASSWORD": "off",
+		"HEARTH_RATE_VERIFY_RESEND":   "off",
+	}}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -96,11 +106,15 @@ func newTestApp(t *testing.T, opts ...func(*appOptions)) *testApp {
 	}
 	logs := &syncBuffer{}
 	clock := &testClock{now: time.Now().UTC()}
+	if o.hasher == nil { // generous waiting: a slow CI machine must not turn into 429s
+		o.hasher = models.NewHasher(cfg.HashConcurrency, 10*time.Second)
+	}
+	o.hasher.MinLength = cfg.PasswordMinLength
 	app := handlers.New(handlers.Deps{
 		Config: cfg,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		DB:     db,
-		Hasher: models.NewHasher(0, 10*time.Second),
+		Hasher: o.hasher,
 		Now:    clock.Now,
 	})
 	srv := httptest.NewServer(app.Routes())
@@ -112,6 +126,8 @@ func newTestApp(t *testing.T, opts ...func(*appOptions)) *testApp {
 }
 
 func withEnv(k, v string) func(*appOptions) { return func(o *appOptions) { o.env[k] = v } }
+
+func withHasher(h *models.Hasher) func(*appOptions) { return func(o *appOptions) { o.hasher = h } }
 
 func withDBPath(p string) func(*appOptions) { return func(o *appOptions) { o.dbPath = p } }
 

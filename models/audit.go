@@ -11,6 +11,7 @@ import (
 // Audit actions: the security events Hearth records.
 const (
 	AuditSignUp           = "signup"
+	AuditSignUpRefused    = "signup_refused"
 	AuditSignIn           = "signin"
 	AuditSignInFailed     = "signin_failed"
 	AuditSignOut          = "signout"

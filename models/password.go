@@ -33,6 +33,9 @@ const (
 // concurrency × 19 MiB of memory; the rest wait up to maxWait, then fail with
 // ErrHasherBusy.
 type Hasher struct {
+	// MinLength is the policy's minimum password length (default 8).
+	MinLength int
+
 	slots   chan struct{}
 	maxWait time.Duration
 	dummy   string // a real hash, verified when there is no user, to equalise timing
@@ -44,9 +47,15 @@ func NewHasher(concurrency int, maxWait time.Duration) *Hasher {
 	if concurrency <= 0 {
 		concurrency = runtime.NumCPU()
 	}
-	h := &Hasher{slots: make(chan struct{}, concurrency), maxWait: maxWait}
+	h := &Hasher{MinLength: MinPasswordLen, slots: make(chan struct{}, concurrency), maxWait: maxWait}
 	h.dummy = encodeArgon2id(make([]byte, argonSaltLen), argon2.IDKey([]byte("hearth-dummy-password"), make([]byte, argonSaltLen), argonTime, argonMemory, argonThreads, argonKeyLen))
 	return h
+}
+
+// Validate applies the password policy with this hasher's minimum length
+// and says what is wrong with password, or "".
+func (h *Hasher) Validate(password, email string) string {
+	return validatePassword(password, email, h.MinLength)
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {

@@ -116,13 +116,19 @@ func ValidateName(name string) string {
 	return ""
 }
 
-// ValidatePassword applies the password policy (NIST SP 800-63B: length and
-// a blocklist, no composition rules) and says what is wrong, or "".
+// ValidatePassword applies the default password policy; see validatePassword.
 func ValidatePassword(password, email string) string {
+	return validatePassword(password, email, MinPasswordLen)
+}
+
+// validatePassword applies the password policy of NIST SP 800-63B — a
+// minimum length, room for long passphrases, a blocklist of common and
+// breached passwords, no composition rules — and says what is wrong, or "".
+func validatePassword(password, email string, minLen int) string {
 	n := utf8.RuneCountInString(password)
 	switch {
-	case n < MinPasswordLen:
-		return fmt.Sprintf("Use at least %d characters.", MinPasswordLen)
+	case n < minLen:
+		return fmt.Sprintf("Use at least %d characters.", minLen)
 	case n > MaxPasswordLen:
 		return fmt.Sprintf("Use at most %d characters.", MaxPasswordLen)
 	case !utf8.ValidString(password):
@@ -157,7 +163,7 @@ func CreateUser(ctx context.Context, db *DB, h *Hasher, in NewUser) (*User, erro
 	if msg := ValidateName(u.Name); msg != "" {
 		errs["name"] = msg
 	}
-	if msg := ValidatePassword(in.Password, u.Email); msg != "" {
+	if msg := h.Validate(in.Password, u.Email); msg != "" {
 		errs["password"] = msg
 	}
 	if u.Role != RoleMember && u.Role != RoleAdmin {

@@ -32,7 +32,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	}
 	defer db.Close()
 
-	app := handlers.New(handlers.Deps{Config: cfg, Logger: logger, DB: db})
+	formKey, err := models.AppSecret(ctx, db, "form-stamp")
+	if err != nil {
+		return err
+	}
+	app := handlers.New(handlers.Deps{Config: cfg, Logger: logger, DB: db, FormKey: formKey})
 	srv := &http.Server{
 		Handler:           app.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -69,7 +73,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	return nil
 }
 
-// cleanupLoop deletes expired and idle sessions every few minutes. Every instance may
+// cleanupLoop deletes expired and idle sessions, and refilled throttle
+// buckets, every few minutes. Every instance may
 // run it: the delete is idempotent.
 func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(5 * time.Minute)
@@ -84,6 +89,9 @@ func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger 
 				logger.Error("delete expired sessions", "err", err)
 			} else if n > 0 {
 				logger.Info("deleted expired sessions", "count", n)
+			}
+			if _, err := models.DeleteIdleThrottles(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
+				logger.Error("delete idle throttle buckets", "err", err)
 			}
 		}
 	}

@@ -6,6 +6,8 @@ package auth
 type SignupForm struct {
 	Name   string
 	Email  string
+	Stamp  string // signed time the form was first shown
+	Error  string // about the whole form
 	Errors map[string]string
 }
 

@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/models"
+)
+
+// limit counts one event for key against rate. Over the limit it answers
+// 429 with Retry-After and a message saying how long to wait.
+func (a *App) limit(c echo.Context, rate config.Rate, key string) error {
+	err := models.Throttle(c.Request().Context(), a.DB, a.Now(), models.Limit(rate), key)
+	var te *models.ErrThrottled
+	if errors.As(err, &te) {
+		return tooMany(c, te.RetryAfter, "Too many attempts. Please wait "+waitText(te.RetryAfter)+" and try again.")
+	}
+	return err
+}
+
+// tooMany is a 429 with Retry-After in whole seconds.
+func tooMany(c echo.Context, wait time.Duration, msg string) error {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	return echo.NewHTTPError(http.StatusTooManyRequests, msg)
+}
+
+// hasherBusy answers a flood of password checks: slow down, nothing broke.
+func hasherBusy(c echo.Context) error {
+	return tooMany(c, time.Second, "The server is busy checking other sign-ins. Please try again in a moment.")
+}
+
+func waitText(d time.Duration) string {
+	switch s := int(math.Ceil(d.Seconds())); {
+	case s <= 1:
+		return "a second"
+	case s < 60:
+		return fmt.Sprintf("%d seconds", s)
+	case s < 120:
+		return "a minute"
+	default:
+		return fmt.Sprintf("%d minutes", (s+59)/60)
+	}
+}
+
+// formStamp signs the time a form was rendered, so its submission can prove
+// it took a human's time to fill in. The key is shared by all instances.
+func (a *App) formStamp(t time.Time) string {
+	ms := strconv.FormatInt(t.UnixMilli(), 10)
+	return ms + "." + a.stampMAC(ms)
+}
+
+func (a *App) stampMAC(ms string) string {
+	m := hmac.New(sha256.New, a.formKey)
+	m.Write([]byte("signup-form|" + ms))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// stampAge returns how long ago a valid stamp was made; ok is false for a
+// missing, forged or malformed one.
+func (a *App) stampAge(stamp string) (age time.Duration, ok bool) {
+	ms, mac, found := strings.Cut(stamp, ".")
+	if !found || !hmac.Equal([]byte(mac), []byte(a.stampMAC(ms))) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return a.Now().Sub(time.UnixMilli(n)), true
+}
