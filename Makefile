@@ -4,7 +4,7 @@ GO ?= go
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test build generate lint check rename migration
+.PHONY: help run test build generate lint check rename migration fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,3 +51,9 @@ migration: ## create a migration: make migration name=add_things
 rename: ## rename the Go module: make rename MODULE=github.com/acme/app
 	@test -n "$(MODULE)" || (echo "usage: make rename MODULE=github.com/acme/app"; exit 1)
 	$(GO) run ./internal/rename -module "$(MODULE)"
+
+FUZZTIME ?= 10s
+fuzz: ## run each fuzz target for FUZZTIME (default 10s)
+	$(GO) test -run '^$$' -fuzz '^FuzzSafeNext$$' -fuzztime $(FUZZTIME) ./handlers/
+	$(GO) test -run '^$$' -fuzz '^FuzzFormBodies$$' -fuzztime $(FUZZTIME) ./handlers/
+	$(GO) test -run '^$$' -fuzz '^FuzzEmail$$' -fuzztime $(FUZZTIME) ./models/

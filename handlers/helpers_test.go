@@ -74,7 +74,7 @@ type appOptions struct {
 
 // newTestApp starts Hearth on a new SQLite file in t.TempDir() with the real
 // migrations, routes and middleware.
-func newTestApp(t *testing.T, opts ...func(*appOptions)) *testApp {
+func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	t.Helper()
 	// Most tests sign up and in many times from one address, fast: throttling
 	// and the sign-up timing check are off unless a test turns them on.
@@ -134,12 +134,12 @@ func withDBPath(p string) func(*appOptions) { return func(o *appOptions) { o.dbP
 // client is a browser-like client: a cookie jar, no redirect following,
 // and the Origin / Sec-Fetch-Site headers a browser sends on same-origin posts.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	app  *testApp
 	http *http.Client
 }
 
-func (ta *testApp) client(t *testing.T) *client {
+func (ta *testApp) client(t testing.TB) *client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, app: ta, http: &http.Client{

@@ -1,0 +1,32 @@
+package models
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzEmail: normalizing is idempotent, and an address that validates is
+// normalized, short enough and has exactly the shape name@domain.tld.
+func FuzzEmail(f *testing.F) {
+	for _, s := range []string{"a@b.co", " A@B.CO ", "Bob <bob@example.com>", "a@b", "@b.co", "a@@b.co", "ünï@cödé.de",
+		"\"quoted name\"@example.com", "a@b.co.", strings.Repeat("x", 300) + "@example.com", "a@b.co\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		e := NormalizeEmail(raw)
+		if NormalizeEmail(e) != e {
+			t.Fatalf("NormalizeEmail is not idempotent on %q", raw)
+		}
+		if ValidateEmail(e) != "" {
+			return
+		}
+		if len(e) > MaxEmailLen || !utf8.ValidString(e) || strings.ContainsAny(e, " \t\r\n<>") {
+			t.Fatalf("accepted %q", e)
+		}
+		at := strings.LastIndexByte(e, '@')
+		if at < 1 || !strings.Contains(e[at+1:], ".") {
+			t.Fatalf("accepted %q without name@domain.tld", e)
+		}
+	})
+}
