@@ -4,7 +4,7 @@ GO ?= go
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test build generate lint check rename migration fuzz
+.PHONY: help run test build generate lint check rename migration fuzz screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,7 +17,8 @@ run: ## build and start the app on http://localhost:8080 (SQLite under data/)
 HEARTH_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 PG_PACKAGES := ./models/... ./handlers/... ./cmd/...
 
-test: ## run every test (SQLite, then PostgreSQL when reachable)
+test: ## run every test (SQLite, then PostgreSQL when reachable; browser tests when Chromium is installed)
+	@command -v chromium >/dev/null || echo "SKIPPED: the browser tests in e2e/ (Chromium not installed: apt-get install chromium)"
 	$(GO) test -count=1 ./...
 	@if HEARTH_TEST_POSTGRES_URL='$(HEARTH_TEST_POSTGRES_URL)' $(GO) run ./internal/testdb/pgping; then \
 		echo "== PostgreSQL pass ($(HEARTH_TEST_POSTGRES_URL))"; \
@@ -51,6 +52,9 @@ migration: ## create a migration: make migration name=add_things
 rename: ## rename the Go module: make rename MODULE=github.com/acme/app
 	@test -n "$(MODULE)" || (echo "usage: make rename MODULE=github.com/acme/app"; exit 1)
 	$(GO) run ./internal/rename -module "$(MODULE)"
+
+screenshots: ## refresh the README screenshots from the browser tests (needs Chromium)
+	HEARTH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 ./e2e/
 
 FUZZTIME ?= 10s
 fuzz: ## run each fuzz target for FUZZTIME (default 10s)

@@ -1,0 +1,235 @@
+// Package e2e drives the real Hearth server in headless Chromium (Debian's
+// chromium package, through chromedp): what a person does, clicked for real.
+// Without Chromium the tests skip, unless HEARTH_REQUIRE_BROWSER=1 (CI).
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/testdb"
+	"github.com/hearth-app/hearth/models"
+)
+
+var browserCtx context.Context // one Chromium for the package; each test gets its own profile
+
+func TestMain(m *testing.M) {
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("HEARTH_REQUIRE_BROWSER") == "1" {
+			fmt.Fprintln(os.Stderr, "e2e: HEARTH_REQUIRE_BROWSER=1 but chromium is not installed (apt-get install chromium)")
+			os.Exit(1)
+		}
+		fmt.Println("SKIPPED: browser tests (chromium not installed; apt-get install chromium)")
+		os.Exit(0)
+	}
+	axe, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(1)
+	}
+	axeSource = string(axe)
+	profile, _ := os.MkdirTemp("", "hearth-chromium-")
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(profile),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 800))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	if err := chromedp.Do(ctx); err != nil { // start the browser
+		fmt.Fprintf(os.Stderr, "e2e: start chromium: %v\n", err)
+		os.Exit(1)
+	}
+	browserCtx = ctx
+	code := m.Run()
+	cancel()
+	cancelAlloc()
+	os.RemoveAll(profile)
+	os.Exit(code)
+}
+
+// server is a real Hearth on a fresh database.
+type server struct {
+	URL string
+	DB  *models.DB
+}
+
+func startServer(t *testing.T, env ...string) *server {
+	t.Helper()
+	vars := map[string]string{
+		"HEARTH_DATABASE":        testdb.DSN(t),
+		"HEARTH_SIGNUP_MIN_FILL": "0",
+	}
+	for i := 0; i+1 < len(env); i += 2 {
+		vars[env[i]] = env[i+1]
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	vars["HEARTH_BASE_URL"] = "http://" + srv.Listener.Addr().String()
+	cfg, err := config.Load(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := models.Open(cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MigrateUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	app := handlers.New(handlers.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db})
+	srv.Config.Handler = app.Routes()
+	srv.Start()
+	t.Cleanup(func() { srv.Close(); db.Close() })
+	return &server{URL: srv.URL, DB: db}
+}
+
+// tab is a browser tab with its own cookies. When the test fails, the tab's
+// screenshot and HTML are saved and their path printed.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func newTab(t *testing.T) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	tb := &tab{t: t, ctx: ctx}
+	t.Cleanup(func() {
+		if t.Failed() {
+			tb.saveArtifacts()
+		}
+		cancelTimeout()
+		cancel()
+	})
+	return tb
+}
+
+func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+		tb.t.Fatalf("browser: %v", err)
+	}
+}
+
+func (tb *tab) text(sel string) string {
+	tb.t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Text(sel, chromedp.NodeVisible))
+	if err != nil {
+		tb.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func (tb *tab) location() string {
+	tb.t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Location())
+	if err != nil {
+		tb.t.Fatalf("location: %v", err)
+	}
+	return s
+}
+
+// exists reports whether sel matches now, without waiting.
+func (tb *tab) exists(sel string) bool {
+	tb.t.Helper()
+	n, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+	if err != nil {
+		tb.t.Fatalf("query %s: %v", sel, err)
+	}
+	return n > 0
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+func (tb *tab) saveArtifacts() {
+	dir := os.Getenv("HEARTH_E2E_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "hearth-e2e")
+	}
+	dir = filepath.Join(dir, unsafeName.ReplaceAllString(tb.t.Name(), "_"))
+	_ = os.MkdirAll(dir, 0o755)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.ctx), 10*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "page.png"), png, 0o644)
+	}
+	if html, err := chromedp.Run(ctx, chromedp.OuterHTML("html")); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "page.html"), []byte(html), 0o644)
+	}
+	tb.t.Logf("browser state saved in %s (page.png, page.html)", dir)
+}
+
+// screenshot saves a README screenshot at desktop and phone width when
+// HEARTH_SCREENSHOTS names a folder (make screenshots).
+func (tb *tab) screenshot(name string) {
+	tb.t.Helper()
+	dir := os.Getenv("HEARTH_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	for _, size := range []struct {
+		suffix        string
+		width, height int64
+	}{{"", 1280, 800}, {"-phone", 390, 844}} {
+		tb.do(chromedp.EmulateViewport(size.width, size.height))
+		png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			tb.t.Fatalf("screenshot: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+size.suffix+".png"), png, 0o644); err != nil {
+			tb.t.Fatal(err)
+		}
+	}
+	tb.do(chromedp.EmulateViewport(1280, 800))
+}
+
+// axeSource is axe-core 4.14.1 (MPL-2.0), vendored from the npm registry
+// into testdata/axe.min.js; read by TestMain.
+var axeSource string
+
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []string `json:"target"`
+	} `json:"nodes"`
+}
+
+// checkAccessibility runs axe-core on the current page and fails on any
+// serious or critical violation.
+func (tb *tab) checkAccessibility(page string) {
+	tb.t.Helper()
+	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](axeSource+";true")); err != nil {
+		tb.t.Fatalf("inject axe: %v", err)
+	}
+	vs, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]axeViolation](
+		`axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.t.Fatalf("run axe: %v", err)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			var where []string
+			for _, n := range v.Nodes {
+				where = append(where, strings.Join(n.Target, " "))
+			}
+			tb.t.Errorf("%s: accessibility (%s) %s: %s at %v", page, v.Impact, v.ID, v.Help, where)
+		}
+	}
+}
