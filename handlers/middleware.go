@@ -139,7 +139,7 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if ck, err := req.Cookie(a.Sessions.Cookie.Name); err == nil {
 			token = ck.Value
 		}
-		ctx := models.WithClient(req.Context(), models.Client{IP: c.RealIP(), UserAgent: req.UserAgent()})
+		ctx := models.WithClient(req.Context(), &models.Client{IP: c.RealIP(), UserAgent: req.UserAgent()})
 		ctx, err := a.Sessions.Load(ctx, token)
 		if err != nil {
 			return fmt.Errorf("load session: %w", err)
@@ -184,8 +184,9 @@ func (a *App) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// loadUser puts the signed-in user, if any, on the context. A session whose
-// user is gone or banned is ended on the spot.
+// loadUser puts the signed-in user, if any, on the context. The session
+// store loaded the user with the session; a session whose user is gone or
+// banned is ended on the spot.
 func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !hasSession(c) {
@@ -196,7 +197,10 @@ func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if id == "" {
 			return next(c)
 		}
-		u, err := models.UserByID(ctx, a.DB, id)
+		u, err := models.ClientFrom(ctx).User, error(nil) // loaded with the session
+		if u == nil || u.ID != id {
+			u, err = models.UserByID(ctx, a.DB, id)
+		}
 		switch {
 		case errors.Is(err, models.ErrNotFound) || (err == nil && u.BannedAt != nil):
 			if err := a.Sessions.Destroy(ctx); err != nil {

@@ -241,3 +241,31 @@ func TestConcurrentStartsMigrateOnce(t *testing.T) {
 		t.Errorf("%d migrations recorded, %d applied in all: some ran twice or not at all", versions, total)
 	}
 }
+
+func TestFindLoadsTheSessionsUserInTheSameQuery(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "join@example.com", Name: "Join", Password: "long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	store := models.NewSessionStore(db, time.Hour, func() time.Time { return now })
+	signedIn, _ := models.JSONCodec{}.Encode(now.Add(time.Hour), map[string]any{models.SessionUserKey: u.ID})
+	guest, _ := models.JSONCodec{}.Encode(now.Add(time.Hour), map[string]any{"flash": "x"})
+	store.CommitCtx(ctx, "signed-in", signedIn, now.Add(time.Hour))
+	store.CommitCtx(ctx, "guest", guest, now.Add(time.Hour))
+
+	c := &models.Client{}
+	if _, found, err := store.FindCtx(models.WithClient(ctx, c), "signed-in"); !found || err != nil {
+		t.Fatalf("find: %v %v", found, err)
+	}
+	if c.User == nil || c.User.ID != u.ID || c.User.Email != "join@example.com" || c.User.Name != "Join" || c.User.CreatedAt.IsZero() {
+		t.Fatalf("the session's user was not loaded with it: %+v", c.User)
+	}
+	g := &models.Client{}
+	if _, found, err := store.FindCtx(models.WithClient(ctx, g), "guest"); !found || err != nil || g.User != nil {
+		t.Fatalf("guest session: found %v, err %v, user %+v", found, err, g.User)
+	}
+}
