@@ -1,20 +1,255 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/mileusna/useragent"
 
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/account"
+	mailview "github.com/hearth-app/hearth/views/mail"
 )
 
-// AccountPage shows the signed-in user's profile.
+// AccountPage shows the signed-in user's profile and the forms to change it.
 func (a *App) AccountPage(c echo.Context) error {
+	return a.renderAccount(c, http.StatusOK, account.ProfilePageData{Name: currentUser(c).Name})
+}
+
+// renderAccount fills in what every rendering of the account page needs.
+func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageData) error {
 	u := currentUser(c)
-	n, err := models.CountActiveSessions(c.Request().Context(), a.DB, a.Now(), u.ID)
+	ctx := c.Request().Context()
+	n, err := models.CountActiveSessions(ctx, a.DB, a.Now(), u.ID)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, account.ProfilePage(a.page(c, "Your account"), account.ProfilePageData{ActiveSessions: n}))
+	if d.PendingEmail, err = models.PendingEmailChange(ctx, a.DB, a.Now(), u.ID); err != nil {
+		return err
+	}
+	d.ActiveSessions, d.HasPassword = n, u.PasswordHash != ""
+	return render(c, status, account.ProfilePage(a.page(c, "Your account"), d))
+}
+
+// currentTokenHash is the database key of this request's session.
+func (a *App) currentTokenHash(c echo.Context) string {
+	return models.HashToken(a.Sessions.Token(c.Request().Context()))
+}
+
+// ProfileSubmit changes the display name.
+func (a *App) ProfileSubmit(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	err = models.UpdateName(c.Request().Context(), a.DB, a.Now(), u, form.Get("name"))
+	var fe models.FieldErrors
+	if errors.As(err, &fe) {
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: form.Get("name"), NameError: fe["name"]})
+	} else if err != nil {
+		return err
+	}
+	a.audit(c, models.AuditProfileUpdate, u, "", "name")
+	a.flash(c, "success", "Your name was saved.")
+	return redirect(c, "/account")
+}
+
+// PasswordSubmit changes the password: the current one is required, every
+// other session ends, and this one continues on a new token.
+func (a *App) PasswordSubmit(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	err = models.ChangePassword(ctx, a.DB, a.Hasher, a.Now(), u, form.Get("current_password"), form.Get("new_password"), a.currentTokenHash(c))
+	var fe models.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: fe})
+	case errors.Is(err, models.ErrHasherBusy):
+		return hasherBusy(c)
+	case err != nil:
+		return err
+	}
+	if err := a.startSession(c, u); err != nil {
+		return err
+	}
+	a.audit(c, models.AuditPasswordChange, u, "", "")
+	if err := a.queueMail(c, u, u.Email, "password_changed", mailview.Mail{
+		Subject:     "Your password was changed",
+		Heading:     "Your password was changed",
+		Lines:       []string{"The password of your account " + u.Email + " was just changed, and your other sessions were signed out.", "If this wasn't you, reset your password now and check your account's sessions."},
+		ButtonLabel: "Reset my password", URL: a.link("/forgot-password", nil),
+	}); err != nil {
+		return err
+	}
+	a.flash(c, "success", "Your password was changed. Your other sessions were signed out.")
+	return redirect(c, "/account")
+}
+
+// EmailSubmit starts an email change: the password is required, and a link
+// goes to the new address, which replaces the old one once the link is used.
+func (a *App) EmailSubmit(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	newEmail := models.NormalizeEmail(form.Get("email"))
+	fail := func(field, msg string) error {
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, NewEmail: form.Get("email"), EmailErrors: map[string]string{field: msg}})
+	}
+	if msg := models.ValidateEmail(newEmail); msg != "" {
+		return fail("email", msg)
+	}
+	if newEmail == u.Email {
+		return fail("email", "That is already your address.")
+	}
+	var fe models.FieldErrors
+	if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password"), "current_password"); errors.As(err, &fe) {
+		return fail("current_password", fe["current_password"])
+	} else if errors.Is(err, models.ErrHasherBusy) {
+		return hasherBusy(c)
+	} else if err != nil {
+		return err
+	}
+	if _, err := models.UserByEmail(ctx, a.DB, newEmail); err == nil {
+		return fail("email", "Another account uses this address.")
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	raw, err := models.IssueToken(ctx, a.DB.Write, a.Now(), u, models.TokenChangeEmail, newEmail, models.ChangeEmailTTL)
+	if err != nil {
+		return err
+	}
+	if err := a.queueMail(c, u, newEmail, models.TokenChangeEmail, mailview.Mail{
+		Subject:     "Confirm your new email address",
+		Heading:     "Confirm your new email address",
+		Lines:       []string{"You asked to use " + newEmail + " for your account instead of " + u.Email + "."},
+		ButtonLabel: "Use this address",
+		URL:         a.link("/verify-email", map[string][]string{"token": {raw}, "change": {"1"}}),
+		Footer:      "The link works for 24 hours. If you did not ask for this, ignore this mail: nothing changes.",
+	}); err != nil {
+		return err
+	}
+	a.flash(c, "info", "We sent a link to "+newEmail+". Your address changes when you open it.")
+	return redirect(c, "/account")
+}
+
+// DeleteSubmit deletes the account after the password (or, for accounts
+// without one, a typed DELETE), and signs the user out everywhere.
+func (a *App) DeleteSubmit(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	if u.PasswordHash == "" {
+		if strings.TrimSpace(form.Get("confirm")) != "DELETE" {
+			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"confirm": "Type DELETE, in capitals, to confirm."}})
+		}
+	} else {
+		var fe models.FieldErrors
+		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password"), "current_password"); errors.As(err, &fe) {
+			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: fe})
+		} else if errors.Is(err, models.ErrHasherBusy) {
+			return hasherBusy(c)
+		} else if err != nil {
+			return err
+		}
+	}
+	a.audit(c, models.AuditUserDelete, u, "", "self-service")
+	if err := models.DeleteUser(ctx, a.DB, u.ID); err != nil {
+		return err
+	}
+	if err := a.Sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	a.flash(c, "info", "Your account has been deleted. Goodbye!")
+	return redirect(c, "/")
+}
+
+// SessionsPage lists the user's active sessions.
+func (a *App) SessionsPage(c echo.Context) error {
+	u := currentUser(c)
+	list, err := models.ListUserSessions(c.Request().Context(), a.DB, a.Now(), a.Config.SessionIdleTimeout, u.ID)
+	if err != nil {
+		return err
+	}
+	current := a.currentTokenHash(c)
+	rows := make([]account.SessionRow, 0, len(list))
+	for _, s := range list {
+		ua := useragent.Parse(s.UserAgent)
+		row := account.SessionRow{ID: s.PublicID(), Browser: orUnknown(ua.Name, "Unknown browser"), OS: orUnknown(ua.OS, "an unknown system"),
+			Device: ua.Device, IP: s.IP, Created: s.CreatedAt, LastSeen: s.LastSeenAt, Current: s.TokenHash == current}
+		if ua.Version != "" {
+			row.Browser += " " + strings.SplitN(ua.Version, ".", 2)[0]
+		}
+		rows = append(rows, row)
+	}
+	return render(c, http.StatusOK, account.SessionsPage(a.page(c, "Your sessions"), rows))
+}
+
+func orUnknown(s, unknown string) string {
+	if s == "" {
+		return unknown
+	}
+	return s
+}
+
+// RevokeSessionSubmit ends one of the user's sessions at once.
+func (a *App) RevokeSessionSubmit(c echo.Context) error {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	hash, err := models.RevokeSession(ctx, a.DB, a.Now(), u.ID, c.Param("id"))
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, "That session does not exist or has already ended.")
+	} else if err != nil {
+		return err
+	}
+	a.audit(c, models.AuditSessionRevoke, u, "", "one session")
+	if hash == a.currentTokenHash(c) {
+		if err := a.Sessions.Destroy(ctx); err != nil {
+			return err
+		}
+		a.flash(c, "info", "You have been signed out.")
+		return redirect(c, "/")
+	}
+	a.flash(c, "success", "That session was signed out.")
+	return redirect(c, "/account/sessions")
+}
+
+// RevokeOtherSessionsSubmit ends every session of the user but this one.
+func (a *App) RevokeOtherSessionsSubmit(c echo.Context) error {
+	u := currentUser(c)
+	if err := models.RevokeUserSessions(c.Request().Context(), a.DB, a.Now(), u.ID, a.currentTokenHash(c)); err != nil {
+		return err
+	}
+	a.audit(c, models.AuditSessionRevoke, u, "", "all other sessions")
+	a.flash(c, "success", "All your other sessions were signed out.")
+	return redirect(c, "/account/sessions")
+}
+
+// ResendVerificationSubmit mails a new verification link (throttled).
+func (a *App) ResendVerificationSubmit(c echo.Context) error {
+	u := currentUser(c)
+	if u.EmailVerifiedAt != nil {
+		a.flash(c, "info", "Your email address is already confirmed.")
+		return redirect(c, "/account")
+	}
+	if err := a.limit(c, a.Config.Rates.VerifyResend, "verify-resend:"+u.ID); err != nil {
+		return err
+	}
+	if err := a.sendVerification(c, u); err != nil {
+		return err
+	}
+	a.flash(c, "success", "We sent a new link to "+u.Email+".")
+	return redirect(c, "/account")
 }

@@ -24,6 +24,8 @@ type App struct {
 	Sessions *scs.SessionManager
 	Hasher   *models.Hasher
 	Now      func() time.Time
+	// MailSender, when set, is woken whenever a mail is queued.
+	MailSender interface{ Wake() }
 
 	crossOrigin *http.CrossOriginProtection
 	formKey     []byte // signs form time stamps
@@ -39,6 +41,8 @@ type Deps struct {
 	// FormKey signs the sign-up form's time stamp; instances sharing a
 	// database must share it (models.AppSecret). Random when nil.
 	FormKey []byte
+	// MailSender is woken when a mail is queued (optional: it polls anyway).
+	MailSender interface{ Wake() }
 }
 
 // SessionCookieName is the cookie's name in development; production adds the
@@ -82,5 +86,6 @@ func New(d Deps) *App {
 		Now:         d.Now,
 		crossOrigin: http.NewCrossOriginProtection(),
 		formKey:     d.FormKey,
+		MailSender:  d.MailSender,
 	}
 }

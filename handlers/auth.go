@@ -70,6 +70,9 @@ func (a *App) SignupSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditSignUp, u, "", "")
+	if err := a.sendVerification(c, u); err != nil {
+		return err
+	}
 	a.flash(c, "success", "Welcome to Hearth! Your account is ready.")
 	return redirect(c, "/account")
 }

@@ -32,10 +32,32 @@ func (a *App) Routes() *echo.Echo {
 	e.GET("/login", a.LoginPage, a.redirectSignedIn)
 	e.POST("/login", a.LoginSubmit, a.redirectSignedIn)
 	e.POST("/logout", a.Logout)
+	e.GET("/forgot-password", a.ForgotPasswordPage)
+	e.POST("/forgot-password", a.ForgotPasswordSubmit)
+	e.GET("/reset-password", a.ResetPasswordPage)
+	e.POST("/reset-password", a.ResetPasswordSubmit)
+	e.GET("/verify-email", a.VerifyEmailPage)
+	e.POST("/verify-email", a.VerifyEmailSubmit)
+	e.POST("/verify-email/change", a.EmailChangeSubmit)
 
 	// Protected: signed-in users only.
 	account := e.Group("/account", a.requireUser)
 	account.GET("", a.AccountPage)
+	account.POST("/profile", a.ProfileSubmit)
+	account.POST("/password", a.PasswordSubmit)
+	account.POST("/email", a.EmailSubmit)
+	account.POST("/delete", a.DeleteSubmit)
+	account.POST("/verify-email/resend", a.ResendVerificationSubmit)
+	account.GET("/sessions", a.SessionsPage)
+	account.POST("/sessions/revoke-others", a.RevokeOtherSessionsSubmit)
+	account.POST("/sessions/:id/revoke", a.RevokeSessionSubmit)
+
+	// Development only: the mailbox where mail goes without SMTP.
+	if !a.Config.IsProduction() {
+		e.GET("/dev/mail", a.DevMailbox)
+		e.GET("/dev/mail/:id", a.DevMail)
+		e.GET("/dev/mail/:id/html", a.DevMailHTML)
+	}
 
 	return e
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/mail"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -36,7 +37,16 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
-	app := handlers.New(handlers.Deps{Config: cfg, Logger: logger, DB: db, FormKey: formKey})
+	var mailer mail.Mailer = mail.DevMailbox{}
+	if cfg.SMTPURL != nil {
+		mailer = mail.NewSMTP(cfg.SMTPURL)
+	} else {
+		logger.Info("no HEARTH_SMTP_URL: mail goes to the development mailbox at /dev/mail")
+	}
+	sender := mail.NewSender(db, mailer, cfg.MailFrom, logger)
+	go sender.Run(ctx)
+
+	app := handlers.New(handlers.Deps{Config: cfg, Logger: logger, DB: db, FormKey: formKey, MailSender: sender})
 	srv := &http.Server{
 		Handler:           app.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -92,6 +102,9 @@ func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger 
 			}
 			if _, err := models.DeleteIdleThrottles(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
 				logger.Error("delete idle throttle buckets", "err", err)
+			}
+			if _, err := models.DeleteExpiredTokens(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
+				logger.Error("delete expired tokens", "err", err)
 			}
 		}
 	}

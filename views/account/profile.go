@@ -2,6 +2,21 @@ package account
 
 import "fmt"
 
+// ProfilePageData is what the account page shows: the profile and the forms
+// to change it, each with its own errors and typed values.
+type ProfilePageData struct {
+	ActiveSessions int64
+	HasPassword    bool
+	PendingEmail   string // a new address waiting for its verification link
+
+	Name         string
+	NameError    string
+	NewEmail     string
+	EmailErrors  map[string]string
+	PassErrors   map[string]string
+	DeleteErrors map[string]string
+}
+
 func sessionsText(n int64) string {
 	if n == 1 {
 		return "1 (this one)"

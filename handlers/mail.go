@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/dev"
+	mailview "github.com/hearth-app/hearth/views/mail"
+)
+
+// appName is how mails sign.
+const appName = "Hearth"
+
+// link is an absolute URL on this site, for mails.
+func (a *App) link(path string, query url.Values) string {
+	u := *a.Config.BaseURL
+	u.Path = path
+	u.RawQuery = query.Encode()
+	return u.String()
+}
+
+// queueMail renders m and puts it in the outbox for the background sender.
+// The log says which mail went to which user — never its body or link.
+func (a *App) queueMail(c echo.Context, u *models.User, to, template string, m mailview.Mail) error {
+	m.AppName = appName
+	var html bytes.Buffer
+	if err := mailview.HTML(m).Render(c.Request().Context(), &html); err != nil {
+		return err
+	}
+	om := models.OutboxMail{Template: template, ToAddr: to, Subject: m.Subject, HTMLBody: html.String(), TextBody: m.Text()}
+	if u != nil {
+		om.UserID = &u.ID
+	}
+	queued, err := models.EnqueueMail(c.Request().Context(), a.DB.Write, a.Now(), om)
+	if err != nil {
+		return err
+	}
+	a.Logger.Info("mail queued", "mail_id", queued.ID, "template", template, "user_id", om.UserID, "request_id", c.Get(ctxRequestID))
+	if a.MailSender != nil {
+		a.MailSender.Wake()
+	}
+	return nil
+}
+
+// sendVerification mails u a link that proves they own their address.
+func (a *App) sendVerification(c echo.Context, u *models.User) error {
+	raw, err := models.IssueToken(c.Request().Context(), a.DB.Write, a.Now(), u, models.TokenVerifyEmail, u.Email, models.VerifyEmailTTL)
+	if err != nil {
+		return err
+	}
+	return a.queueMail(c, u, u.Email, models.TokenVerifyEmail, mailview.Mail{
+		Subject:     "Confirm your email address",
+		Heading:     "Confirm your email address",
+		Lines:       []string{"Welcome! Please confirm that " + u.Email + " is your address."},
+		ButtonLabel: "Confirm my email",
+		URL:         a.link("/verify-email", url.Values{"token": {raw}}),
+		Footer:      "The link works for 48 hours. If you did not sign up, ignore this mail.",
+	})
+}
+
+// DevMailbox lists queued mail (development only).
+func (a *App) DevMailbox(c echo.Context) error {
+	mails, err := models.RecentMail(c.Request().Context(), a.DB, 100)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, dev.MailboxPage(a.page(c, "Mailbox"), mails))
+}
+
+// DevMail shows one mail (development only).
+func (a *App) DevMail(c echo.Context) error {
+	m, err := models.MailByID(c.Request().Context(), a.DB, c.Param("id"))
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, dev.MailPage(a.page(c, m.Subject), m))
+}
+
+// DevMailHTML serves a mail's HTML part in a sandbox: no scripts, no forms,
+// no access to this site's cookies.
+func (a *App) DevMailHTML(c echo.Context) error {
+	m, err := models.MailByID(c.Request().Context(), a.DB, c.Param("id"))
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Security-Policy", "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+	return c.HTMLBlob(http.StatusOK, []byte(m.HTMLBody))
+}

@@ -1,0 +1,115 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/auth"
+	mailview "github.com/hearth-app/hearth/views/mail"
+)
+
+// ForgotPasswordPage asks for the address to send a reset link to.
+func (a *App) ForgotPasswordPage(c echo.Context) error {
+	return render(c, http.StatusOK, auth.ForgotPasswordPage(a.page(c, "Reset your password"), auth.ForgotPasswordForm{}))
+}
+
+// ForgotPasswordSubmit mails a reset link if the account exists, and gives
+// the same answer either way. Requests are throttled per address and per
+// email.
+func (a *App) ForgotPasswordSubmit(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	f := auth.ForgotPasswordForm{Email: models.NormalizeEmail(form.Get("email"))}
+	if msg := models.ValidateEmail(f.Email); msg != "" {
+		f.Email, f.Error = form.Get("email"), msg
+		return render(c, http.StatusUnprocessableEntity, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
+	}
+	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-ip:"+c.RealIP()); err != nil {
+		return err
+	}
+	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-email:"+f.Email); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	u, err := models.UserByEmail(ctx, a.DB, f.Email)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		// Nothing to send; the answer below is the same.
+	case err != nil:
+		return err
+	case u.BannedAt == nil:
+		raw, err := models.IssueToken(ctx, a.DB.Write, a.Now(), u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL)
+		if err != nil {
+			return err
+		}
+		if err := a.queueMail(c, u, u.Email, models.TokenResetPassword, mailview.Mail{
+			Subject:     "Reset your password",
+			Heading:     "Reset your password",
+			Lines:       []string{"Someone (hopefully you) asked to reset the password of the account " + u.Email + "."},
+			ButtonLabel: "Choose a new password",
+			URL:         a.link("/reset-password", url.Values{"token": {raw}}),
+			Footer:      "The link works once, for one hour. If you did not ask for it, ignore this mail: your password stays the same.",
+		}); err != nil {
+			return err
+		}
+	}
+	f.Sent = true
+	return render(c, http.StatusOK, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
+}
+
+// ResetPasswordPage shows the new-password form for a valid link.
+func (a *App) ResetPasswordPage(c echo.Context) error {
+	f := auth.ResetPasswordForm{Token: c.QueryParam("token")}
+	status := http.StatusOK
+	if _, _, err := models.PeekToken(c.Request().Context(), a.DB.Read, a.Now(), f.Token, models.TokenResetPassword); errors.Is(err, models.ErrTokenInvalid) {
+		f.Invalid, status = true, http.StatusNotFound
+	} else if err != nil {
+		return err
+	}
+	return render(c, status, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
+}
+
+// ResetPasswordSubmit sets the new password and ends every session of the
+// user, then asks them to sign in with it.
+func (a *App) ResetPasswordSubmit(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	f := auth.ResetPasswordForm{Token: form.Get("token")}
+	u, err := models.ResetPassword(c.Request().Context(), a.DB, a.Hasher, a.Now(), f.Token, form.Get("password"))
+	var fe models.FieldErrors
+	switch {
+	case errors.Is(err, models.ErrTokenInvalid):
+		f.Invalid = true
+		return render(c, http.StatusNotFound, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
+	case errors.As(err, &fe):
+		f.Error = fe["password"]
+		return render(c, http.StatusUnprocessableEntity, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
+	case errors.Is(err, models.ErrHasherBusy):
+		return hasherBusy(c)
+	case err != nil:
+		return err
+	}
+	a.audit(c, models.AuditPasswordReset, u, "", "")
+	if err := a.queueMail(c, u, u.Email, "password_changed", mailview.Mail{
+		Subject: "Your password was reset",
+		Heading: "Your password was reset",
+		Lines:   []string{"The password of your account " + u.Email + " was reset, and every session was signed out.", "If this wasn't you, reset it again right away."},
+	}); err != nil {
+		return err
+	}
+	if currentUser(c) != nil { // a reset ends this session too
+		if err := a.Sessions.Destroy(c.Request().Context()); err != nil {
+			return err
+		}
+	}
+	a.flash(c, "success", "Your password was changed. Sign in with the new one.")
+	return redirect(c, "/login")
+}

@@ -1,0 +1,195 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// VerifyEmail uses a verification token and marks its address verified. A
+// link for an address the user no longer has is invalid.
+func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string) (*User, error) {
+	var user *User
+	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		t, u, err := useToken(ctx, tx, now, raw, TokenVerifyEmail)
+		if err != nil {
+			return err
+		}
+		if t.Email != u.Email {
+			return ErrTokenInvalid
+		}
+		if u.EmailVerifiedAt == nil {
+			n := now.UTC()
+			u.EmailVerifiedAt = &n
+			if err := tx.Model(u).Updates(map[string]any{"email_verified_at": n, "updated_at": n}).Error; err != nil {
+				return err
+			}
+		}
+		user = u
+		return nil
+	})
+	return user, err
+}
+
+// ConfirmEmailChange uses an email-change token: the new address, now proven,
+// replaces the old one. It returns the user and the old address.
+func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string) (*User, string, error) {
+	var user *User
+	var old string
+	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		t, u, err := useToken(ctx, tx, now, raw, TokenChangeEmail)
+		if err != nil {
+			return err
+		}
+		old = u.Email
+		n := now.UTC()
+		if err := tx.Model(u).Updates(map[string]any{"email": t.Email, "email_verified_at": n, "updated_at": n}).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return ErrEmailTaken
+			}
+			return err
+		}
+		u.Email, u.EmailVerifiedAt = t.Email, &n
+		user = u
+		return nil
+	})
+	return user, old, err
+}
+
+// ResetPassword uses a reset token to set a new password and ends every
+// session of the user. Bad passwords give FieldErrors{"password": …}.
+func ResetPassword(ctx context.Context, db *DB, h *Hasher, now time.Time, raw, password string) (*User, error) {
+	_, u, err := PeekToken(ctx, db.Read, now, raw, TokenResetPassword)
+	if err != nil {
+		return nil, err
+	}
+	if msg := h.Validate(password, u.Email); msg != "" {
+		return nil, FieldErrors{"password": msg}
+	}
+	hash, err := h.Hash(ctx, password) // before the transaction: never hash while holding the writer
+	if err != nil {
+		return nil, err
+	}
+	err = db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, u, err = useToken(ctx, tx, now, raw, TokenResetPassword); err != nil {
+			return err
+		}
+		return setPassword(tx, now, u, hash, "")
+	})
+	return u, err
+}
+
+// ChangePassword checks the current password, sets a new one, and ends every
+// other session of the user (all but the one whose token hash is keep).
+func ChangePassword(ctx context.Context, db *DB, h *Hasher, now time.Time, u *User, current, password, keep string) error {
+	if ok, err := h.Verify(ctx, u.PasswordHash, current); err != nil {
+		return err
+	} else if !ok {
+		return FieldErrors{"current_password": "That is not your current password."}
+	}
+	if msg := h.Validate(password, u.Email); msg != "" {
+		return FieldErrors{"new_password": msg}
+	}
+	hash, err := h.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return setPassword(tx, now, u, hash, keep)
+	})
+}
+
+// setPassword stores a password hash and revokes the user's sessions but keep.
+func setPassword(tx *gorm.DB, now time.Time, u *User, hash, keep string) error {
+	n := now.UTC()
+	if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "updated_at": n}).Error; err != nil {
+		return err
+	}
+	u.PasswordHash = hash
+	return tx.Exec("UPDATE sessions SET revoked_at = ?, data = '' WHERE revoked_at IS NULL AND user_id = ? AND token_hash <> ?", n, u.ID, keep).Error
+}
+
+// CheckPassword reports whether password is u's, as FieldErrors on field.
+func CheckPassword(ctx context.Context, h *Hasher, u *User, password, field string) error {
+	ok, err := h.Verify(ctx, u.PasswordHash, password)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return FieldErrors{field: "That is not your current password."}
+	}
+	return nil
+}
+
+// UpdateName changes the display name.
+func UpdateName(ctx context.Context, db *DB, now time.Time, u *User, name string) error {
+	name = NormalizeName(name)
+	if msg := ValidateName(name); msg != "" {
+		return FieldErrors{"name": msg}
+	}
+	if err := db.Write.WithContext(ctx).Model(u).Updates(map[string]any{"name": name, "updated_at": now.UTC()}).Error; err != nil {
+		return err
+	}
+	u.Name = name
+	return nil
+}
+
+// DeleteUser removes a user and, through the foreign keys, their sessions,
+// tokens and identities. The audit log keeps its history.
+func DeleteUser(ctx context.Context, db *DB, id string) error {
+	res := db.Write.WithContext(ctx).Exec("DELETE FROM users WHERE id = ?", id)
+	if res.Error != nil {
+		return fmt.Errorf("delete user: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SessionInfo is one of a user's live sessions, as listed to them.
+type SessionInfo struct {
+	TokenHash  string
+	UserAgent  string
+	IP         string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+// PublicID is how a session is named in URLs: a prefix of its token hash,
+// which is itself no secret (it cannot be turned back into a cookie).
+func (s SessionInfo) PublicID() string { return s.TokenHash[:16] }
+
+// ListUserSessions returns a user's live sessions, most recently used first.
+func ListUserSessions(ctx context.Context, db *DB, now time.Time, idle time.Duration, userID string) ([]SessionInfo, error) {
+	var ss []SessionInfo
+	err := db.Read.WithContext(ctx).Raw(`
+SELECT token_hash, user_agent, ip, created_at, last_seen_at FROM sessions
+WHERE user_id = ? AND revoked_at IS NULL AND expiry > ? AND last_seen_at > ?
+ORDER BY last_seen_at DESC`, userID, now.UTC(), now.UTC().Add(-idle)).Scan(&ss).Error
+	return ss, err
+}
+
+var publicSessionID = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+// RevokeSession ends the user's session named by its public id and returns
+// its token hash. Another user's session is ErrNotFound.
+func RevokeSession(ctx context.Context, db *DB, now time.Time, userID, publicID string) (string, error) {
+	if !publicSessionID.MatchString(publicID) {
+		return "", ErrNotFound
+	}
+	var hash string
+	err := db.Write.WithContext(ctx).Raw("SELECT token_hash FROM sessions WHERE user_id = ? AND token_hash LIKE ? AND revoked_at IS NULL",
+		userID, publicID+"%").Scan(&hash).Error
+	if err != nil {
+		return "", err
+	}
+	if hash == "" {
+		return "", ErrNotFound
+	}
+	return hash, revokeWhere(ctx, db, now, "token_hash = ?", hash)
+}

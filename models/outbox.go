@@ -1,0 +1,118 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// OutboxMail is a mail waiting to be sent, or sent.
+type OutboxMail struct {
+	ID            string `gorm:"primaryKey"`
+	UserID        *string
+	Template      string // which mail, for logs: never the body
+	ToAddr        string
+	Subject       string
+	HTMLBody      string `gorm:"column:html_body"`
+	TextBody      string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	SentAt        *time.Time
+	CreatedAt     time.Time
+}
+
+// TableName implements gorm's Tabler.
+func (OutboxMail) TableName() string { return "outbox" }
+
+// EnqueueMail stores a mail for the background sender. db may be a
+// transaction's handle, so a mail is queued only if the change it announces
+// is committed.
+func EnqueueMail(ctx context.Context, tx *gorm.DB, now time.Time, m OutboxMail) (*OutboxMail, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	m.ID, m.CreatedAt, m.NextAttemptAt = id.String(), now.UTC(), now.UTC()
+	if err := tx.WithContext(ctx).Create(&m).Error; err != nil {
+		return nil, fmt.Errorf("enqueue mail: %w", err)
+	}
+	return &m, nil
+}
+
+// ClaimDueMail returns up to limit unsent mails whose time has come, each
+// claimed for lease (its next attempt pushed back) so that another instance
+// running the same sender does not send it too.
+func ClaimDueMail(ctx context.Context, db *DB, now time.Time, limit int, lease time.Duration) ([]OutboxMail, error) {
+	now = now.UTC()
+	var due []OutboxMail
+	if err := db.Write.WithContext(ctx).Where("sent_at IS NULL AND next_attempt_at <= ?", now).
+		Order("next_attempt_at").Limit(limit).Find(&due).Error; err != nil {
+		return nil, err
+	}
+	claimed := due[:0]
+	for _, m := range due {
+		res := db.Write.WithContext(ctx).Model(&OutboxMail{}).
+			Where("id = ? AND next_attempt_at = ? AND sent_at IS NULL", m.ID, m.NextAttemptAt).
+			Update("next_attempt_at", now.Add(lease))
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		if res.RowsAffected == 1 {
+			claimed = append(claimed, m)
+		}
+	}
+	return claimed, nil
+}
+
+// MarkMailSent records a delivery.
+func MarkMailSent(ctx context.Context, db *DB, id string, now time.Time) error {
+	return db.Write.WithContext(ctx).Model(&OutboxMail{}).Where("id = ?", id).
+		Updates(map[string]any{"sent_at": now.UTC(), "attempts": gorm.Expr("attempts + 1"), "last_error": ""}).Error
+}
+
+// MarkMailFailed records a failed attempt and when to try again: after 30 s,
+// then doubling up to an hour. Mail is never dropped.
+func MarkMailFailed(ctx context.Context, db *DB, m OutboxMail, now time.Time, sendErr error) error {
+	backoff := 30 * time.Second << min(m.Attempts, 7)
+	if backoff > time.Hour {
+		backoff = time.Hour
+	}
+	msg := sendErr.Error()
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	return db.Write.WithContext(ctx).Model(&OutboxMail{}).Where("id = ?", m.ID).
+		Updates(map[string]any{"attempts": m.Attempts + 1, "next_attempt_at": now.UTC().Add(backoff), "last_error": msg}).Error
+}
+
+// RecentMail lists the newest mails, for the development mailbox.
+func RecentMail(ctx context.Context, db *DB, limit int) ([]OutboxMail, error) {
+	var ms []OutboxMail
+	err := db.Read.WithContext(ctx).Order("created_at DESC, id DESC").Limit(limit).Find(&ms).Error
+	return ms, err
+}
+
+// MailByID loads one mail.
+func MailByID(ctx context.Context, db *DB, id string) (*OutboxMail, error) {
+	var m OutboxMail
+	if err := db.Read.WithContext(ctx).Where("id = ?", id).Take(&m).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	return &m, nil
+}
+
+// CountRecentMail counts mails of one template sent to a user since a time.
+func CountRecentMail(ctx context.Context, db *DB, userID, template string, since time.Time) (int64, error) {
+	var n int64
+	err := db.Read.WithContext(ctx).Model(&OutboxMail{}).
+		Where("user_id = ? AND template = ? AND created_at >= ?", userID, template, since.UTC()).Count(&n).Error
+	return n, err
+}

@@ -1,0 +1,128 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Purposes of mailed tokens, and how long each lives.
+const (
+	TokenVerifyEmail   = "verify_email"
+	TokenResetPassword = "reset_password"
+	TokenChangeEmail   = "change_email"
+
+	VerifyEmailTTL   = 48 * time.Hour
+	ResetPasswordTTL = time.Hour
+	ChangeEmailTTL   = 24 * time.Hour
+)
+
+// ErrTokenInvalid covers unknown, used, expired and outdated tokens alike.
+var ErrTokenInvalid = errors.New("this link is invalid or has expired")
+
+// UserToken is a single-use link's server side. Only the hash is stored.
+type UserToken struct {
+	TokenHash     string `gorm:"primaryKey"`
+	UserID        string
+	Purpose       string
+	Email         string // the address the link proves (verification, email change)
+	PasswordStamp string // reset links die when the password changes
+	ExpiresAt     time.Time
+	UsedAt        *time.Time
+	CreatedAt     time.Time
+}
+
+// passwordStamp fingerprints a password hash, so a reset link issued before
+// a password change no longer works after it.
+func passwordStamp(hash string) string {
+	sum := sha256.Sum256([]byte("stamp|" + hash))
+	return hex.EncodeToString(sum[:8])
+}
+
+// IssueToken creates a single-use token for u and returns the raw value to
+// mail. Earlier unused tokens of the same purpose stop working. tx may be a
+// transaction's handle.
+func IssueToken(ctx context.Context, tx *gorm.DB, now time.Time, u *User, purpose, email string, ttl time.Duration) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	raw := hex.EncodeToString(b)
+	now = now.UTC()
+	if err := tx.WithContext(ctx).Where("user_id = ? AND purpose = ? AND used_at IS NULL", u.ID, purpose).Delete(&UserToken{}).Error; err != nil {
+		return "", fmt.Errorf("issue token: %w", err)
+	}
+	t := UserToken{TokenHash: HashToken(raw), UserID: u.ID, Purpose: purpose, Email: email,
+		PasswordStamp: passwordStamp(u.PasswordHash), ExpiresAt: now.Add(ttl), CreatedAt: now}
+	if err := tx.WithContext(ctx).Create(&t).Error; err != nil {
+		return "", fmt.Errorf("issue token: %w", err)
+	}
+	return raw, nil
+}
+
+// PeekToken checks a token without using it (for the page a link opens) and
+// returns it with its user.
+func PeekToken(ctx context.Context, db *gorm.DB, now time.Time, raw, purpose string) (*UserToken, *User, error) {
+	var t UserToken
+	err := db.WithContext(ctx).Where("token_hash = ? AND purpose = ?", HashToken(raw), purpose).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil, ErrTokenInvalid
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if t.UsedAt != nil || !now.UTC().Before(t.ExpiresAt) {
+		return nil, nil, ErrTokenInvalid
+	}
+	u, err := firstUser(db.WithContext(ctx).Where("id = ?", t.UserID))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, ErrTokenInvalid
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if purpose == TokenResetPassword && t.PasswordStamp != passwordStamp(u.PasswordHash) {
+		return nil, nil, ErrTokenInvalid
+	}
+	return &t, u, nil
+}
+
+// useToken marks a token used inside tx; it fails with ErrTokenInvalid if a
+// concurrent request used it first.
+func useToken(ctx context.Context, tx *gorm.DB, now time.Time, raw, purpose string) (*UserToken, *User, error) {
+	t, u, err := PeekToken(ctx, tx, now, raw, purpose)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := tx.WithContext(ctx).Model(&UserToken{}).Where("token_hash = ? AND used_at IS NULL", t.TokenHash).Update("used_at", now.UTC())
+	if res.Error != nil {
+		return nil, nil, res.Error
+	}
+	if res.RowsAffected != 1 {
+		return nil, nil, ErrTokenInvalid
+	}
+	return t, u, nil
+}
+
+// DeleteExpiredTokens removes tokens past their expiry. Safe on every instance.
+func DeleteExpiredTokens(ctx context.Context, db *DB, now time.Time) (int64, error) {
+	res := db.Write.WithContext(ctx).Where("expires_at < ?", now.UTC()).Delete(&UserToken{})
+	return res.RowsAffected, res.Error
+}
+
+// PendingEmailChange returns the new address of a user's open email change,
+// or "".
+func PendingEmailChange(ctx context.Context, db *DB, now time.Time, userID string) (string, error) {
+	var emails []string
+	err := db.Read.WithContext(ctx).Model(&UserToken{}).
+		Where("user_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?", userID, TokenChangeEmail, now.UTC()).
+		Order("created_at DESC").Limit(1).Pluck("email", &emails).Error
+	if err != nil || len(emails) == 0 {
+		return "", err
+	}
+	return emails[0], nil
+}

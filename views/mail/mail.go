@@ -1,0 +1,34 @@
+// Package mail holds the mails Hearth sends, as templ HTML with a plain-text
+// alternative built from the same data.
+package mail
+
+import "strings"
+
+// Mail is every mail's content: a heading, a few lines, and (for most) one
+// call to action.
+type Mail struct {
+	AppName     string
+	Subject     string
+	Heading     string
+	Lines       []string
+	ButtonLabel string // empty for notices without an action
+	URL         string
+	Footer      string
+}
+
+// Text is the plain-text alternative.
+func (m Mail) Text() string {
+	var b strings.Builder
+	b.WriteString(m.Heading + "\n\n")
+	for _, l := range m.Lines {
+		b.WriteString(l + "\n\n")
+	}
+	if m.URL != "" {
+		b.WriteString(m.ButtonLabel + ":\n" + m.URL + "\n\n")
+	}
+	if m.Footer != "" {
+		b.WriteString(m.Footer + "\n\n")
+	}
+	b.WriteString("— " + m.AppName + "\n")
+	return b.String()
+}
