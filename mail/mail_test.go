@@ -1,0 +1,182 @@
+package mail_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hearth-app/hearth/internal/testdb"
+	"github.com/hearth-app/hearth/mail"
+	"github.com/hearth-app/hearth/models"
+)
+
+// smtpServer is a minimal SMTP server for tests: it accepts every message
+// and keeps its DATA.
+type smtpServer struct {
+	addr string
+	mu   sync.Mutex
+	msgs []string
+	rcpt []string
+}
+
+func startSMTP(t *testing.T) *smtpServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &smtpServer{addr: ln.Addr().String()}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(conn)
+		}
+	}()
+	return s
+}
+
+func (s *smtpServer) serve(conn net.Conn) {
+	defer conn.Close()
+	tp := textproto.NewConn(conn)
+	tp.PrintfLine("220 localhost ESMTP test")
+	for {
+		line, err := tp.ReadLine()
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.Fields(line + " x")[0])
+		switch cmd {
+		case "EHLO", "HELO":
+			tp.PrintfLine("250-localhost greets you")
+			tp.PrintfLine("250-8BITMIME")
+			tp.PrintfLine("250 SMTPUTF8")
+		case "MAIL", "RSET", "NOOP":
+			tp.PrintfLine("250 OK")
+		case "RCPT":
+			s.mu.Lock()
+			s.rcpt = append(s.rcpt, line)
+			s.mu.Unlock()
+			tp.PrintfLine("250 OK")
+		case "DATA":
+			tp.PrintfLine("354 go ahead")
+			b, err := io.ReadAll(tp.DotReader())
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.msgs = append(s.msgs, string(b))
+			s.mu.Unlock()
+			tp.PrintfLine("250 queued")
+		case "QUIT":
+			tp.PrintfLine("221 bye")
+			return
+		default:
+			tp.PrintfLine("502 not implemented")
+		}
+	}
+}
+
+func (s *smtpServer) messages() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.msgs...)
+}
+
+func TestSMTPDeliversTextAndHTML(t *testing.T) {
+	t.Parallel()
+	srv := startSMTP(t)
+	u, _ := url.Parse("smtp://" + srv.addr)
+	m := mail.NewSMTP(u)
+	err := m.Send(context.Background(), mail.Message{From: "Hearth <no-reply@example.com>", To: "ann@example.com",
+		Subject: "Reset your password", Text: "Open https://app.example/reset?token=abc", HTML: "<p>Open <a href=\"https://app.example/reset?token=abc\">this</a></p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages received", len(msgs))
+	}
+	for _, want := range []string{"Subject: Reset your password", "To: <ann@example.com>", "multipart/alternative", "text/plain", "text/html"} {
+		if !strings.Contains(msgs[0], want) {
+			t.Errorf("message lacks %q:\n%s", want, msgs[0])
+		}
+	}
+}
+
+// flakyMailer fails its first n sends.
+type flakyMailer struct {
+	mu    sync.Mutex
+	fails int
+	sent  []mail.Message
+}
+
+func (f *flakyMailer) Send(_ context.Context, m mail.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fails > 0 {
+		f.fails--
+		return errors.New("connection refused")
+	}
+	f.sent = append(f.sent, m)
+	return nil
+}
+
+func TestOutboxRetriesUntilSentAndDropsNothing(t *testing.T) {
+	t.Parallel()
+	db, err := models.Open(testdb.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if _, err := models.EnqueueMail(ctx, db.Write, now, models.OutboxMail{Template: "test", ToAddr: fmt.Sprintf("u%d@example.com", i), Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fm := &flakyMailer{fails: 4}
+	s := mail.NewSender(db, fm, "Hearth <no-reply@example.com>", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.Now = func() time.Time { return now }
+
+	if n := s.DeliverDue(ctx); n != 0 {
+		t.Fatalf("sent %d while the server is down", n)
+	}
+	var pending int64
+	db.Read.Model(&models.OutboxMail{}).Where("sent_at IS NULL AND attempts = 1 AND last_error <> ''").Count(&pending)
+	if pending != 3 {
+		t.Fatalf("%d mails recorded a failed attempt, want 3", pending)
+	}
+	if n := s.DeliverDue(ctx); n != 0 {
+		t.Fatal("retried before the backoff")
+	}
+	now = now.Add(31 * time.Second) // first backoff: 30 s; one more failure, then the server is back
+	if n := s.DeliverDue(ctx); n != 2 {
+		t.Fatalf("after the first backoff, sent %d, want 2", n)
+	}
+	now = now.Add(61 * time.Second) // the second backoff doubles
+	if n := s.DeliverDue(ctx); n != 1 {
+		t.Fatalf("after the second backoff, sent %d, want 1", n)
+	}
+	var unsent int64
+	db.Read.Model(&models.OutboxMail{}).Where("sent_at IS NULL").Count(&unsent)
+	if unsent != 0 || len(fm.sent) != 3 {
+		t.Fatalf("%d unsent, %d delivered: mail was lost", unsent, len(fm.sent))
+	}
+}
