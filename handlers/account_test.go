@@ -340,3 +340,29 @@ func TestDevMailbox(t *testing.T) {
 		withEnv("HEARTH_SMTP_URL", "smtp://u:p@smtp.example.com:587"))
 	expectStatus(t, prod.client(t).get("/dev/mail"), http.StatusNotFound)
 }
+
+func TestPagesHaveUniqueIDsAndLabelledFields(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := ta.client(t)
+	pages := []*response{c.get("/"), c.get("/login"), c.get("/signup"), c.get("/forgot-password")}
+	c.signUp("ids@example.com", goodPassword)
+	pages = append(pages, c.get("/account"), c.get("/account/sessions"))
+	for _, p := range pages {
+		seen := map[string]bool{}
+		p.Doc.Find("[id]").Each(func(_ int, s *goquery.Selection) {
+			id, _ := s.Attr("id")
+			if seen[id] {
+				t.Errorf("%s: duplicate id %q", p.Request.URL.Path, id)
+			}
+			seen[id] = true
+		})
+		p.Doc.Find("input:not([type=hidden]), select, textarea").Each(func(_ int, s *goquery.Selection) {
+			id, _ := s.Attr("id")
+			if id == "" || p.Doc.Find("label[for='"+id+"']").Length() != 1 {
+				name, _ := s.Attr("name")
+				t.Errorf("%s: field %q has no label", p.Request.URL.Path, name)
+			}
+		})
+	}
+}

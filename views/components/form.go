@@ -3,6 +3,7 @@ package components
 
 // Field describes one labelled form input.
 type Field struct {
+	ID           string // "field-" + Name when empty; set it when a page has two fields of one name
 	Name         string
 	Label        string
 	Type         string // "text" when empty
@@ -21,7 +22,12 @@ func (f Field) inputType() string {
 	return f.Type
 }
 
-func (f Field) id() string { return "field-" + f.Name }
+func (f Field) id() string {
+	if f.ID != "" {
+		return f.ID
+	}
+	return "field-" + f.Name
+}
 
 func (f Field) describedBy() string {
 	switch {

@@ -1,0 +1,115 @@
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+func (tb *tab) signUp(srv *server, name, email, password string) {
+	tb.t.Helper()
+	tb.do(
+		chromedp.Navigate(srv.URL+"/signup"),
+		chromedp.SendKeys("#field-name", name),
+		chromedp.SendKeys("#field-email", email),
+		chromedp.SendKeys("#field-password", password),
+		chromedp.Click("[data-testid=signup-submit]"),
+		chromedp.WaitVisible("[data-testid=account]"),
+	)
+}
+
+func (tb *tab) signIn(srv *server, email, password string) {
+	tb.t.Helper()
+	tb.do(
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.SendKeys("#field-email", email),
+		chromedp.SendKeys("#field-password", password),
+		chromedp.Click("[data-testid=login-submit]"),
+		chromedp.WaitVisible("[data-testid=account]"),
+	)
+}
+
+// openLatestMail opens the newest mail in the development mailbox and
+// follows its link.
+func (tb *tab) followLatestMail(srv *server) {
+	tb.t.Helper()
+	tb.do(chromedp.Navigate(srv.URL+"/dev/mail"), chromedp.WaitVisible("[data-testid=mail-row]"))
+	tb.do(chromedp.Click("[data-testid=mail-row] a"), chromedp.WaitVisible("[data-testid=mail-text]"))
+	text := tb.text("[data-testid=mail-text]")
+	i := strings.Index(text, srv.URL)
+	if i < 0 {
+		tb.t.Fatalf("no link to %s in the mail:\n%s", srv.URL, text)
+	}
+	link := strings.Fields(text[i:])[0]
+	tb.do(chromedp.Navigate(link))
+}
+
+// TestBrowserVerifyAndResetThroughTheDevMailbox: the mail flows a person
+// clicks through, with the development mailbox as their inbox.
+func TestBrowserVerifyAndResetThroughTheDevMailbox(t *testing.T) {
+	srv := startServer(t)
+	b := newTab(t)
+	b.signUp(srv, "Ada", "ada@example.com", "analytical engine")
+	if !b.exists("[data-testid=unverified-notice]") {
+		t.Error("no notice that the address is unverified")
+	}
+
+	b.followLatestMail(srv)
+	b.do(chromedp.WaitVisible("[data-testid=confirm-button]"))
+	b.checkAccessibility("verification page")
+	b.do(chromedp.Click("[data-testid=confirm-button]"), chromedp.WaitVisible("[data-testid=email-verified]"))
+	if b.exists("[data-testid=unverified-notice]") {
+		t.Error("the unverified notice is still shown")
+	}
+
+	b.do(chromedp.Click("[data-testid=logout]"), chromedp.WaitVisible("[data-testid=home]"))
+	b.do(
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.Click("[data-testid=forgot-link]"),
+		chromedp.WaitVisible("[data-testid=forgot-password]"),
+		chromedp.SendKeys("#field-email", "ada@example.com"),
+		chromedp.Click("[data-testid=forgot-submit]"),
+		chromedp.WaitVisible("[data-testid=forgot-sent]"),
+	)
+	b.checkAccessibility("forgot-password page")
+	b.followLatestMail(srv)
+	b.do(
+		chromedp.WaitVisible("[data-testid=reset-password]"),
+		chromedp.SendKeys("#field-password", "difference engine"),
+		chromedp.Click("[data-testid=reset-submit]"),
+		chromedp.WaitVisible("[data-testid=login]"),
+	)
+	b.signIn(srv, "ada@example.com", "difference engine")
+}
+
+// TestBrowserSessionsRevokeSignsTheOtherBrowserOut: two browsers, one
+// account; ending the phone's session from the laptop signs the phone out on
+// its very next click.
+func TestBrowserSessionsRevokeSignsTheOtherBrowserOut(t *testing.T) {
+	srv := startServer(t)
+	laptop, phone := newTab(t), newTab(t)
+	laptop.signUp(srv, "Lin", "lin@example.com", "two browsers here")
+	phone.signIn(srv, "lin@example.com", "two browsers here")
+
+	laptop.do(chromedp.Navigate(srv.URL+"/account/sessions"), chromedp.WaitVisible("[data-testid=sessions]"))
+	laptop.checkAccessibility("sessions page")
+	laptop.screenshot("sessions")
+	laptop.do(chromedp.Click("[data-testid=revoke-others]"), chromedp.WaitVisible("[data-testid=only-session]"))
+
+	phone.do(chromedp.Click("[data-testid=nav-account]"), chromedp.WaitVisible("[data-testid=login]"))
+	if !strings.Contains(phone.location(), "/login") {
+		t.Errorf("the revoked browser is at %s, want the sign-in page", phone.location())
+	}
+
+	// Account edits, in the browser.
+	laptop.do(
+		chromedp.Navigate(srv.URL+"/account"),
+		chromedp.SetValue("#field-name", "Lin Clark"),
+		chromedp.Click("[data-testid=save-profile]"),
+		chromedp.WaitVisible("[data-testid=flash]"),
+	)
+	if got := laptop.text("[data-testid=account-name]"); got != "Lin Clark" {
+		t.Errorf("name = %q", got)
+	}
+}
