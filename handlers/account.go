@@ -22,14 +22,11 @@ func (a *App) AccountPage(c echo.Context) error {
 func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageData) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	n, err := models.CountActiveSessions(ctx, a.DB, a.Now(), u.ID)
+	sum, err := models.SummarizeAccount(ctx, a.DB, a.Now(), u.ID)
 	if err != nil {
 		return err
 	}
-	if d.PendingEmail, err = models.PendingEmailChange(ctx, a.DB, a.Now(), u.ID); err != nil {
-		return err
-	}
-	d.ActiveSessions, d.HasPassword = n, u.PasswordHash != ""
+	d.ActiveSessions, d.PendingEmail, d.HasPassword = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != ""
 	return render(c, status, account.ProfilePage(a.page(c, "Your account"), d))
 }
 

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -192,4 +193,24 @@ func RevokeSession(ctx context.Context, db *DB, now time.Time, userID, publicID 
 		return "", ErrNotFound
 	}
 	return hash, revokeWhere(ctx, db, now, "token_hash = ?", hash)
+}
+
+// AccountSummary is what the account page shows besides the user row.
+type AccountSummary struct {
+	ActiveSessions int64
+	PendingEmail   string // the new address of an open email change, or ""
+}
+
+// SummarizeAccount counts the user's live sessions and finds an open email
+// change, in one round trip.
+func SummarizeAccount(ctx context.Context, db *DB, now time.Time, userID string) (AccountSummary, error) {
+	var sum AccountSummary
+	var pending sql.NullString
+	now = now.UTC()
+	err := db.queryRow(ctx, `
+SELECT (SELECT count(*) FROM sessions WHERE user_id = ? AND expiry > ? AND revoked_at IS NULL),
+       (SELECT email FROM user_tokens WHERE user_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
+        ORDER BY created_at DESC LIMIT 1)`, userID, now, userID, TokenChangeEmail, now).Scan(&sum.ActiveSessions, &pending)
+	sum.PendingEmail = pending.String
+	return sum, err
 }

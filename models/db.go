@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -35,6 +37,7 @@ type DB struct {
 	Dialect string // "sqlite" or "postgres"
 
 	closers []*sql.DB
+	stmts   sync.Map // query -> *sql.Stmt on the reader, for hot raw queries
 }
 
 // Open connects to dsn: a SQLite file path or a postgres:// URL.
@@ -112,6 +115,10 @@ func openSQLite(path string, cfg *gorm.Config) (*DB, error) {
 // Close closes every pool.
 func (db *DB) Close() error {
 	var errs []error
+	db.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	for _, c := range db.closers {
 		errs = append(errs, c.Close())
 	}
@@ -126,6 +133,44 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // SQL returns the writer's *sql.DB (for migrations).
 func (db *DB) SQL() *sql.DB { return db.closers[0] }
+
+// readSQL is the reader's *sql.DB.
+func (db *DB) readSQL() *sql.DB { return db.closers[len(db.closers)-1] }
+
+// queryRow runs one of the few hot read queries that skip GORM, as a
+// statement prepared once (per pooled connection, by database/sql).
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := db.readSQL().PrepareContext(ctx, db.rebind(query))
+	if err != nil {
+		return db.readSQL().QueryRowContext(ctx, db.rebind(query), args...) // reports the error on Scan
+	}
+	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// rebind turns ? placeholders into PostgreSQL's $1, $2 … for raw queries.
+func (db *DB) rebind(q string) string {
+	if db.Dialect != "postgres" {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 // sqliteDialector is gorm's SQLite dialector with error translation that
 // understands modernc's errors (gorm's own only knows mattn's).

@@ -151,8 +151,8 @@ func TestRevokeUserSessionsKeepsTheCurrentOne(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n, _ := models.CountActiveSessions(ctx, db, now, u.ID); n != 3 {
-		t.Fatalf("active = %d, want 3", n)
+	if sum, _ := models.SummarizeAccount(ctx, db, now, u.ID); sum.ActiveSessions != 3 {
+		t.Fatalf("active = %d, want 3", sum.ActiveSessions)
 	}
 	if err := models.RevokeUserSessions(ctx, db, now, u.ID, models.HashToken("b")); err != nil {
 		t.Fatal(err)

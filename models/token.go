@@ -113,16 +113,3 @@ func DeleteExpiredTokens(ctx context.Context, db *DB, now time.Time) (int64, err
 	res := db.Write.WithContext(ctx).Where("expires_at < ?", now.UTC()).Delete(&UserToken{})
 	return res.RowsAffected, res.Error
 }
-
-// PendingEmailChange returns the new address of a user's open email change,
-// or "".
-func PendingEmailChange(ctx context.Context, db *DB, now time.Time, userID string) (string, error) {
-	var emails []string
-	err := db.Read.WithContext(ctx).Model(&UserToken{}).
-		Where("user_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?", userID, TokenChangeEmail, now.UTC()).
-		Order("created_at DESC").Limit(1).Pluck("email", &emails).Error
-	if err != nil || len(emails) == 0 {
-		return "", err
-	}
-	return emails[0], nil
-}
