@@ -27,6 +27,24 @@ func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageDat
 		return err
 	}
 	d.ActiveSessions, d.PendingEmail, d.HasPassword = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != ""
+	ids, err := models.IdentitiesOf(ctx, a.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	connected := map[string]bool{}
+	for _, id := range ids {
+		label := id.Provider
+		if p := a.provider(id.Provider); p != nil {
+			label = p.Label
+		}
+		d.Identities = append(d.Identities, account.IdentityRow{ID: id.ID, Label: label, Email: id.Email})
+		connected[id.Provider] = true
+	}
+	for _, b := range a.providerButtons() {
+		if !connected[b.Name] {
+			d.Connectable = append(d.Connectable, b)
+		}
+	}
 	return render(c, status, account.ProfilePage(a.page(c, "Your account"), d))
 }
 
@@ -248,5 +266,47 @@ func (a *App) ResendVerificationSubmit(c echo.Context) error {
 		return err
 	}
 	a.flash(c, "success", "We sent a new link to "+u.Email+".")
+	return redirect(c, "/account")
+}
+
+// SetPasswordSubmit gives an account without a password (social sign-in
+// only) one.
+func (a *App) SetPasswordSubmit(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	err = models.SetPassword(c.Request().Context(), a.DB, a.Hasher, a.Now(), u, form.Get("new_password"))
+	var fe models.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: fe})
+	case errors.Is(err, models.ErrHasherBusy):
+		return hasherBusy(c)
+	case err != nil:
+		return err
+	}
+	a.audit(c, models.AuditPasswordChange, u, "", "password set")
+	a.flash(c, "success", "Your password is set: you can now also sign in with your email.")
+	return redirect(c, "/account")
+}
+
+// DisconnectIdentitySubmit removes a connected provider, unless it is the
+// account's only way to sign in.
+func (a *App) DisconnectIdentitySubmit(c echo.Context) error {
+	u := currentUser(c)
+	id, err := models.DisconnectIdentity(c.Request().Context(), a.DB, u, c.Param("id"))
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return echo.NewHTTPError(http.StatusNotFound, "That connection does not exist.")
+	case errors.Is(err, models.ErrLastSignInMethod):
+		a.flash(c, "error", "You can't disconnect your only way to sign in. Set a password first.")
+		return redirect(c, "/account")
+	case err != nil:
+		return err
+	}
+	a.audit(c, models.AuditIdentityUnlink, u, "", id.Provider)
+	a.flash(c, "success", "Disconnected.")
 	return redirect(c, "/account")
 }

@@ -26,6 +26,8 @@ type App struct {
 	Now      func() time.Time
 	// MailSender, when set, is woken whenever a mail is queued.
 	MailSender interface{ Wake() }
+	// Providers are the enabled social sign-in providers (BuildProviders).
+	Providers []*SocialProvider
 
 	crossOrigin *http.CrossOriginProtection
 	formKey     []byte // signs form time stamps
@@ -43,6 +45,8 @@ type Deps struct {
 	FormKey []byte
 	// MailSender is woken when a mail is queued (optional: it polls anyway).
 	MailSender interface{ Wake() }
+	// Providers are the social sign-in providers (BuildProviders).
+	Providers []*SocialProvider
 }
 
 // SessionCookieName is the cookie's name in development; production adds the
@@ -87,5 +91,6 @@ func New(d Deps) *App {
 		crossOrigin: http.NewCrossOriginProtection(),
 		formKey:     d.FormKey,
 		MailSender:  d.MailSender,
+		Providers:   d.Providers,
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 // SignupPage shows the sign-up form.
 func (a *App) SignupPage(c echo.Context) error {
-	f := auth.SignupForm{Stamp: a.formStamp(a.Now())}
+	f := auth.SignupForm{Stamp: a.formStamp(a.Now()), Providers: a.providerButtons()}
 	return render(c, http.StatusOK, auth.SignupPage(a.page(c, "Sign up"), f))
 }
 
@@ -29,7 +29,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	if err := a.limit(c, a.Config.Rates.SignUpIP, "signup-ip:"+c.RealIP()); err != nil {
 		return err
 	}
-	f := auth.SignupForm{Name: form.Get("name"), Email: form.Get("email"), Stamp: form.Get("form_stamp")}
+	f := auth.SignupForm{Name: form.Get("name"), Email: form.Get("email"), Stamp: form.Get("form_stamp"), Providers: a.providerButtons()}
 	ctx := c.Request().Context()
 
 	if form.Get("website") != "" { // the honeypot: invisible to people
@@ -79,7 +79,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 
 // LoginPage shows the sign-in form.
 func (a *App) LoginPage(c echo.Context) error {
-	f := auth.LoginForm{Next: safeNext(c.QueryParam("next"), "")}
+	f := auth.LoginForm{Next: safeNext(c.QueryParam("next"), ""), Providers: a.providerButtons()}
 	return render(c, http.StatusOK, auth.LoginPage(a.page(c, "Sign in"), f))
 }
 
@@ -90,7 +90,7 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := auth.LoginForm{Email: models.NormalizeEmail(form.Get("email")), Next: safeNext(form.Get("next"), "")}
+	f := auth.LoginForm{Email: models.NormalizeEmail(form.Get("email")), Next: safeNext(form.Get("next"), ""), Providers: a.providerButtons()}
 	password := form.Get("password")
 	if f.Email == "" || password == "" {
 		f.Error = "Enter your email and password."

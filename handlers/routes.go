@@ -39,12 +39,17 @@ func (a *App) Routes() *echo.Echo {
 	e.GET("/verify-email", a.VerifyEmailPage)
 	e.POST("/verify-email", a.VerifyEmailSubmit)
 	e.POST("/verify-email/change", a.EmailChangeSubmit)
+	e.GET("/auth/:provider", a.SocialBegin, a.redirectSignedIn)
+	e.GET("/auth/:provider/callback", a.SocialCallback)
+	e.POST("/auth/:provider/connect", a.SocialConnect, a.requireUser)
 
 	// Protected: signed-in users only.
 	account := e.Group("/account", a.requireUser)
 	account.GET("", a.AccountPage)
 	account.POST("/profile", a.ProfileSubmit)
 	account.POST("/password", a.PasswordSubmit)
+	account.POST("/password/set", a.SetPasswordSubmit)
+	account.POST("/identities/:id/disconnect", a.DisconnectIdentitySubmit)
 	account.POST("/email", a.EmailSubmit)
 	account.POST("/delete", a.DeleteSubmit)
 	account.POST("/verify-email/resend", a.ResendVerificationSubmit)

@@ -46,7 +46,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	sender := mail.NewSender(db, mailer, cfg.MailFrom, logger)
 	go sender.Run(ctx)
 
-	app := handlers.New(handlers.Deps{Config: cfg, Logger: logger, DB: db, FormKey: formKey, MailSender: sender})
+	providers, err := handlers.BuildProviders(cfg, handlers.ProviderEndpoints{})
+	if err != nil {
+		return err
+	}
+	app := handlers.New(handlers.Deps{Config: cfg, Logger: logger, DB: db, FormKey: formKey, MailSender: sender, Providers: providers})
 	srv := &http.Server{
 		Handler:           app.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,6 +1,17 @@
 package account
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/hearth-app/hearth/views/components"
+)
+
+// IdentityRow is a connected provider on the account page.
+type IdentityRow struct {
+	ID    string
+	Label string
+	Email string
+}
 
 // ProfilePageData is what the account page shows: the profile and the forms
 // to change it, each with its own errors and typed values.
@@ -15,6 +26,9 @@ type ProfilePageData struct {
 	EmailErrors  map[string]string
 	PassErrors   map[string]string
 	DeleteErrors map[string]string
+
+	Identities  []IdentityRow
+	Connectable []components.ProviderButton // enabled providers not yet connected
 }
 
 func sessionsText(n int64) string {

@@ -1,6 +1,8 @@
 // Package auth holds the sign-up and sign-in screens.
 package auth
 
+import "github.com/hearth-app/hearth/views/components"
+
 // SignupForm is what the sign-up form shows: the values typed (never the
 // password) and what is wrong with each field.
 type SignupForm struct {
@@ -9,6 +11,8 @@ type SignupForm struct {
 	Stamp  string // signed time the form was first shown
 	Error  string // about the whole form
 	Errors map[string]string
+	// Providers are the social sign-in buttons to show.
+	Providers []components.ProviderButton
 }
 
 // LoginForm is what the sign-in form shows.
@@ -16,4 +20,6 @@ type LoginForm struct {
 	Email string
 	Next  string // a local path to go to after signing in
 	Error string // one message for the whole form: never which field was wrong
+	// Providers are the social sign-in buttons to show.
+	Providers []components.ProviderButton
 }

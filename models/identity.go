@@ -1,0 +1,213 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Errors of social sign-in.
+var (
+	// ErrNotLinked: the provider's address belongs to an account, but one of
+	// the two has not verified it, so signing in as that account would let
+	// whoever controls the provider account take it over (Auth.js calls this
+	// OAuthAccountNotLinked). The user must sign in with their password and
+	// connect the provider from the account page.
+	ErrNotLinked = errors.New("an account with this email exists; sign in with your password, then connect the provider")
+	// ErrIdentityTaken: this provider account is connected to another user.
+	ErrIdentityTaken = errors.New("this provider account is connected to another user")
+	// ErrLastSignInMethod: disconnecting would leave no way to sign in.
+	ErrLastSignInMethod = errors.New("you can't disconnect your only way to sign in; set a password first")
+	// ErrNoEmail: the provider shared no email address.
+	ErrNoEmail = errors.New("the provider did not share an email address")
+)
+
+// Identity is a user's account at a provider.
+type Identity struct {
+	ID             string `gorm:"primaryKey"`
+	UserID         string
+	Provider       string
+	ProviderUserID string
+	Email          string
+	EmailVerified  bool
+	CreatedAt      time.Time
+}
+
+// External is who a provider says signed in.
+type External struct {
+	Provider       string
+	ProviderUserID string
+	Email          string
+	EmailVerified  bool // the provider vouches for the address
+	Name           string
+}
+
+// Social sign-in outcomes.
+const (
+	SocialReturning = "returning" // a known identity signed in
+	SocialLinked    = "linked"    // a new identity joined an account with the same verified address
+	SocialCreated   = "created"   // a new user was created
+)
+
+// SignInWithProvider finds or creates the user for an external identity, in
+// one transaction, following the linking rules:
+//   - a known identity signs its user in;
+//   - a new identity whose address matches an account links to it only when
+//     the provider verified the address and the account has verified it too;
+//     otherwise ErrNotLinked;
+//   - otherwise a new user is created, verified only if the provider said so.
+//
+// Banned users get ErrBanned (with the user).
+func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External) (*User, string, error) {
+	var user *User
+	outcome := ""
+	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var id Identity
+		err := tx.Where("provider = ? AND provider_user_id = ?", ext.Provider, ext.ProviderUserID).Take(&id).Error
+		switch {
+		case err == nil:
+			u, err := firstUser(tx.Where("id = ?", id.UserID))
+			if err != nil {
+				return err
+			}
+			user, outcome = u, SocialReturning
+			return tx.Model(&id).Updates(map[string]any{"email": NormalizeEmail(ext.Email), "email_verified": ext.EmailVerified}).Error
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return err
+		}
+
+		email := NormalizeEmail(ext.Email)
+		if email == "" || ValidateEmail(email) != "" {
+			return ErrNoEmail
+		}
+		existing, err := firstUser(tx.Where("lower(email) = ?", email))
+		switch {
+		case err == nil:
+			if !ext.EmailVerified || existing.EmailVerifiedAt == nil {
+				return ErrNotLinked
+			}
+			user, outcome = existing, SocialLinked
+		case errors.Is(err, ErrNotFound):
+			uid, err := uuid.NewV7()
+			if err != nil {
+				return err
+			}
+			n := now.UTC()
+			u := &User{ID: uid.String(), Email: email, Name: NormalizeName(ext.Name), Role: RoleMember, CreatedAt: n, UpdatedAt: n}
+			if ValidateName(u.Name) != "" {
+				u.Name = ""
+			}
+			if ext.EmailVerified {
+				u.EmailVerifiedAt = &n
+			}
+			if err := tx.Create(u).Error; err != nil {
+				return err
+			}
+			user, outcome = u, SocialCreated
+		default:
+			return err
+		}
+		return insertIdentity(tx, now, user.ID, ext)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if user.BannedAt != nil {
+		return user, outcome, ErrBanned
+	}
+	n := now.UTC()
+	if err := db.Write.WithContext(ctx).Model(user).UpdateColumn("last_sign_in_at", n).Error; err != nil {
+		return nil, "", err
+	}
+	user.LastSignInAt = &n
+	return user, outcome, nil
+}
+
+// ConnectIdentity adds an identity to a signed-in user.
+func ConnectIdentity(ctx context.Context, db *DB, now time.Time, u *User, ext External) error {
+	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var id Identity
+		err := tx.Where("provider = ? AND provider_user_id = ?", ext.Provider, ext.ProviderUserID).Take(&id).Error
+		if err == nil {
+			if id.UserID == u.ID {
+				return nil // already connected
+			}
+			return ErrIdentityTaken
+		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		return insertIdentity(tx, now, u.ID, ext)
+	})
+}
+
+func insertIdentity(tx *gorm.DB, now time.Time, userID string, ext External) error {
+	iid, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	err = tx.Create(&Identity{ID: iid.String(), UserID: userID, Provider: ext.Provider, ProviderUserID: ext.ProviderUserID,
+		Email: NormalizeEmail(ext.Email), EmailVerified: ext.EmailVerified, CreatedAt: now.UTC()}).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ErrIdentityTaken
+	}
+	if err != nil {
+		return fmt.Errorf("connect identity: %w", err)
+	}
+	return nil
+}
+
+// IdentitiesOf lists a user's connected providers.
+func IdentitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error) {
+	var ids []Identity
+	err := db.Read.WithContext(ctx).Where("user_id = ?", userID).Order("created_at").Find(&ids).Error
+	return ids, err
+}
+
+// DisconnectIdentity removes one of u's identities, unless it is their
+// only way to sign in. It returns the removed identity.
+func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string) (*Identity, error) {
+	var removed Identity
+	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ? AND user_id = ?", identityID, u.ID).Take(&removed).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		var others int64
+		if err := tx.Model(&Identity{}).Where("user_id = ? AND id <> ?", u.ID, identityID).Count(&others).Error; err != nil {
+			return err
+		}
+		if others == 0 && u.PasswordHash == "" {
+			return ErrLastSignInMethod
+		}
+		return tx.Delete(&removed).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &removed, nil
+}
+
+// SetPassword gives a user without a password (a social-only account) one.
+func SetPassword(ctx context.Context, db *DB, h *Hasher, now time.Time, u *User, password string) error {
+	if u.PasswordHash != "" {
+		return FieldErrors{"new_password": "You already have a password: change it instead."}
+	}
+	if msg := h.Validate(password, u.Email); msg != "" {
+		return FieldErrors{"new_password": msg}
+	}
+	hash, err := h.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	n := now.UTC()
+	if err := db.Write.WithContext(ctx).Model(u).Updates(map[string]any{"password_hash": hash, "updated_at": n}).Error; err != nil {
+		return err
+	}
+	u.PasswordHash = hash
+	return nil
+}
