@@ -67,9 +67,10 @@ func (s *syncBuffer) String() string {
 }
 
 type appOptions struct {
-	hasher *models.Hasher
-	env    map[string]string
-	dbPath string // reuse a database file (to test restarts)
+	endpoints handlers.ProviderEndpoints
+	hasher    *models.Hasher
+	env       map[string]string
+	dbPath    string // reuse a database file (to test restarts)
 }
 
 // newTestApp starts Hearth on a new SQLite file in t.TempDir() with the real
@@ -93,6 +94,10 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		o.dbPath = testdb.DSN(t)
 	}
 	o.env["HEARTH_DATABASE"] = o.dbPath
+	srv := httptest.NewUnstartedServer(nil) // its URL is the base URL (OAuth callbacks, mail links)
+	if o.env["HEARTH_BASE_URL"] == "" {
+		o.env["HEARTH_BASE_URL"] = "http://" + srv.Listener.Addr().String()
+	}
 	cfg, err := config.Load(func(k string) string { return o.env[k] })
 	if err != nil {
 		t.Fatalf("config: %v", err)
@@ -110,14 +115,20 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		o.hasher = models.NewHasher(cfg.HashConcurrency, 10*time.Second)
 	}
 	o.hasher.MinLength = cfg.PasswordMinLength
+	providers, err := handlers.BuildProviders(cfg, o.endpoints)
+	if err != nil {
+		t.Fatalf("providers: %v", err)
+	}
 	app := handlers.New(handlers.Deps{
-		Config: cfg,
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
-		DB:     db,
-		Hasher: o.hasher,
-		Now:    clock.Now,
+		Providers: providers,
+		Config:    cfg,
+		Logger:    slog.New(slog.NewTextHandler(logs, nil)),
+		DB:        db,
+		Hasher:    o.hasher,
+		Now:       clock.Now,
 	})
-	srv := httptest.NewServer(app.Routes())
+	srv.Config.Handler = app.Routes()
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		db.Close()

@@ -1,0 +1,365 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/models"
+)
+
+func startOIDC(t *testing.T) *mockoidc.MockOIDC {
+	t.Helper()
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Shutdown() })
+	return m
+}
+
+func withOIDC(m *mockoidc.MockOIDC) func(*appOptions) {
+	return func(o *appOptions) {
+		o.env["HEARTH_OIDC_ISSUER"] = m.Issuer()
+		o.env["HEARTH_OIDC_CLIENT_ID"] = m.ClientID
+		o.env["HEARTH_OIDC_CLIENT_SECRET"] = m.ClientSecret
+		o.env["HEARTH_OIDC_NAME"] = "Mock SSO"
+	}
+}
+
+// fakeGitHub plays GitHub's OAuth and API endpoints.
+type fakeGitHub struct {
+	*httptest.Server
+	mu     sync.Mutex
+	id     int
+	login  string
+	public string // the profile's public email
+	emails []map[string]any
+}
+
+func startGitHub(t *testing.T) *fakeGitHub {
+	g := &fakeGitHub{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/login/oauth/authorize", func(w http.ResponseWriter, r *http.Request) {
+		u, _ := url.Parse(r.URL.Query().Get("redirect_uri"))
+		q := u.Query()
+		q.Set("code", "gh-code")
+		q.Set("state", r.URL.Query().Get("state"))
+		u.RawQuery = q.Encode()
+		http.Redirect(w, r, u.String(), http.StatusFound)
+	})
+	mux.HandleFunc("/login/oauth/access_token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"access_token": "gh-token", "token_type": "bearer", "scope": "read:user,user:email"})
+	})
+	mux.HandleFunc("/user", func(w http.ResponseWriter, r *http.Request) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		json.NewEncoder(w).Encode(map[string]any{"id": g.id, "login": g.login, "name": "Octo Cat", "email": g.public})
+	})
+	mux.HandleFunc("/user/emails", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer gh-token" {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		json.NewEncoder(w).Encode(g.emails)
+	})
+	g.Server = httptest.NewServer(mux)
+	t.Cleanup(g.Close)
+	return g
+}
+
+func (g *fakeGitHub) set(id int, public string, emails ...map[string]any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.id, g.login, g.public, g.emails = id, "octocat", public, emails
+}
+
+func withGitHub(g *fakeGitHub) func(*appOptions) {
+	return func(o *appOptions) {
+		o.env["HEARTH_GITHUB_CLIENT_ID"] = "gh-client"
+		o.env["HEARTH_GITHUB_CLIENT_SECRET"] = "gh-secret"
+		o.endpoints = handlers.ProviderEndpoints{
+			GitHubAuth: g.URL + "/login/oauth/authorize", GitHubToken: g.URL + "/login/oauth/access_token",
+			GitHubProfile: g.URL + "/user", GitHubEmails: g.URL + "/user/emails",
+		}
+	}
+}
+
+// providerRoundTrip follows the provider's redirects (it approves at once)
+// until they lead back to the app, and returns the callback's path and query.
+func providerRoundTrip(t *testing.T, to string) string {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
+	for range 5 {
+		res, err := client.Get(to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc, err := res.Location()
+		if err != nil {
+			t.Fatalf("provider answered %d without a redirect", res.StatusCode)
+		}
+		if strings.Contains(loc.Path, "/callback") {
+			return loc.RequestURI()
+		}
+		to = loc.String()
+	}
+	t.Fatal("the provider never redirected back")
+	return ""
+}
+
+// socialSignIn runs the whole redirect dance from /auth/{provider}.
+func (c *client) socialSignIn(provider string) *response {
+	c.t.Helper()
+	begin := c.get("/auth/" + provider)
+	expectStatus(c.t.(*testing.T), begin, http.StatusSeeOther)
+	return c.get(providerRoundTrip(c.t.(*testing.T), begin.Header.Get("Location")))
+}
+
+func (c *client) flash() string {
+	return c.get("/").Doc.Find("[data-testid=flash]").Text()
+}
+
+func TestOIDCSignUpThenReturn(t *testing.T) {
+	t.Parallel()
+	m := startOIDC(t)
+	ta := newTestApp(t, withOIDC(m))
+	c := ta.client(t)
+
+	login := c.get("/login")
+	if got := login.Doc.Find("[data-testid=provider-oidc]").Text(); got != "Continue with Mock SSO" {
+		t.Errorf("provider button %q", got)
+	}
+	begin := c.get("/auth/oidc")
+	loc, _ := url.Parse(begin.Header.Get("Location"))
+	if loc.Query().Get("code_challenge") == "" || loc.Query().Get("code_challenge_method") != "S256" || loc.Query().Get("state") == "" {
+		t.Errorf("authorize URL lacks PKCE or state: %s", loc)
+	}
+	m.QueueUser(&mockoidc.MockUser{Subject: "sub-1", Email: "Sso@Example.com", EmailVerified: true})
+	expectRedirect(t, c.get(providerRoundTrip(t, loc.String())), "/account")
+	acc := c.get("/account")
+	if acc.Doc.Find("[data-testid=account-email]").Text() != "sso@example.com" || acc.Doc.Find("[data-testid=email-verified]").Length() != 1 {
+		t.Fatal("the new user is not signed in with a verified address")
+	}
+	if !strings.Contains(acc.Doc.Find("[data-testid=account-providers]").Text(), "Mock SSO") {
+		t.Error("the account page does not list the provider")
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities WHERE provider = 'oidc' AND provider_user_id = 'sub-1' AND email_verified"); n != 1 {
+		t.Error("no identity row")
+	}
+	first := c.cookie().Value
+
+	c.post("/logout", nil)
+	m.QueueUser(&mockoidc.MockUser{Subject: "sub-1", Email: "sso@example.com", EmailVerified: true})
+	expectRedirect(t, c.socialSignIn("oidc"), "/account")
+	if c.cookie().Value == first {
+		t.Error("provider sign-in did not issue a new session token")
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM users"); n != 1 {
+		t.Errorf("returning sign-in created another user (%d users)", n)
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND detail = 'oidc'", models.AuditSignIn); n != 1 {
+		t.Error("provider sign-in not audited")
+	}
+}
+
+func TestOIDCStateIsCheckedAndSingleUse(t *testing.T) {
+	t.Parallel()
+	m := startOIDC(t)
+	ta := newTestApp(t, withOIDC(m))
+
+	// No sign-in started in this browser.
+	expectStatus(t, ta.client(t).get("/auth/oidc/callback?code=x&state=y"), http.StatusBadRequest)
+
+	// Mismatched state.
+	c := ta.client(t)
+	c.get("/auth/oidc")
+	expectStatus(t, c.get("/auth/oidc/callback?code=x&state=not-the-state"), http.StatusBadRequest)
+
+	// Replayed callback.
+	c = ta.client(t)
+	m.QueueUser(&mockoidc.MockUser{Subject: "sub-r", Email: "replay@example.com", EmailVerified: true})
+	begin := c.get("/auth/oidc")
+	callback := providerRoundTrip(t, begin.Header.Get("Location"))
+	expectRedirect(t, c.get(callback), "/account")
+	c.post("/logout", nil)
+	expectStatus(t, c.get(callback), http.StatusBadRequest)
+
+	// A callback carried to another browser (login CSRF) is refused.
+	victim := ta.client(t)
+	m.QueueUser(&mockoidc.MockUser{Subject: "sub-r", Email: "replay@example.com", EmailVerified: true})
+	attacker := ta.client(t)
+	cb := providerRoundTrip(t, attacker.get("/auth/oidc").Header.Get("Location"))
+	expectStatus(t, victim.get(cb), http.StatusBadRequest)
+}
+
+func TestProviderErrorReturnsToSignIn(t *testing.T) {
+	t.Parallel()
+	m := startOIDC(t)
+	ta := newTestApp(t, withOIDC(m))
+	c := ta.client(t)
+	begin := c.get("/auth/oidc")
+	state := mustURL(t, begin.Header.Get("Location")).Query().Get("state")
+	expectRedirect(t, c.get("/auth/oidc/callback?error=access_denied&state="+state), "/login")
+	if !strings.Contains(c.flash(), "cancelled") {
+		t.Error("no clear message for a cancelled sign-in")
+	}
+	expectStatus(t, c.get("/auth/nope"), http.StatusNotFound)
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestProviderAddressMatchingAnAccountLinksOnlyWhenBothVerified(t *testing.T) {
+	t.Parallel()
+	m := startOIDC(t)
+	ta := newTestApp(t, withOIDC(m))
+	ta.client(t).signUp("victim@example.com", goodPassword) // not verified yet
+
+	for _, tc := range []struct {
+		name             string
+		providerVerified bool
+		accountVerified  bool
+		links            bool
+	}{
+		{"provider unverified", false, false, false},
+		{"provider verified, account unverified", true, false, false},
+		{"provider unverified, account verified", false, true, false},
+		{"both verified", true, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.accountVerified {
+				ta.DB.Write.Exec("UPDATE users SET email_verified_at = ? WHERE email = 'victim@example.com'", time.Now().UTC())
+			}
+			c := ta.client(t)
+			m.QueueUser(&mockoidc.MockUser{Subject: "attacker-" + tc.name, Email: "victim@example.com", EmailVerified: tc.providerVerified})
+			res := c.socialSignIn("oidc")
+			if !tc.links {
+				expectRedirect(t, res, "/login")
+				if !strings.Contains(c.flash(), "Sign in with your password") {
+					t.Error("no advice to sign in with the password and connect")
+				}
+				expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
+				if n := countRows(t, ta.DB, "SELECT count(*) FROM identities"); n != 0 {
+					t.Fatal("an identity was linked")
+				}
+				return
+			}
+			expectRedirect(t, res, "/account")
+			if got := c.get("/account").Doc.Find("[data-testid=account-email]").Text(); got != "victim@example.com" {
+				t.Errorf("signed in as %q", got)
+			}
+		})
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM users"); n != 1 {
+		t.Errorf("%d users: a duplicate account was created", n)
+	}
+}
+
+func TestGitHubConnectDisconnectAndLastMethod(t *testing.T) {
+	t.Parallel()
+	g := startGitHub(t)
+	ta := newTestApp(t, withGitHub(g))
+
+	// A password user connects GitHub, then disconnects it.
+	c := ta.client(t)
+	c.signUp("dev@example.com", goodPassword)
+	g.set(101, "", map[string]any{"email": "dev-gh@example.com", "primary": true, "verified": true})
+	connect := c.post("/auth/github/connect", nil)
+	expectStatus(t, connect, http.StatusSeeOther)
+	expectRedirect(t, c.get(providerRoundTrip(t, connect.Header.Get("Location"))), "/account")
+	acc := c.get("/account")
+	if acc.Doc.Find("[data-testid=identity-row]").Length() != 1 {
+		t.Fatal("GitHub not listed as connected")
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(acc.Doc.Find("[data-testid=identity-row] form").AttrOr("action", ""), "/account/identities/"), "/disconnect")
+	expectRedirect(t, c.post("/account/identities/"+id+"/disconnect", nil), "/account")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities"); n != 0 {
+		t.Fatal("not disconnected")
+	}
+
+	// A GitHub-only user cannot disconnect their only way in, until they set a password.
+	gh := ta.client(t)
+	g.set(202, "", map[string]any{"email": "only-gh@example.com", "primary": true, "verified": true})
+	expectRedirect(t, gh.socialSignIn("github"), "/account")
+	acc = gh.get("/account")
+	id = strings.TrimSuffix(strings.TrimPrefix(acc.Doc.Find("[data-testid=identity-row] form").AttrOr("action", ""), "/account/identities/"), "/disconnect")
+	expectRedirect(t, gh.post("/account/identities/"+id+"/disconnect", nil), "/account")
+	if !strings.Contains(gh.flash(), "only way to sign in") {
+		t.Error("no message why the last method cannot go")
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities WHERE provider_user_id = '202'"); n != 1 {
+		t.Fatal("the last sign-in method was removed")
+	}
+	expectStatus(t, gh.post("/account/password/set", url.Values{"new_password": {"short"}}), http.StatusUnprocessableEntity)
+	expectRedirect(t, gh.post("/account/password/set", url.Values{"new_password": {"a password of my own"}}), "/account")
+	expectRedirect(t, gh.post("/account/identities/"+id+"/disconnect", nil), "/account")
+	expectRedirect(t, ta.client(t).signIn("only-gh@example.com", "a password of my own"), "/account")
+
+	// Someone else's identity id is not found.
+	expectStatus(t, c.post("/account/identities/"+id+"/disconnect", nil), http.StatusNotFound)
+}
+
+func TestGitHubUnverifiedPublicEmailDoesNotTakeOverAnAccount(t *testing.T) {
+	t.Parallel()
+	g := startGitHub(t)
+	ta := newTestApp(t, withGitHub(g))
+	owner := ta.client(t)
+	owner.signUp("owner@example.com", goodPassword)
+	ta.DB.Write.Exec("UPDATE users SET email_verified_at = ?", time.Now().UTC())
+
+	// The attacker's GitHub profile shows the owner's address, unverified there.
+	g.set(666, "owner@example.com", map[string]any{"email": "attacker@example.com", "primary": true, "verified": false},
+		map[string]any{"email": "owner@example.com", "primary": false, "verified": false})
+	c := ta.client(t)
+	expectRedirect(t, c.socialSignIn("github"), "/login")
+	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities"); n != 0 {
+		t.Fatal("linked through an unverified address")
+	}
+}
+
+func TestBannedUserCannotSignInThroughAProvider(t *testing.T) {
+	t.Parallel()
+	m := startOIDC(t)
+	ta := newTestApp(t, withOIDC(m))
+	c := ta.client(t)
+	m.QueueUser(&mockoidc.MockUser{Subject: "sub-b", Email: "banned@example.com", EmailVerified: true})
+	expectRedirect(t, c.socialSignIn("oidc"), "/account")
+	c.post("/logout", nil)
+	ta.DB.Write.Exec("UPDATE users SET banned_at = ?", time.Now().UTC())
+	m.QueueUser(&mockoidc.MockUser{Subject: "sub-b", Email: "banned@example.com", EmailVerified: true})
+	expectRedirect(t, c.socialSignIn("oidc"), "/login")
+	if !strings.Contains(c.flash(), "suspended") {
+		t.Error("no suspension message")
+	}
+	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
+}
+
+func TestNoProviderButtonsWhenNoneConfigured(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	for _, p := range []string{"/login", "/signup"} {
+		if ta.client(t).get(p).Doc.Find("[data-testid=providers]").Length() != 0 {
+			t.Errorf("%s shows provider buttons without any provider configured", p)
+		}
+	}
+	expectStatus(t, ta.client(t).get("/auth/github"), http.StatusNotFound)
+}
