@@ -90,7 +90,11 @@ func startServer(t *testing.T, env ...string) *server {
 	if _, err := db.MigrateUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	app := handlers.New(handlers.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db})
+	providers, err := handlers.BuildProviders(cfg, handlers.ProviderEndpoints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := handlers.New(handlers.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Providers: providers})
 	srv.Config.Handler = app.Routes()
 	srv.Start()
 	t.Cleanup(func() { srv.Close(); db.Close() })
