@@ -4,7 +4,7 @@ GO ?= go
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test build generate lint check rename migration fuzz screenshots
+.PHONY: help run test build generate lint check rename migration fuzz screenshots bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,13 @@ migration: ## create a migration: make migration name=add_things
 rename: ## rename the Go module: make rename MODULE=github.com/acme/app
 	@test -n "$(MODULE)" || (echo "usage: make rename MODULE=github.com/acme/app"; exit 1)
 	$(GO) run ./internal/rename -module "$(MODULE)"
+
+BENCH_FLAGS ?=
+bench: ## load benchmark on SQLite and PostgreSQL next to a bare Echo baseline; writes docs/benchmarks.md
+	$(GO) run ./internal/bench -out docs/benchmarks.md $(BENCH_FLAGS)
+	@if HEARTH_TEST_POSTGRES_URL='$(HEARTH_TEST_POSTGRES_URL)' $(GO) run ./internal/testdb/pgping; then \
+		$(GO) run ./internal/bench -db '$(HEARTH_TEST_POSTGRES_URL)' -out docs/benchmarks.md $(BENCH_FLAGS); \
+	else echo "SKIPPED: the PostgreSQL benchmark (no server at HEARTH_TEST_POSTGRES_URL)"; fi
 
 screenshots: ## refresh the README screenshots from the browser tests (needs Chromium)
 	HEARTH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 ./e2e/

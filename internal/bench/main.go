@@ -1,0 +1,573 @@
+// Command bench is Hearth's load benchmark (make bench). It builds the real
+// binary, seeds a fresh database, starts the server as a subprocess, and
+// drives it over loopback next to a bare Echo server returning a page of the
+// same size, so the signed-in path can be compared with doing nothing at all.
+// It prints a table and writes it into docs/benchmarks.md.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/models"
+)
+
+type options struct {
+	duration, warmup time.Duration
+	concurrency      int
+	sessions         int
+	users            int
+	database         string // "sqlite" or a postgres:// URL of a server to create a database on
+	out              string
+	flood            int
+}
+
+func main() {
+	var o options
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per scenario")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "warm-up per scenario")
+	flag.IntVar(&o.concurrency, "c", 50, "concurrent connections")
+	flag.IntVar(&o.sessions, "sessions", 1000, "distinct signed-in sessions for the account-page scenario")
+	flag.IntVar(&o.users, "users", 100_000, "users to seed")
+	flag.StringVar(&o.database, "db", "sqlite", `"sqlite", or a postgres:// URL (a fresh database is created there and dropped)`)
+	flag.StringVar(&o.out, "out", "", "markdown file to write the results into (between bench markers)")
+	flag.IntVar(&o.flood, "flood", 500, "concurrent sign-ins in the flood scenario")
+	baseline := flag.String("baseline", "", "internal: serve the bare Echo baseline on this address")
+	size := flag.Int("size", 0, "internal: baseline page size")
+	flag.Parse()
+	if *baseline != "" {
+		serveBaseline(*baseline, *size)
+		return
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// serveBaseline is the yardstick: Echo returning a fixed page.
+func serveBaseline(addr string, size int) {
+	page := []byte("<!doctype html><html><body>" + strings.Repeat("x", max(0, size-40)) + "</body></html>")
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/", func(c echo.Context) error { return c.HTMLBlob(http.StatusOK, page) })
+	if err := e.Start(addr); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+const password = "benchmark passphrase"
+
+type result struct {
+	name     string
+	requests int64
+	errors   int64
+	statuses map[int]int64
+	rps      float64
+	p50, p99 time.Duration
+	elapsed  time.Duration
+	note     string
+}
+
+func run(o options) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "hearth-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	fmt.Println("building hearth …")
+	bin := filepath.Join(dir, "hearth")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/hearth")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+
+	dsn, dbLabel, cleanup, err := database(o.database, dir)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	fmt.Printf("seeding %d users on %s …\n", o.users, dbLabel)
+	if err := seed(ctx, dsn, o.users); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	server := exec.Command(bin, "serve")
+	server.Env = append(os.Environ(), "HEARTH_ADDR="+addr, "HEARTH_DATABASE="+dsn, "HEARTH_BASE_URL=http://"+addr,
+		"HEARTH_RATE_SIGNIN_IP=off", "HEARTH_RATE_SIGNIN_ACCOUNT=off", "HEARTH_RATE_SIGNUP_IP=off",
+		"HEARTH_RATE_FORGOT_PASSWORD=off", "HEARTH_RATE_VERIFY_RESEND=off", "HEARTH_SIGNUP_MIN_FILL=0")
+	logFile, _ := os.Create(filepath.Join(dir, "server.log"))
+	server.Stdout, server.Stderr = logFile, logFile
+	if err := server.Start(); err != nil {
+		return err
+	}
+	defer server.Process.Kill()
+	base := "http://" + addr
+	if err := waitHealthy(base); err != nil {
+		return err
+	}
+
+	fmt.Printf("signing in %d sessions …\n", o.sessions)
+	cookies, err := signInMany(base, o.sessions)
+	if err != nil {
+		return err
+	}
+	admin, err := signIn(newClient(), base, "admin@bench.example")
+	if err != nil {
+		return err
+	}
+	pageSize, err := bodySize(base+"/account", cookies[0])
+	if err != nil {
+		return err
+	}
+
+	baseAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	self, _ := os.Executable()
+	bl := exec.Command(self, "-baseline", baseAddr, "-size", strconv.Itoa(pageSize))
+	bl.Stderr = os.Stderr
+	if err := bl.Start(); err != nil {
+		return err
+	}
+	defer bl.Process.Kill()
+	if err := waitUp("http://" + baseAddr + "/"); err != nil {
+		return err
+	}
+
+	var results []result
+	add := func(r result) {
+		results = append(results, r)
+		fmt.Printf("  %-38s %9.0f req/s  p50 %-9v p99 %-9v errors %d %s\n", r.name, r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, r.note)
+	}
+	fmt.Printf("scenarios: %d connections, %v warm-up, %v each\n", o.concurrency, o.warmup, o.duration)
+
+	add(load(o, "bare Echo baseline (same page size)", func(c *http.Client, _ int, _ int64) (int, error) {
+		return get(c, "http://"+baseAddr+"/", nil)
+	}))
+	add(load(o, "landing page, signed out", func(c *http.Client, _ int, _ int64) (int, error) {
+		return get(c, base+"/", nil)
+	}))
+	var rot atomic.Int64
+	add(load(o, fmt.Sprintf("account page, signed in (%d sessions)", len(cookies)), func(c *http.Client, _ int, _ int64) (int, error) {
+		return get(c, base+"/account", cookies[int(rot.Add(1))%len(cookies)])
+	}))
+	add(load(o, "sign-in (argon2id)", func(c *http.Client, w int, _ int64) (int, error) {
+		return postLogin(c, base, fmt.Sprintf("user%d@bench.example", w%o.sessions))
+	}))
+	cycleCookies := make([]*http.Cookie, o.concurrency)
+	add(load(o, "sign-out + sign-in cycle", func(c *http.Client, w int, _ int64) (int, error) {
+		if ck := cycleCookies[w]; ck != nil {
+			if st, err := post(c, base+"/logout", nil, ck); err != nil || st != http.StatusSeeOther {
+				return st, err
+			}
+		}
+		ck, err := signIn(c, base, fmt.Sprintf("user%d@bench.example", w))
+		cycleCookies[w] = ck
+		if err != nil {
+			return 0, err
+		}
+		return http.StatusSeeOther, nil
+	}))
+	if st, _ := get(newClient(), base+"/admin/users?q=user4242", admin); st == http.StatusOK {
+		queries := []string{"?q=user4242", "?q=bench.example&sort=email", "?status=active&role=member&page=2000", "?sort=last_sign_in&page=500", "?q=Smith"}
+		add(load(o, fmt.Sprintf("admin users search (%d users)", o.users), func(c *http.Client, _ int, n int64) (int, error) {
+			return get(c, base+"/admin/users"+queries[n%int64(len(queries))], admin)
+		}))
+	} else {
+		fmt.Println("  admin users search: skipped (GET /admin/users answered", st, "— the admin panel is not in this build)")
+	}
+	add(flood(base, o.flood))
+
+	rss := peakRSS(server.Process.Pid)
+	md := report(o, results, dbLabel, rss)
+	fmt.Printf("\npeak RSS of the server over the whole run: %d MiB\n", rss>>10)
+	if o.out != "" {
+		if err := writeSection(o.out, dbLabel, md); err != nil {
+			return err
+		}
+		fmt.Println("wrote", o.out)
+	}
+	return nil
+}
+
+// database returns the DSN of a fresh database and how to remove it.
+func database(spec, dir string) (dsn, label string, cleanup func(), err error) {
+	if spec == "sqlite" {
+		return filepath.Join(dir, "bench.db"), "SQLite", func() {}, nil
+	}
+	admin, err := sql.Open("pgx", spec)
+	if err != nil {
+		return "", "", nil, err
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	name := "hearth_bench_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		return "", "", nil, fmt.Errorf("create database: %w", err)
+	}
+	u, _ := url.Parse(spec)
+	u.Path = "/" + name
+	return u.String(), "PostgreSQL", func() {
+		admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+		admin.Close()
+	}, nil
+}
+
+// seed inserts users sharing one precomputed hash, in batches, plus an admin.
+func seed(ctx context.Context, dsn string, n int) error {
+	db, err := models.Open(dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.MigrateUp(ctx); err != nil {
+		return err
+	}
+	hash, err := models.NewHasher(1, time.Minute).Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	last := []string{"Smith", "Garcia", "Chen", "Okafor", "Müller", "Rossi", "Kowalski", "Nakamura", "Silva", "Dubois"}
+	first := []string{"Ada", "Grace", "Alan", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Frances", "Edsger"}
+	now := time.Now().UTC()
+	batch := make([]models.User, 0, 1000)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := db.Write.WithContext(ctx).CreateInBatches(batch, 500).Error
+		batch = batch[:0]
+		return err
+	}
+	for i := range n {
+		created := now.Add(-time.Duration(n-i) * time.Minute)
+		u := models.User{ID: fmt.Sprintf("00000000-0000-7000-8000-%012d", i), Email: fmt.Sprintf("user%d@bench.example", i),
+			Name: first[i%len(first)] + " " + last[(i/len(first))%len(last)], PasswordHash: hash, Role: models.RoleMember,
+			CreatedAt: created, UpdatedAt: created}
+		if i%3 != 0 {
+			u.EmailVerifiedAt = &created
+		}
+		if i == 0 {
+			u.Email, u.Role = "admin@bench.example", models.RoleAdmin
+		}
+		batch = append(batch, u)
+		if len(batch) == cap(batch) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+func newClient() *http.Client {
+	return &http.Client{
+		Transport:     &http.Transport{MaxIdleConnsPerHost: 4, DisableCompression: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+func get(c *http.Client, u string, ck *http.Cookie) (int, error) {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	if ck != nil {
+		req.AddCookie(ck)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+func post(c *http.Client, u string, form url.Values, ck *http.Cookie) (int, error) {
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if ck != nil {
+		req.AddCookie(ck)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+func postLogin(c *http.Client, base, email string) (int, error) {
+	return post(c, base+"/login", url.Values{"email": {email}, "password": {password}}, nil)
+}
+
+// signIn returns the session cookie of a fresh sign-in.
+func signIn(c *http.Client, base, email string) (*http.Cookie, error) {
+	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("sign-in %s: status %d", email, res.StatusCode)
+	}
+	for _, ck := range res.Cookies() {
+		if strings.HasSuffix(ck.Name, "hearth_session") {
+			return &http.Cookie{Name: ck.Name, Value: ck.Value}, nil
+		}
+	}
+	return nil, errors.New("sign-in set no session cookie")
+}
+
+func signInMany(base string, n int) ([]*http.Cookie, error) {
+	cookies := make([]*http.Cookie, n)
+	var wg sync.WaitGroup
+	var firstErr error
+	var mu sync.Mutex
+	next := atomic.Int64{}
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newClient()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				ck, err := signIn(c, base, fmt.Sprintf("user%d@bench.example", i+1))
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				cookies[i] = ck
+			}
+		}()
+	}
+	wg.Wait()
+	return cookies, firstErr
+}
+
+func bodySize(u string, ck *http.Cookie) (int, error) {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.AddCookie(ck)
+	res, err := newClient().Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: status %d", u, res.StatusCode)
+	}
+	return len(b), err
+}
+
+// load runs op from o.concurrency workers: a warm-up, then a measured run.
+func load(o options, name string, op func(c *http.Client, worker int, n int64) (int, error)) result {
+	runFor := func(d time.Duration, measure bool) result {
+		var wg sync.WaitGroup
+		deadline := time.Now().Add(d)
+		lat := make([][]time.Duration, o.concurrency)
+		statuses := make([]map[int]int64, o.concurrency)
+		var errs, count atomic.Int64
+		start := time.Now()
+		for w := range o.concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := newClient()
+				statuses[w] = map[int]int64{}
+				for time.Now().Before(deadline) {
+					n := count.Add(1)
+					t0 := time.Now()
+					st, err := op(c, w, n)
+					if measure {
+						lat[w] = append(lat[w], time.Since(t0))
+						statuses[w][st]++
+					}
+					if err != nil || st >= 400 {
+						errs.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		r := result{name: name, elapsed: time.Since(start), statuses: map[int]int64{}}
+		var all []time.Duration
+		for w := range lat {
+			all = append(all, lat[w]...)
+			for k, v := range statuses[w] {
+				r.statuses[k] += v
+			}
+		}
+		slices.Sort(all)
+		r.requests, r.errors = int64(len(all)), errs.Load()
+		if len(all) > 0 {
+			r.p50, r.p99 = all[len(all)/2], all[len(all)*99/100]
+			r.rps = float64(len(all)) / r.elapsed.Seconds()
+		}
+		return r
+	}
+	runFor(o.warmup, false)
+	return runFor(o.duration, true)
+}
+
+// flood sends n sign-ins at once and counts the answers.
+func flood(base string, n int) result {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	r := result{name: fmt.Sprintf("flood: %d concurrent sign-ins", n), statuses: map[int]int64{}}
+	var lat []time.Duration
+	start := time.Now()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t0 := time.Now()
+			st, err := postLogin(newClient(), base, fmt.Sprintf("user%d@bench.example", i+1))
+			mu.Lock()
+			defer mu.Unlock()
+			lat = append(lat, time.Since(t0))
+			r.statuses[st]++
+			if err != nil || st >= 500 {
+				r.errors++
+			}
+		}()
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	slices.Sort(lat)
+	r.requests = int64(len(lat))
+	r.rps = float64(len(lat)) / r.elapsed.Seconds()
+	r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	var parts []string
+	for _, k := range slices.Sorted(mapKeys(r.statuses)) {
+		parts = append(parts, fmt.Sprintf("%d×%d", r.statuses[k], k))
+	}
+	r.note = "(" + strings.Join(parts, ", ") + "; errors = 5xx or failed connections)"
+	return r
+}
+
+func mapKeys(m map[int]int64) func(func(int) bool) {
+	return func(yield func(int) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func report(o options, rs []result, db string, rssKiB int64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured %s on %s, %d CPUs, %s, %s; %d connections, %v warm-up then %v per scenario; load generator and server on the same machine.\n\n",
+		time.Now().UTC().Format("2006-01-02"), db, runtime.NumCPU(), runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH, o.concurrency, o.warmup, o.duration)
+	b.WriteString("| scenario | req/s | p50 | p99 | errors | vs. baseline |\n|---|---:|---:|---:|---:|---:|\n")
+	baseRPS, baseP99 := 0.0, time.Duration(0)
+	for _, r := range rs {
+		if strings.HasPrefix(r.name, "bare Echo") {
+			baseRPS, baseP99 = r.rps, r.p99
+		}
+	}
+	for _, r := range rs {
+		ratio := ""
+		if baseRPS > 0 && !strings.HasPrefix(r.name, "flood") {
+			ratio = fmt.Sprintf("%.0f%% req/s, p99 ×%.1f", 100*r.rps/baseRPS, float64(r.p99)/float64(max(baseP99, 1)))
+		}
+		name := r.name
+		if r.note != "" {
+			name += " " + r.note
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %v | %v | %d | %s |\n", name, r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, ratio)
+	}
+	fmt.Fprintf(&b, "\nPeak RSS of the server process over the whole run (VmHWM): **%d MiB**.\n", rssKiB>>10)
+	return b.String()
+}
+
+// peakRSS reads the process's high-water resident set, in KiB.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// writeSection replaces the section for this database in the markdown file.
+func writeSection(path, db, md string) error {
+	begin, end := "<!-- bench:"+db+":start -->", "<!-- bench:"+db+":end -->"
+	old, _ := os.ReadFile(path)
+	s := string(old)
+	block := begin + "\n" + md + end
+	if i, j := strings.Index(s, begin), strings.Index(s, end); i >= 0 && j > i {
+		s = s[:i] + block + s[j+len(end):]
+	} else {
+		s += "\n### " + db + "\n\n" + block + "\n"
+	}
+	return os.WriteFile(path, []byte(s), 0o644)
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func waitHealthy(base string) error { return waitUp(base + "/healthz") }
+
+func waitUp(u string) error {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if st, err := get(newClient(), u, nil); err == nil && st == http.StatusOK {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s did not come up", u)
+}
