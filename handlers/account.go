@@ -180,10 +180,13 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 			return err
 		}
 	}
-	a.audit(c, models.AuditUserDelete, u, "", "self-service")
-	if err := models.DeleteUser(ctx, a.DB, u.ID); err != nil {
+	if err := models.DeleteUser(ctx, a.DB, u.ID); errors.Is(err, models.ErrLastAdmin) {
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name,
+			DeleteErrors: map[string]string{"current_password": "You are the last admin: make someone else an admin before you leave.", "confirm": "You are the last admin: make someone else an admin before you leave."}})
+	} else if err != nil {
 		return err
 	}
+	a.audit(c, models.AuditUserDelete, u, "", "self-service")
 	if err := a.Sessions.Destroy(ctx); err != nil {
 		return err
 	}

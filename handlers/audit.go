@@ -8,7 +8,7 @@ import (
 
 // audit records a security event about target (nil when no account is
 // known; then email says which address was involved). The actor is the
-// signed-in user, if any. A failure to record is logged, never shown: the
+// signed-in user, if any, or the admin impersonating them. A failure to record is logged, never shown: the
 // user's action has already happened.
 func (a *App) audit(c echo.Context, action string, target *models.User, email, detail string) {
 	e := models.AuditEvent{
@@ -19,7 +19,9 @@ func (a *App) audit(c echo.Context, action string, target *models.User, email, d
 		Detail:    detail,
 		CreatedAt: a.Now(),
 	}
-	if actor := currentUser(c); actor != nil {
+	if actor := impersonator(c); actor != nil {
+		e.ActorID = &actor.ID
+	} else if actor := currentUser(c); actor != nil {
 		e.ActorID = &actor.ID
 	}
 	if target != nil {

@@ -251,14 +251,14 @@ func (c *client) signIn(email, password string) *response {
 
 const goodPassword = "correct horse battery staple"
 
-func expectStatus(t *testing.T, res *response, want int) {
+func expectStatus(t testing.TB, res *response, want int) {
 	t.Helper()
 	if res.StatusCode != want {
 		t.Fatalf("%s %s: status %d, want %d\n%s", res.Request.Method, res.Request.URL.Path, res.StatusCode, want, res.Doc.Find("main").Text())
 	}
 }
 
-func expectRedirect(t *testing.T, res *response, want string) {
+func expectRedirect(t testing.TB, res *response, want string) {
 	t.Helper()
 	expectStatus(t, res, http.StatusSeeOther)
 	if got := res.Header.Get("Location"); got != want {

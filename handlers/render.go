@@ -24,7 +24,7 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // page is the frame data for the current request: title, signed-in user and
 // the pending flash message (which it consumes).
 func (a *App) page(c echo.Context, title string) layout.Page {
-	p := layout.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path}
+	p := layout.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path, Impersonator: impersonator(c)}
 	if hasSession(c) {
 		ctx := c.Request().Context()
 		if msg := a.Sessions.PopString(ctx, "flash"); msg != "" {

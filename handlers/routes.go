@@ -19,7 +19,7 @@ func (a *App) Routes() *echo.Echo {
 	// Pages: a session, cross-origin refusal and the current user. Applied
 	// with e.Use so that 404 and 405 pages know who is signed in; the
 	// session middleware passes static files and health checks by.
-	e.Use(a.loadSession, a.refuseCrossOrigin, a.loadUser)
+	e.Use(a.loadSession, a.refuseCrossOrigin, a.loadUser, a.loadImpersonator)
 
 	e.GET("/healthz", a.Healthz)
 	assets := e.Group(staticPrefix, cacheStatic)
@@ -63,6 +63,23 @@ func (a *App) Routes() *echo.Echo {
 		e.GET("/dev/mail/:id", a.DevMail)
 		e.GET("/dev/mail/:id/html", a.DevMailHTML)
 	}
+
+	// Admins only, and not while impersonating someone.
+	adm := e.Group("/admin", a.requireAdmin, a.refuseWhileImpersonating)
+	adm.GET("", a.AdminDashboard)
+	adm.GET("/users", a.AdminUsers)
+	adm.GET("/users/:id", a.AdminUser)
+	adm.POST("/users/:id/role", a.AdminSetRole)
+	adm.POST("/users/:id/ban", a.AdminBan)
+	adm.POST("/users/:id/unban", a.AdminUnban)
+	adm.POST("/users/:id/verify-email", a.AdminVerifyEmail)
+	adm.POST("/users/:id/sessions/revoke", a.AdminRevokeSessions)
+	adm.POST("/users/:id/delete", a.AdminDelete)
+	adm.POST("/users/:id/impersonate", a.AdminImpersonate)
+	adm.GET("/audit", a.AdminAudit)
+	adm.GET("/audit/export", a.AdminAuditExport)
+	// The way back from impersonation: the current user is the member.
+	e.POST("/admin/impersonation/stop", a.StopImpersonation, a.requireUser)
 
 	return e
 }

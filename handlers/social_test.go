@@ -98,7 +98,7 @@ func withGitHub(g *fakeGitHub) func(*appOptions) {
 
 // providerRoundTrip follows the provider's redirects (it approves at once)
 // until they lead back to the app, and returns the callback's path and query.
-func providerRoundTrip(t *testing.T, to string) string {
+func providerRoundTrip(t testing.TB, to string) string {
 	t.Helper()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
 	for range 5 {
@@ -124,8 +124,8 @@ func providerRoundTrip(t *testing.T, to string) string {
 func (c *client) socialSignIn(provider string) *response {
 	c.t.Helper()
 	begin := c.get("/auth/" + provider)
-	expectStatus(c.t.(*testing.T), begin, http.StatusSeeOther)
-	return c.get(providerRoundTrip(c.t.(*testing.T), begin.Header.Get("Location")))
+	expectStatus(c.t, begin, http.StatusSeeOther)
+	return c.get(providerRoundTrip(c.t, begin.Header.Get("Location")))
 }
 
 func (c *client) flash() string {

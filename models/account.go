@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"regexp"
 	"time"
 
@@ -139,17 +138,19 @@ func UpdateName(ctx context.Context, db *DB, now time.Time, u *User, name string
 	return nil
 }
 
-// DeleteUser removes a user and, through the foreign keys, their sessions,
-// tokens and identities. The audit log keeps its history.
+// DeleteUser removes a user (their own request) and, through the foreign
+// keys, their sessions, tokens and identities. The audit log keeps its
+// history. The last admin cannot leave: ErrLastAdmin.
 func DeleteUser(ctx context.Context, db *DB, id string) error {
-	res := db.Write.WithContext(ctx).Exec("DELETE FROM users WHERE id = ?", id)
-	if res.Error != nil {
-		return fmt.Errorf("delete user: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	_, err := adminChange(ctx, db, id, func(tx *gorm.DB, u *User) error {
+		if u.IsAdmin() {
+			if err := keepOneAdmin(tx, db.Dialect, u); err != nil {
+				return err
+			}
+		}
+		return tx.Delete(&User{}, "id = ?", u.ID).Error
+	})
+	return err
 }
 
 // SessionInfo is one of a user's live sessions, as listed to them.

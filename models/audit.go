@@ -2,10 +2,14 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 )
 
 // Audit actions: the security events Hearth records.
@@ -69,4 +73,117 @@ func AuditEventsFor(ctx context.Context, db *DB, userID string, limit int) ([]Au
 	err := db.Read.WithContext(ctx).Where("target_id = ? OR actor_id = ?", userID, userID).
 		Order("created_at DESC, id DESC").Limit(limit).Find(&events).Error
 	return events, err
+}
+
+// AuditActions lists every action, for filters.
+var AuditActions = []string{
+	AuditSignUp, AuditSignIn, AuditSignInFailed, AuditSignOut, AuditPasswordChange, AuditPasswordReset,
+	AuditEmailChange, AuditEmailVerified, AuditProfileUpdate, AuditRoleChange, AuditBan, AuditUnban,
+	AuditUserDelete, AuditImpersonateStart, AuditImpersonateStop, AuditSessionRevoke, AuditIdentityLink,
+	AuditIdentityUnlink,
+}
+
+// AuditPerPage is the size of a page of the audit log.
+const AuditPerPage = 50
+
+// AuditQuery selects events. User is an email address or a user id: it
+// matches events by or about that user, and (for an address) failed
+// sign-ins with it. Unknown actions are treated as absent.
+type AuditQuery struct {
+	User   string
+	Action string
+	Page   int
+}
+
+// Normalize replaces unknown values with the defaults.
+func (q AuditQuery) Normalize() AuditQuery {
+	q.User = strings.TrimSpace(q.User)
+	if len(q.User) > MaxEmailLen {
+		q.User = q.User[:MaxEmailLen]
+	}
+	if !slices.Contains(AuditActions, q.Action) {
+		q.Action = ""
+	}
+	q.Page = min(max(q.Page, 1), maxPage)
+	return q
+}
+
+// AuditList is one page of events and how many match in all.
+type AuditList struct {
+	Query  AuditQuery
+	Events []AuditEvent
+	Total  int64
+}
+
+// Pages is the number of pages (at least 1).
+func (l AuditList) Pages() int { return max(1, int((l.Total+AuditPerPage-1)/AuditPerPage)) }
+
+// ListAuditEvents returns a page of events, newest first.
+func ListAuditEvents(ctx context.Context, db *DB, q AuditQuery) (AuditList, error) {
+	q = q.Normalize()
+	list := AuditList{Query: q}
+	base, err := auditFilter(ctx, db, q)
+	if err != nil {
+		return list, err
+	}
+	if err := base.Session(&gorm.Session{}).Count(&list.Total).Error; err != nil {
+		return list, fmt.Errorf("count audit events: %w", err)
+	}
+	offset := (q.Page - 1) * AuditPerPage
+	if int64(offset) >= list.Total {
+		return list, nil
+	}
+	err = base.Order("created_at DESC, id DESC").Limit(AuditPerPage).Offset(offset).Find(&list.Events).Error
+	if err != nil {
+		return list, fmt.Errorf("list audit events: %w", err)
+	}
+	return list, nil
+}
+
+// EachAuditEvent calls fn for every event q selects (all pages), newest
+// first, reading them one at a time: an export never holds the log in memory.
+func EachAuditEvent(ctx context.Context, db *DB, q AuditQuery, fn func(AuditEvent) error) error {
+	base, err := auditFilter(ctx, db, q.Normalize())
+	if err != nil {
+		return err
+	}
+	rows, err := base.Order("created_at DESC, id DESC").Rows()
+	if err != nil {
+		return fmt.Errorf("export audit events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AuditEvent
+		if err := base.ScanRows(rows, &e); err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func auditFilter(ctx context.Context, db *DB, q AuditQuery) (*gorm.DB, error) {
+	tx := db.Read.WithContext(ctx).Model(&AuditEvent{})
+	if q.Action != "" {
+		tx = tx.Where("action = ?", q.Action)
+	}
+	switch {
+	case q.User == "":
+	case strings.Contains(q.User, "@"):
+		email := NormalizeEmail(q.User)
+		u, err := UserByEmail(ctx, db, email)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			tx = tx.Where("email = ?", email)
+		case err != nil:
+			return nil, err
+		default:
+			tx = tx.Where("(actor_id = ? OR target_id = ? OR email = ?)", u.ID, u.ID, email)
+		}
+	default:
+		tx = tx.Where("(actor_id = ? OR target_id = ?)", q.User, q.User)
+	}
+	return tx, nil
 }

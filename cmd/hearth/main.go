@@ -43,6 +43,7 @@ const usage = `Usage:
   hearth migrate [up|down|status]     manage the database schema
   hearth user create --email E [--name N] [--admin] [--password-stdin]
   hearth user set-role --email E --role admin|member
+  hearth dev seed [--users N] [--seed S]  add N realistic fake users (refused in production)
 
 Configuration comes from HEARTH_* environment variables and an optional .env file.
 `
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = migrate(ctx, args, stdout, getenv)
 	case "user":
 		err = user(ctx, args, stdin, stdout, getenv)
+	case "dev":
+		err = dev(ctx, args, stdout, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

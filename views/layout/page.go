@@ -11,6 +11,9 @@ type Page struct {
 	Flash Flash
 	// Path is the current path, to mark the active navigation link.
 	Path string
+	// Impersonator is the admin browsing as User, or nil. Every page then
+	// shows a banner with a way back to the admin's own session.
+	Impersonator *models.User
 }
 
 // Flash is a one-time message shown at the top of the next page.

@@ -1,0 +1,265 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/admin"
+)
+
+// maxBanReason bounds the reason kept in the audit log.
+const maxBanReason = 200
+
+// AdminUsers lists users with search, filters, sort and pages.
+func (a *App) AdminUsers(c echo.Context) error {
+	q := models.UserQuery{
+		Search: c.QueryParam("q"), Role: c.QueryParam("role"), Status: c.QueryParam("status"),
+		Sort: c.QueryParam("sort"), Page: pageParam(c),
+	}
+	list, err := models.ListUsers(c.Request().Context(), a.DB, q)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, admin.UsersPage(a.page(c, "Users"), admin.UsersPageData{List: list}))
+}
+
+// AdminUser shows one user.
+func (a *App) AdminUser(c echo.Context) error {
+	u, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	return a.renderAdminUser(c, http.StatusOK, admin.UserPageData{User: u})
+}
+
+// renderAdminUser fills in the rest of the user page (sessions, events) and
+// renders it; actions re-render it with a status and an error.
+func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) error {
+	ctx := c.Request().Context()
+	var err error
+	if d.Sessions, err = models.ListUserSessions(ctx, a.DB, a.Now(), a.Config.SessionIdleTimeout, d.User.ID); err != nil {
+		return err
+	}
+	if d.Events, err = models.AuditEventsFor(ctx, a.DB, d.User.ID, 20); err != nil {
+		return err
+	}
+	if d.People, err = models.UsersByID(ctx, a.DB, eventPeople(d.Events)); err != nil {
+		return err
+	}
+	d.IsSelf = d.User.ID == currentUser(c).ID
+	return render(c, status, admin.UserPage(a.page(c, d.User.DisplayName()), d))
+}
+
+// AdminSetRole makes a user an admin or a member. An admin changing their
+// own role gets a new session token; one who demotes themselves leaves the
+// admin area.
+func (a *App) AdminSetRole(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	role := form.Get("role")
+	u, err := models.SetUserRole(c.Request().Context(), a.DB, a.Now(), target.ID, role)
+	if err != nil {
+		return a.adminActionFailed(c, target, err)
+	}
+	if target.Role == u.Role {
+		a.flash(c, "info", u.Email+" is already "+articled(u.Role)+".")
+		return redirect(c, adminUserPath(u))
+	}
+	a.audit(c, models.AuditRoleChange, u, "", target.Role+" → "+u.Role)
+	if u.ID == currentUser(c).ID {
+		if err := a.Sessions.RenewToken(c.Request().Context()); err != nil {
+			return err
+		}
+		if !u.IsAdmin() {
+			a.flash(c, "success", "You are now a member and no longer have access to the admin area.")
+			return redirect(c, "/account")
+		}
+	}
+	a.flash(c, "success", u.Email+" is now "+articled(u.Role)+".")
+	return redirect(c, adminUserPath(u))
+}
+
+// AdminBan bans a user: every session of theirs ends at once and they can no
+// longer sign in.
+func (a *App) AdminBan(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	reason := models.NormalizeName(form.Get("reason"))
+	if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxBanReason {
+		d := admin.UserPageData{User: target, Ban: admin.BanForm{Reason: reason, Error: "Keep the reason under 200 characters."}}
+		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
+	}
+	u, err := models.BanUser(c.Request().Context(), a.DB, a.Now(), currentUser(c).ID, target.ID)
+	if err != nil {
+		return a.adminActionFailed(c, target, err)
+	}
+	if target.BannedAt == nil {
+		detail := "all sessions ended"
+		if reason != "" {
+			detail = "reason: " + reason + "; " + detail
+		}
+		a.audit(c, models.AuditBan, u, "", detail)
+	}
+	a.flash(c, "success", u.Email+" is banned and signed out everywhere.")
+	return redirect(c, adminUserPath(u))
+}
+
+// AdminUnban lifts a ban.
+func (a *App) AdminUnban(c echo.Context) error {
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	u, err := models.UnbanUser(c.Request().Context(), a.DB, a.Now(), target.ID)
+	if err != nil {
+		return a.adminActionFailed(c, target, err)
+	}
+	if target.BannedAt != nil {
+		a.audit(c, models.AuditUnban, u, "", "")
+	}
+	a.flash(c, "success", u.Email+" can sign in again.")
+	return redirect(c, adminUserPath(u))
+}
+
+// AdminVerifyEmail marks the user's address verified.
+func (a *App) AdminVerifyEmail(c echo.Context) error {
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	u, err := models.MarkEmailVerified(c.Request().Context(), a.DB, a.Now(), target.ID)
+	if err != nil {
+		return a.adminActionFailed(c, target, err)
+	}
+	if target.EmailVerifiedAt == nil {
+		a.audit(c, models.AuditEmailVerified, u, "", "marked verified by an admin")
+	}
+	a.flash(c, "success", u.Email+" is marked verified.")
+	return redirect(c, adminUserPath(u))
+}
+
+// AdminRevokeSessions ends one session of the user (form field session) or
+// all of them. On their own page an admin keeps the session they are using.
+func (a *App) AdminRevokeSessions(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if id := form.Get("session"); id != "" {
+		err := models.RevokeUserSession(ctx, a.DB, a.Now(), target.ID, id)
+		if errors.Is(err, models.ErrNotFound) {
+			a.flash(c, "info", "That session had already ended.")
+			return redirect(c, adminUserPath(target))
+		} else if err != nil {
+			return err
+		}
+		a.audit(c, models.AuditSessionRevoke, target, "", "one session, by an admin")
+		a.flash(c, "success", "The session has ended.")
+		return redirect(c, adminUserPath(target))
+	}
+	keep := ""
+	if target.ID == currentUser(c).ID {
+		keep = models.HashToken(a.Sessions.Token(ctx))
+	}
+	if err := models.RevokeUserSessions(ctx, a.DB, a.Now(), target.ID, keep); err != nil {
+		return err
+	}
+	a.audit(c, models.AuditSessionRevoke, target, "", "all sessions, by an admin")
+	a.flash(c, "success", "Every session of "+target.Email+" has ended.")
+	return redirect(c, adminUserPath(target))
+}
+
+// AdminDelete deletes a user after the admin typed the user's email.
+func (a *App) AdminDelete(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	confirm := strings.TrimSpace(form.Get("confirm"))
+	if models.NormalizeEmail(confirm) != target.Email {
+		d := admin.UserPageData{User: target, Delete: admin.DeleteForm{Confirm: confirm, Error: "Type " + target.Email + " to confirm."}}
+		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
+	}
+	u, err := models.AdminDeleteUser(c.Request().Context(), a.DB, currentUser(c).ID, target.ID)
+	if err != nil {
+		return a.adminActionFailed(c, target, err)
+	}
+	a.audit(c, models.AuditUserDelete, u, "", "deleted by an admin")
+	a.flash(c, "success", u.Email+" has been deleted.")
+	return redirect(c, "/admin/users")
+}
+
+// adminActionFailed answers a refused admin action: the user page again,
+// with the reason, and 409 (the request was fine; the state forbids it).
+func (a *App) adminActionFailed(c echo.Context, target *models.User, err error) error {
+	d := admin.UserPageData{User: target}
+	var fe models.FieldErrors
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return echo.NewHTTPError(http.StatusNotFound)
+	case errors.Is(err, models.ErrLastAdmin):
+		d.FormError = "This is the last admin: make someone else an admin first."
+	case errors.Is(err, models.ErrSelf):
+		d.FormError = "You cannot do this to your own account."
+	case errors.As(err, &fe):
+		d.FormError = "Choose admin or member."
+		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
+	default:
+		return err
+	}
+	return a.renderAdminUser(c, http.StatusConflict, d)
+}
+
+func adminUserData(u *models.User, formError string) admin.UserPageData {
+	return admin.UserPageData{User: u, FormError: formError}
+}
+
+func adminUserPath(u *models.User) string { return "/admin/users/" + u.ID }
+
+func articled(role string) string {
+	if role == models.RoleAdmin {
+		return "an admin"
+	}
+	return "a member"
+}
+
+// eventPeople lists the user ids events mention.
+func eventPeople(events []models.AuditEvent) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, e := range events {
+		for _, id := range []*string{e.ActorID, e.TargetID} {
+			if id != nil && !seen[*id] {
+				seen[*id] = true
+				ids = append(ids, *id)
+			}
+		}
+	}
+	return ids
+}

@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/models"
+)
+
+// sessionImpersonatorKey holds, while an admin browses as another user, the
+// admin's own id; SessionUserKey then holds the user's.
+const sessionImpersonatorKey = "impersonator_id"
+
+const ctxImpersonator = "impersonator"
+
+// impersonator is the admin browsing as the current user, or nil.
+func impersonator(c echo.Context) *models.User {
+	u, _ := c.Get(ctxImpersonator).(*models.User)
+	return u
+}
+
+// loadImpersonator runs after loadUser. A session that impersonates on
+// behalf of an admin who has since been deleted, banned or demoted is ended
+// on the spot: impersonation lives only as long as the admin's right to it.
+func (a *App) loadImpersonator(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !hasSession(c) || currentUser(c) == nil {
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		id := a.Sessions.GetString(ctx, sessionImpersonatorKey)
+		if id == "" {
+			return next(c)
+		}
+		imp, err := models.UserByID(ctx, a.DB, id)
+		switch {
+		case errors.Is(err, models.ErrNotFound) || (err == nil && (imp.BannedAt != nil || !imp.IsAdmin())):
+			if err := a.Sessions.Destroy(ctx); err != nil {
+				return err
+			}
+			c.Set(ctxUser, nil)
+		case err != nil:
+			return err
+		default:
+			c.Set(ctxImpersonator, imp)
+		}
+		return next(c)
+	}
+}
+
+// AdminImpersonate lets the admin browse as the user, on a new session
+// token. Admins cannot impersonate other admins (that would be a way around
+// the audit trail of what each admin did) nor banned users.
+func (a *App) AdminImpersonate(c echo.Context) error {
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	me := currentUser(c)
+	switch {
+	case target.ID == me.ID:
+		return a.adminActionFailed(c, target, models.ErrSelf)
+	case target.IsAdmin():
+		return a.renderAdminUserError(c, target, "Admins cannot impersonate other admins.")
+	case target.BannedAt != nil:
+		return a.renderAdminUserError(c, target, "A banned user cannot be impersonated: unban them first.")
+	}
+	a.audit(c, models.AuditImpersonateStart, target, "", "")
+	ctx := c.Request().Context()
+	if err := a.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	a.Sessions.Put(ctx, sessionImpersonatorKey, me.ID)
+	a.Sessions.Put(ctx, models.SessionUserKey, target.ID)
+	a.flash(c, "info", "You are now viewing Hearth as "+target.Email+".")
+	return redirect(c, "/account")
+}
+
+// StopImpersonation returns the admin to their own session, on a new token.
+func (a *App) StopImpersonation(c echo.Context) error {
+	imp := impersonator(c)
+	if imp == nil {
+		if currentUser(c).IsAdmin() {
+			a.flash(c, "info", "You were not impersonating anyone.")
+			return redirect(c, "/admin")
+		}
+		return echo.NewHTTPError(http.StatusForbidden)
+	}
+	target := currentUser(c)
+	a.audit(c, models.AuditImpersonateStop, target, "", "")
+	ctx := c.Request().Context()
+	if err := a.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	a.Sessions.Remove(ctx, sessionImpersonatorKey)
+	a.Sessions.Put(ctx, models.SessionUserKey, imp.ID)
+	a.flash(c, "success", "You are back in your own session.")
+	return redirect(c, adminUserPath(target))
+}
+
+// renderAdminUserError shows the user page with a refusal (409).
+func (a *App) renderAdminUserError(c echo.Context, target *models.User, msg string) error {
+	return a.renderAdminUser(c, http.StatusConflict, adminUserData(target, msg))
+}
