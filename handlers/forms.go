@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -20,8 +21,31 @@ func parseForm(c echo.Context) (url.Values, error) {
 		}
 		return nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read. Please reload the page and try again.")
 	}
+	if !cleanText(req.PostForm) {
+		return nil, errBadText
+	}
 	return req.PostForm, nil
 }
+
+// errBadText refuses input no page could have sent: NUL bytes or invalid
+// UTF-8 (which PostgreSQL would refuse with an error, not an answer).
+var errBadText = echo.NewHTTPError(http.StatusBadRequest, "The request contains characters that are not allowed.")
+
+func cleanText(values url.Values) bool {
+	for k, vs := range values {
+		if !cleanString(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !cleanString(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func cleanString(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // safeNext returns next when it is a path on this site, fallback otherwise.
 // It refuses absolute URLs, scheme-relative ones (//evil.example), backslash

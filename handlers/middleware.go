@@ -82,7 +82,8 @@ func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // limitBody refuses bodies over MaxBodyBytes with 413: at once when the
-// length is declared, while reading when it is not.
+// length is declared, while reading when it is not. It also refuses paths
+// and query strings with NUL bytes or invalid UTF-8 (400).
 func (a *App) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -90,6 +91,9 @@ func (a *App) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
 		req.Body = http.MaxBytesReader(c.Response(), req.Body, MaxBodyBytes)
+		if !cleanString(req.URL.Path) || !cleanText(req.URL.Query()) {
+			return errBadText
+		}
 		return next(c)
 	}
 }
@@ -150,6 +154,11 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		res := c.Response()
 		res.Header().Add("Vary", "Cookie")
 		res.Before(func() { a.commitSession(ctx, c) })
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			// Whatever this request changed is committed when it ends: only
+			// then can no cached session be older than the change.
+			defer a.DB.InvalidateSessions()
+		}
 		return next(c)
 	}
 }

@@ -327,3 +327,15 @@ func TestHealthz(t *testing.T) {
 	ta.DB.Close()
 	expectStatus(t, ta.client(t).get("/healthz"), http.StatusServiceUnavailable)
 }
+
+func TestNULAndInvalidUTF8AreA400NotA500(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := ta.client(t)
+	expectStatus(t, c.post("/login", url.Values{"email": {"a\x00@example.com"}, "password": {"x"}}), http.StatusBadRequest)
+	expectStatus(t, c.post("/login", url.Values{"email": {"\xff@example.com"}, "password": {"x"}}), http.StatusBadRequest)
+	expectStatus(t, c.post("/signup", url.Values{"name": {"a\x00"}, "email": {"n@example.com"}, "password": {goodPassword}}), http.StatusBadRequest)
+	expectStatus(t, c.get("/reset-password?token=%00"), http.StatusBadRequest)
+	expectStatus(t, c.get("/verify-email?token=%ff"), http.StatusBadRequest)
+	expectStatus(t, c.get("/%00"), http.StatusBadRequest)
+}

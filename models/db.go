@@ -37,7 +37,8 @@ type DB struct {
 	Dialect string // "sqlite" or "postgres"
 
 	closers []*sql.DB
-	stmts   sync.Map // query -> *sql.Stmt on the reader, for hot raw queries
+	stmts   sync.Map      // query -> *sql.Stmt on the reader, for hot raw queries
+	cache   *sessionCache // SQLite only: see sessionCache
 }
 
 // Open connects to dsn: a SQLite file path or a postgres:// URL.
@@ -109,7 +110,11 @@ func openSQLite(path string, cfg *gorm.Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{Write: wg, Read: rg, Dialect: "sqlite", closers: []*sql.DB{w, r}}, nil
+	cache := newSessionCache(2*time.Second, 100_000)
+	if err := cache.watchWrites(wg); err != nil {
+		return nil, err
+	}
+	return &DB{Write: wg, Read: rg, Dialect: "sqlite", closers: []*sql.DB{w, r}, cache: cache}, nil
 }
 
 // Close closes every pool.
@@ -134,24 +139,45 @@ func (db *DB) Ping(ctx context.Context) error {
 // SQL returns the writer's *sql.DB (for migrations).
 func (db *DB) SQL() *sql.DB { return db.closers[0] }
 
+// writeSQL is the writer's *sql.DB, for writes that must not invalidate the
+// session cache (a session's last-seen time).
+func (db *DB) writeSQL() *sql.DB { return db.closers[0] }
+
 // readSQL is the reader's *sql.DB.
 func (db *DB) readSQL() *sql.DB { return db.closers[len(db.closers)-1] }
 
 // queryRow runs one of the few hot read queries that skip GORM, as a
 // statement prepared once (per pooled connection, by database/sql).
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st, ok := db.stmts.Load(query); ok {
-		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
-	}
-	st, err := db.readSQL().PrepareContext(ctx, db.rebind(query))
+	st, err := db.prepared(ctx, query)
 	if err != nil {
 		return db.readSQL().QueryRowContext(ctx, db.rebind(query), args...) // reports the error on Scan
 	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// query is queryRow for several rows.
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.readSQL().PrepareContext(ctx, db.rebind(query))
+	if err != nil {
+		return nil, err
+	}
 	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
 		st.Close()
-		st = prev.(*sql.Stmt)
+		return prev.(*sql.Stmt), nil
 	}
-	return st.QueryRowContext(ctx, args...)
+	return st, nil
 }
 
 // rebind turns ? placeholders into PostgreSQL's $1, $2 … for raw queries.

@@ -78,7 +78,7 @@ func clientFrom(ctx context.Context) Client {
 }
 
 const findSessionQuery = `
-SELECT s.data, s.last_seen_at, u.id, u.email, u.name, u.password_hash, u.role,
+SELECT s.data, s.last_seen_at, s.expiry, u.id, u.email, u.name, u.password_hash, u.role,
        u.email_verified_at, u.banned_at, u.last_sign_in_at, u.created_at, u.updated_at
 FROM sessions s LEFT JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = ? AND s.expiry > ? AND s.revoked_at IS NULL`
@@ -96,41 +96,74 @@ func nullTime(t sql.NullTime) *time.Time {
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	now := s.Now().UTC()
 	hash := HashToken(token)
-	// The hottest query of the app: database/sql directly, without GORM's
-	// reflection, user columns listed explicitly.
-	var (
-		data                       []byte
-		lastSeen                   time.Time
-		uid, email, name, pw, role sql.NullString
-		verified, banned, lastIn   sql.NullTime
-		created, updated           sql.NullTime
-	)
-	err := s.DB.queryRow(ctx, findSessionQuery, hash, now).Scan(
-		&data, &lastSeen, &uid, &email, &name, &pw, &role, &verified, &banned, &lastIn, &created, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	} else if err != nil {
-		return nil, false, fmt.Errorf("find session: %w", err)
+	e, hit := cacheEntry{}, false
+	if s.DB.cache != nil {
+		e, hit = s.DB.cache.get(hash)
 	}
-	lastSeen = lastSeen.UTC()
-	if s.IdleTimeout > 0 && now.Sub(lastSeen) > s.IdleTimeout {
+	if !hit {
+		var found bool
+		var err error
+		if e, found, err = s.load(ctx, hash, now); err != nil || !found {
+			return nil, false, err
+		}
+	}
+	if s.IdleTimeout > 0 && now.Sub(e.lastSeen) > s.IdleTimeout {
 		return nil, false, nil
 	}
-	if now.Sub(lastSeen) >= s.TouchInterval {
+	if now.Sub(e.lastSeen) >= s.TouchInterval {
 		c := clientFrom(ctx)
-		err := s.DB.Write.WithContext(ctx).Exec(
-			"UPDATE sessions SET last_seen_at = ?, ip = ?, user_agent = ? WHERE token_hash = ? AND revoked_at IS NULL",
-			now, c.IP, c.UserAgent, hash).Error
+		// On the raw writer: a last-seen time changes nothing a cached entry
+		// vouches for, so it need not invalidate the cache.
+		_, err := s.DB.writeSQL().ExecContext(ctx, s.DB.rebind(
+			"UPDATE sessions SET last_seen_at = ?, ip = ?, user_agent = ? WHERE token_hash = ? AND revoked_at IS NULL"),
+			now, c.IP, c.UserAgent, hash)
 		if err != nil {
 			return nil, false, fmt.Errorf("touch session: %w", err)
 		}
+		if s.DB.cache != nil {
+			s.DB.cache.setLastSeen(hash, now)
+		}
 	}
+	if e.user != nil {
+		u := *e.user // a copy: handlers may change their user
+		ClientFrom(ctx).User = &u
+	}
+	return e.data, true, nil
+}
+
+// load reads a live session and its user from the database and caches them.
+func (s *SessionStore) load(ctx context.Context, hash string, now time.Time) (cacheEntry, bool, error) {
+	var epoch uint64
+	if s.DB.cache != nil {
+		epoch = s.DB.cache.epoch.Load() // before the read: a write during it leaves the entry stale
+	}
+	// The hottest query of the app: database/sql directly, without GORM's
+	// reflection, user columns listed explicitly.
+	var (
+		e                          cacheEntry
+		uid, email, name, pw, role sql.NullString
+		verified, banned, lastIn   sql.NullTime
+		created, updated           sql.NullTime
+		expiry                     time.Time
+	)
+	err := s.DB.queryRow(ctx, findSessionQuery, hash, now).Scan(
+		&e.data, &e.lastSeen, &expiry, &uid, &email, &name, &pw, &role, &verified, &banned, &lastIn, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	} else if err != nil {
+		return e, false, fmt.Errorf("find session: %w", err)
+	}
+	e.lastSeen = e.lastSeen.UTC()
 	if uid.Valid {
-		ClientFrom(ctx).User = &User{ID: uid.String, Email: email.String, Name: name.String, PasswordHash: pw.String, Role: role.String,
+		e.user = &User{ID: uid.String, Email: email.String, Name: name.String, PasswordHash: pw.String, Role: role.String,
 			EmailVerifiedAt: nullTime(verified), BannedAt: nullTime(banned), LastSignInAt: nullTime(lastIn),
 			CreatedAt: created.Time.UTC(), UpdatedAt: updated.Time.UTC()}
 	}
-	return data, true, nil
+	if s.DB.cache != nil && expiry.After(now.Add(s.DB.cache.ttl)) {
+		e.epoch, e.born = epoch, time.Now()
+		s.DB.cache.put(hash, e)
+	}
+	return e, true, nil
 }
 
 // CommitCtx stores a session. A token that was revoked meanwhile is not
@@ -152,6 +185,9 @@ ON CONFLICT (token_hash) DO UPDATE SET
     user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at
 WHERE sessions.revoked_at IS NULL`,
 		HashToken(token), data, expiry.UTC(), userID, c.UserAgent, c.IP, now, now).Error
+	if s.DB.cache != nil {
+		s.DB.cache.drop(HashToken(token))
+	}
 	if err != nil {
 		if errors.Is(err, gorm.ErrForeignKeyViolated) {
 			return nil // the user was deleted while this request ran: nothing to keep

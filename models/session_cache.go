@@ -1,0 +1,117 @@
+package models
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// sessionCache keeps recently used sessions, with their users, in memory, so
+// a signed-in request usually costs no query at all. It is used on SQLite
+// only, where this process owns the database: on PostgreSQL, where other
+// instances write too, every request reads the database.
+//
+// Revocation stays instant because nothing is trusted across a write:
+//   - every write through the app's writer handle (GORM callbacks) and the
+//     end of every request that may write (handlers call Invalidate after
+//     it, so after any transaction committed) move the epoch on, and entries
+//     of an older epoch are misses;
+//   - an entry records the epoch read before its database read, so a write
+//     racing with that read leaves it stale from birth;
+//   - a committed or deleted session drops its own entry;
+//   - entries also expire after ttl, which bounds what another process
+//     writing the same file (the hearth CLI) can leave unseen.
+type sessionCache struct {
+	epoch   atomic.Uint64
+	ttl     time.Duration
+	max     int
+	mu      sync.RWMutex
+	entries map[string]cacheEntry
+	hits    atomic.Int64
+	misses  atomic.Int64
+}
+
+type cacheEntry struct {
+	data     []byte
+	user     *User // nil for a guest session
+	lastSeen time.Time
+	epoch    uint64
+	born     time.Time // wall clock, for ttl
+}
+
+func newSessionCache(ttl time.Duration, max int) *sessionCache {
+	return &sessionCache{ttl: ttl, max: max, entries: make(map[string]cacheEntry)}
+}
+
+func (c *sessionCache) get(hash string) (cacheEntry, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[hash]
+	c.mu.RUnlock()
+	if !ok || e.epoch != c.epoch.Load() || time.Since(e.born) > c.ttl {
+		c.misses.Add(1)
+		return cacheEntry{}, false
+	}
+	c.hits.Add(1)
+	return e, true
+}
+
+func (c *sessionCache) put(hash string, e cacheEntry) {
+	c.mu.Lock()
+	if len(c.entries) >= c.max {
+		clear(c.entries)
+	}
+	c.entries[hash] = e
+	c.mu.Unlock()
+}
+
+func (c *sessionCache) drop(hash string) {
+	c.mu.Lock()
+	delete(c.entries, hash)
+	c.mu.Unlock()
+}
+
+// setLastSeen records a touch in a live entry.
+func (c *sessionCache) setLastSeen(hash string, t time.Time) {
+	c.mu.Lock()
+	if e, ok := c.entries[hash]; ok {
+		e.lastSeen = t
+		c.entries[hash] = e
+	}
+	c.mu.Unlock()
+}
+
+func (c *sessionCache) invalidate() { c.epoch.Add(1) }
+
+// watchWrites moves the epoch on after every write statement on g.
+func (c *sessionCache) watchWrites(g *gorm.DB) error {
+	bump := func(*gorm.DB) { c.invalidate() }
+	cb := g.Callback()
+	if err := cb.Create().After("gorm:create").Register("hearth:cache_create", bump); err != nil {
+		return err
+	}
+	if err := cb.Update().After("gorm:update").Register("hearth:cache_update", bump); err != nil {
+		return err
+	}
+	if err := cb.Delete().After("gorm:delete").Register("hearth:cache_delete", bump); err != nil {
+		return err
+	}
+	return cb.Raw().After("gorm:raw").Register("hearth:cache_raw", bump)
+}
+
+// InvalidateSessions makes every cached session a miss. Handlers call it
+// when a request that may have written ends (after its commit).
+func (db *DB) InvalidateSessions() {
+	if db.cache != nil {
+		db.cache.invalidate()
+	}
+}
+
+// SessionCacheStats reports cache hits and misses (zero without a cache).
+func (db *DB) SessionCacheStats() (hits, misses int64) {
+	if db.cache == nil {
+		return 0, 0
+	}
+	return db.cache.hits.Load(), db.cache.misses.Load()
+}
