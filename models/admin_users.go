@@ -92,10 +92,15 @@ func ListUsers(ctx context.Context, db *DB, q UserQuery) (UserList, error) {
 	r := db.Read.WithContext(ctx)
 	base := filterUsers(r.Model(&User{}), q)
 	if q.Search != "" {
+		// The matches come from a scan of the small search index. With a
+		// filter too, they are named in a subquery: otherwise SQLite scans
+		// the whole table to check both at once.
+		matches := r.Model(&User{}).Select("id").Where(searchExpr(db)+" > 0", strings.ToLower(q.Search))
+		if q.Role != "" || q.Status != "" {
+			matches = filterUsers(r.Model(&User{}).Select("id").Where("id IN (?)", matches), q)
+		}
 		var ids []string
-		err := filterUsers(r.Model(&User{}), q).Where(searchExpr(db)+" > 0", strings.ToLower(q.Search)).
-			Limit(searchDense+1).Pluck("id", &ids).Error
-		if err != nil {
+		if err := matches.Session(&gorm.Session{}).Limit(searchDense+1).Pluck("id", &ids).Error; err != nil {
 			return list, fmt.Errorf("search users: %w", err)
 		}
 		if len(ids) <= searchDense {
@@ -105,7 +110,11 @@ func ListUsers(ctx context.Context, db *DB, q UserQuery) (UserList, error) {
 			}
 			return list, pageOfUsers(r.Model(&User{}).Where("id IN ?", ids), db, q, true, &list)
 		}
-		base = base.Where(searchExpr(db)+" > 0", strings.ToLower(q.Search))
+		if q.Role != "" || q.Status != "" {
+			base = r.Model(&User{}).Where("id IN (?)", matches)
+		} else {
+			base = base.Where(searchExpr(db)+" > 0", strings.ToLower(q.Search))
+		}
 	}
 	if err := base.Session(&gorm.Session{}).Count(&list.Total).Error; err != nil {
 		return list, fmt.Errorf("count users: %w", err)

@@ -1,0 +1,116 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/devseed"
+	"github.com/hearth-app/hearth/models"
+)
+
+// BenchmarkAdminUsersList seeds 100,000 users, then times the users list
+// page over HTTP (query, render, transfer) for searches, filters, sorts and
+// deep pages, and reports the median and 95th percentile per case. It runs
+// only with -bench (docs/benchmarks.md):
+//
+//	CGO_ENABLED=0 go test ./handlers -run '^$' -bench BenchmarkAdminUsersList -benchtime 200x
+func BenchmarkAdminUsersList(b *testing.B) {
+	ctx := context.Background()
+	dbPath := filepath.Join(b.TempDir(), "bench.db")
+	cfg, err := config.Load(func(k string) string {
+		if k == "HEARTH_DATABASE" {
+			return dbPath
+		}
+		return ""
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := models.Open(cfg.Database)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.MigrateUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+	hasher := models.NewHasher(0, time.Minute)
+	hash, err := hasher.Hash(ctx, devseed.Password)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	res, err := devseed.Users(ctx, db, devseed.Options{Users: 100_000, PasswordHash: hash, Now: time.Now().UTC(), Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d users and %d audit events in %s", res.Users, res.Events, time.Since(start).Round(time.Millisecond))
+	if _, err := models.CreateUser(ctx, db, hasher, models.NewUser{Email: "bench-admin@example.com", Password: devseed.Password, Role: models.RoleAdmin}); err != nil {
+		b.Fatal(err)
+	}
+
+	app := handlers.New(handlers.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Hasher: hasher})
+	srv := httptest.NewServer(app.Routes())
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	form := url.Values{"email": {"bench-admin@example.com"}, "password": {devseed.Password}}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if r, err := hc.Do(req); err != nil || r.StatusCode != http.StatusSeeOther {
+		b.Fatalf("sign in: %v %v", r, err)
+	}
+
+	cases := []struct{ name, query string }{
+		{"page1", ""},
+		{"deep_page_1000", "page=1000"},
+		{"last_page_2001", "page=2001"},
+		{"search_common_smith", "q=smith"},
+		{"search_one_user", "q=maria.garcia"},
+		{"search_no_match", "q=zzzz"},
+		{"search_dense_example.org", "q=example.org"},
+		{"filter_admins", "role=admin"},
+		{"filter_banned", "status=banned"},
+		{"filter_unverified", "status=unverified"},
+		{"sort_last_sign_in_deep_1500", "sort=last_sign_in&page=1500"},
+		{"sort_email_deep_1000", "sort=email&page=1000"},
+		{"search_filter_sort", "q=smith&status=active&sort=email&page=5"},
+		{"member_unverified_last_sign_in_p50", "role=member&status=unverified&sort=last_sign_in&page=50"},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			var times []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				r, err := hc.Get(srv.URL + "/admin/users?" + tc.query)
+				if err != nil {
+					b.Fatal(err)
+				}
+				body, _ := io.ReadAll(r.Body)
+				r.Body.Close()
+				times = append(times, time.Since(t0))
+				if r.StatusCode != http.StatusOK || !strings.Contains(string(body), `data-testid="user-total"`) {
+					b.Fatalf("status %d", r.StatusCode)
+				}
+			}
+			slices.Sort(times)
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+			b.ReportMetric(ms(times[len(times)/2]), "p50-ms")
+			b.ReportMetric(ms(times[(len(times)*95+99)/100-1]), "p95-ms")
+			b.ReportMetric(ms(times[len(times)-1]), "max-ms")
+		})
+	}
+}
