@@ -45,6 +45,9 @@ func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) 
 	if d.Sessions, err = models.ListUserSessions(ctx, a.DB, a.Now(), a.Config.SessionIdleTimeout, d.User.ID); err != nil {
 		return err
 	}
+	if d.Identities, err = models.IdentitiesOf(ctx, a.DB, d.User.ID); err != nil {
+		return err
+	}
 	if d.Events, err = models.AuditEventsFor(ctx, a.DB, d.User.ID, 20); err != nil {
 		return err
 	}
@@ -262,4 +265,21 @@ func eventPeople(events []models.AuditEvent) []string {
 		}
 	}
 	return ids
+}
+
+// AdminSendReset mails the user a password-reset link.
+func (a *App) AdminSendReset(c echo.Context) error {
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	if target.BannedAt != nil {
+		return echo.NewHTTPError(http.StatusConflict, "Banned users cannot reset their password.")
+	}
+	if err := a.sendPasswordReset(c, target); err != nil {
+		return err
+	}
+	a.audit(c, models.AuditPasswordResetSent, target, "", "by an admin")
+	a.flash(c, "success", "A password-reset link was sent to "+target.Email+".")
+	return redirect(c, adminUserPath(target))
 }

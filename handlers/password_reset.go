@@ -44,23 +44,28 @@ func (a *App) ForgotPasswordSubmit(c echo.Context) error {
 	case err != nil:
 		return err
 	case u.BannedAt == nil:
-		raw, err := models.IssueToken(ctx, a.DB.Write, a.Now(), u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL)
-		if err != nil {
-			return err
-		}
-		if err := a.queueMail(c, u, u.Email, models.TokenResetPassword, mailview.Mail{
-			Subject:     "Reset your password",
-			Heading:     "Reset your password",
-			Lines:       []string{"Someone (hopefully you) asked to reset the password of the account " + u.Email + "."},
-			ButtonLabel: "Choose a new password",
-			URL:         a.link("/reset-password", url.Values{"token": {raw}}),
-			Footer:      "The link works once, for one hour. If you did not ask for it, ignore this mail: your password stays the same.",
-		}); err != nil {
+		if err := a.sendPasswordReset(c, u); err != nil {
 			return err
 		}
 	}
 	f.Sent = true
 	return render(c, http.StatusOK, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
+}
+
+// sendPasswordReset mails u a single-use link to choose a new password.
+func (a *App) sendPasswordReset(c echo.Context, u *models.User) error {
+	raw, err := models.IssueToken(c.Request().Context(), a.DB.Write, a.Now(), u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL)
+	if err != nil {
+		return err
+	}
+	return a.queueMail(c, u, u.Email, models.TokenResetPassword, mailview.Mail{
+		Subject:     "Reset your password",
+		Heading:     "Reset your password",
+		Lines:       []string{"Someone (hopefully you) asked to reset the password of the account " + u.Email + "."},
+		ButtonLabel: "Choose a new password",
+		URL:         a.link("/reset-password", url.Values{"token": {raw}}),
+		Footer:      "The link works once, for one hour. If you did not ask for it, ignore this mail: your password stays the same.",
+	})
 }
 
 // ResetPasswordPage shows the new-password form for a valid link.

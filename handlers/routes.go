@@ -41,17 +41,18 @@ func (a *App) Routes() *echo.Echo {
 	e.POST("/verify-email/change", a.EmailChangeSubmit)
 	e.GET("/auth/:provider", a.SocialBegin, a.redirectSignedIn)
 	e.GET("/auth/:provider/callback", a.SocialCallback)
-	e.POST("/auth/:provider/connect", a.SocialConnect, a.requireUser)
+	e.POST("/auth/:provider/connect", a.SocialConnect, a.requireUser, a.refuseWhileImpersonating)
 
 	// Protected: signed-in users only.
 	account := e.Group("/account", a.requireUser)
 	account.GET("", a.AccountPage)
 	account.POST("/profile", a.ProfileSubmit)
-	account.POST("/password", a.PasswordSubmit)
-	account.POST("/password/set", a.SetPasswordSubmit)
-	account.POST("/identities/:id/disconnect", a.DisconnectIdentitySubmit)
-	account.POST("/email", a.EmailSubmit)
-	account.POST("/delete", a.DeleteSubmit)
+	// An admin browsing as this user may look, not take the account over.
+	account.POST("/password", a.PasswordSubmit, a.refuseWhileImpersonating)
+	account.POST("/password/set", a.SetPasswordSubmit, a.refuseWhileImpersonating)
+	account.POST("/identities/:id/disconnect", a.DisconnectIdentitySubmit, a.refuseWhileImpersonating)
+	account.POST("/email", a.EmailSubmit, a.refuseWhileImpersonating)
+	account.POST("/delete", a.DeleteSubmit, a.refuseWhileImpersonating)
 	account.POST("/verify-email/resend", a.ResendVerificationSubmit)
 	account.GET("/sessions", a.SessionsPage)
 	account.POST("/sessions/revoke-others", a.RevokeOtherSessionsSubmit)
@@ -76,6 +77,7 @@ func (a *App) Routes() *echo.Echo {
 	adm.POST("/users/:id/sessions/revoke", a.AdminRevokeSessions)
 	adm.POST("/users/:id/delete", a.AdminDelete)
 	adm.POST("/users/:id/impersonate", a.AdminImpersonate)
+	adm.POST("/users/:id/send-reset", a.AdminSendReset)
 	adm.GET("/audit", a.AdminAudit)
 	adm.GET("/audit/export", a.AdminAuditExport)
 	// The way back from impersonation: the current user is the member.

@@ -26,8 +26,9 @@ type UsersPageData struct {
 // actions on them.
 type UserPageData struct {
 	User      *models.User
-	Sessions  []models.SessionInfo
-	Events    []models.AuditEvent
+	Sessions   []models.SessionInfo
+	Identities []models.Identity
+	Events     []models.AuditEvent
 	People    map[string]*models.User // actors and targets of Events, by id
 	IsSelf    bool                    // the admin looking is this user
 	FormError string                  // why the last action was refused
