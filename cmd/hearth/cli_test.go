@@ -206,3 +206,28 @@ func TestCLIServeStartsAndStopsGracefully(t *testing.T) {
 	}
 	c.fails(`unexpected argument "extra"`, "", "serve", "extra")
 }
+
+func TestCLIDevSeed(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	out := c.ok("", "dev", "seed", "--users", "300")
+	if !strings.Contains(out, "300") {
+		t.Errorf("stdout %q", out)
+	}
+	db, err := models.Open(c.env["HEARTH_DATABASE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	db.Read.Raw("SELECT count(*) FROM users").Scan(&n)
+	if n < 300 {
+		t.Errorf("%d users after seeding 300", n)
+	}
+	c.fails("--users must be between", "", "dev", "seed", "--users", "0")
+	c.fails("unknown or missing subcommand", "", "dev")
+	c.env["HEARTH_ENV"] = "production"
+	c.env["HEARTH_BASE_URL"] = "https://app.example.com"
+	c.env["HEARTH_SMTP_URL"] = "smtp://u:p@smtp.example.com:587"
+	c.fails("refused with HEARTH_ENV=production", "", "dev", "seed")
+}

@@ -25,15 +25,15 @@ type UsersPageData struct {
 // UserPageData is one user as an admin sees them, with the forms of the
 // actions on them.
 type UserPageData struct {
-	User      *models.User
+	User       *models.User
 	Sessions   []models.SessionInfo
 	Identities []models.Identity
 	Events     []models.AuditEvent
-	People    map[string]*models.User // actors and targets of Events, by id
-	IsSelf    bool                    // the admin looking is this user
-	FormError string                  // why the last action was refused
-	Ban       BanForm
-	Delete    DeleteForm
+	People     map[string]*models.User // actors and targets of Events, by id
+	IsSelf     bool                    // the admin looking is this user
+	FormError  string                  // why the last action was refused
+	Ban        BanForm
+	Delete     DeleteForm
 }
 
 // CanImpersonate reports whether the impersonate button applies: never for

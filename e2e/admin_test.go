@@ -1,0 +1,52 @@
+package e2e_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearth-app/hearth/models"
+)
+
+// TestBrowserAdminSearchAndBan: an admin finds a user and bans them; the
+// banned user's browser is signed out on its very next click.
+func TestBrowserAdminSearchAndBan(t *testing.T) {
+	srv := startServer(t)
+	member, admin := newTab(t), newTab(t)
+	member.signUp(srv, "Mallory", "mallory@example.com", "up to no good")
+	admin.signUp(srv, "Alice", "alice@example.com", "the admin of it all")
+	u, err := models.UserByEmail(context.Background(), srv.DB, "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.SetRole(context.Background(), srv.DB, u.ID, models.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+
+	admin.do(chromedp.Navigate(srv.URL+"/admin"), chromedp.WaitVisible("body"))
+	admin.checkAccessibility("admin dashboard")
+	admin.screenshot("admin-dashboard")
+	admin.do(
+		chromedp.Navigate(srv.URL+"/admin/users"),
+		chromedp.WaitVisible("[data-testid=user-filters]"),
+		chromedp.SendKeys("#q", "mallory"),
+		chromedp.Submit("#q"),
+		chromedp.WaitVisible("[data-testid=user-link]"),
+	)
+	admin.checkAccessibility("admin users list")
+	admin.screenshot("admin-users")
+	if got := admin.text("[data-testid=user-link]"); got != "mallory@example.com" {
+		t.Fatalf("search found %q", got)
+	}
+	admin.do(chromedp.Click("[data-testid=user-link]"), chromedp.WaitVisible("[data-testid=ban-form]"))
+	admin.checkAccessibility("admin user page")
+	admin.screenshot("admin-user")
+	admin.do(chromedp.Click("[data-testid=ban-form] button"), chromedp.WaitVisible("[data-testid=unban-form]"))
+
+	member.do(chromedp.Click("[data-testid=nav-account]"), chromedp.WaitVisible("[data-testid=login]"))
+	if !strings.Contains(member.location(), "/login") {
+		t.Errorf("the banned browser is at %s", member.location())
+	}
+}
