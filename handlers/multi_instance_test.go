@@ -17,8 +17,9 @@ func TestInstancesSharingOneDatabase(t *testing.T) {
 	if !testdb.Postgres() {
 		t.Skip("needs PostgreSQL (" + testdb.EnvPostgresURL + "): SQLite is one machine's database")
 	}
-	a := newTestApp(t)
-	b := newTestApp(t, withDBPath(a.DBPath))
+	limit := withEnv("HEARTH_RATE_SIGNIN_ACCOUNT", "3/1h")
+	a := newTestApp(t, limit)
+	b := newTestApp(t, withDBPath(a.DBPath), limit)
 	c := a.client(t)
 
 	c.signUp("multi@example.com", goodPassword) // on A
@@ -44,4 +45,14 @@ func TestInstancesSharingOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
+
+	// Throttling counts across instances: two failures on A, one on B, and
+	// the next attempt, on either, waits.
+	ta := a.client(t)
+	for _, inst := range []*testApp{a, a, b} {
+		ta.app = inst
+		expectStatus(t, ta.signIn("multi@example.com", "wrong password!"), http.StatusUnauthorized)
+	}
+	ta.app = a
+	retryAfter(t, ta.signIn("multi@example.com", "wrong password!"))
 }

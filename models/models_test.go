@@ -12,7 +12,7 @@ import (
 	"github.com/hearth-app/hearth/models"
 )
 
-func openTestDB(t *testing.T) *models.DB {
+func openTestDB(t testing.TB) *models.DB {
 	t.Helper()
 	db, err := models.Open(testdb.DSN(t))
 	if err != nil {
