@@ -144,7 +144,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	base, err := url.Parse(get("HEARTH_BASE_URL", "http://localhost:8080"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Hostname() == "" {
 		return nil, fmt.Errorf("HEARTH_BASE_URL: %q is not an http(s) URL", get("HEARTH_BASE_URL", ""))
 	}
 	c.BaseURL = base
@@ -252,8 +252,11 @@ func (c *Config) checkProduction() error {
 			return fmt.Errorf("HEARTH_%s_CLIENT_SECRET: too short to be a real client secret", name)
 		}
 	}
-	if c.SessionLifetime < time.Minute || c.SessionIdleTimeout < time.Minute {
-		return fmt.Errorf("HEARTH_SESSION_LIFETIME: session limits under a minute are refused in production")
+	if c.SessionLifetime < time.Minute {
+		return fmt.Errorf("HEARTH_SESSION_LIFETIME: under a minute is refused in production")
+	}
+	if c.SessionIdleTimeout < time.Minute {
+		return fmt.Errorf("HEARTH_SESSION_IDLE_TIMEOUT: under a minute is refused in production")
 	}
 	return nil
 }

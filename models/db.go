@@ -78,7 +78,9 @@ func openSQLite(path string, cfg *gorm.Config) (*DB, error) {
 	}
 	params.Set("_time_format", "sqlite")
 	params.Set("_timezone", "UTC")
-	dsn := "file:" + path + "?"
+	// The path is a file name, not URI syntax: escape what SQLite's URI
+	// parsing would read otherwise (a '#' or '?' would cut the name short).
+	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) + "?"
 
 	w, err := sql.Open("sqlite", dsn+params.Encode()+"&_txlock=immediate")
 	if err != nil {
