@@ -515,7 +515,7 @@ func report(o options, rs []result, db string, rssKiB int64) string {
 	}
 	for _, r := range rs {
 		ratio := ""
-		if baseRPS > 0 && !strings.HasPrefix(r.name, "flood") {
+		if baseRPS > 0 && (strings.HasPrefix(r.name, "landing") || strings.HasPrefix(r.name, "account")) { // the pages comparable with the baseline
 			ratio = fmt.Sprintf("%.0f%% req/s, p99 ×%.1f", 100*r.rps/baseRPS, float64(r.p99)/float64(max(baseP99, 1)))
 		}
 		name := r.name
