@@ -203,8 +203,12 @@ type AccountSummary struct {
 }
 
 // SummarizeAccount counts the user's live sessions and finds an open email
-// change, in one round trip.
+// change, in one round trip (or none, from the cache, until the next write).
 func SummarizeAccount(ctx context.Context, db *DB, now time.Time, userID string) (AccountSummary, error) {
+	return cached(db, "summary:"+userID, func() (AccountSummary, error) { return summarizeAccount(ctx, db, now, userID) })
+}
+
+func summarizeAccount(ctx context.Context, db *DB, now time.Time, userID string) (AccountSummary, error) {
 	var sum AccountSummary
 	var pending sql.NullString
 	now = now.UTC()

@@ -161,8 +161,13 @@ func insertIdentity(tx *gorm.DB, now time.Time, userID string, ext External) err
 }
 
 // IdentitiesOf lists a user's connected providers. It runs on every account
-// page view, so it is a prepared raw query.
+// page view, so it is a prepared raw query, cached until the next write
+// (callers share the slice: read it, never change it).
 func IdentitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error) {
+	return cached(db, "identities:"+userID, func() ([]Identity, error) { return identitiesOf(ctx, db, userID) })
+}
+
+func identitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error) {
 	rows, err := db.query(ctx, `SELECT id, user_id, provider, provider_user_id, email, email_verified, created_at
 FROM identities WHERE user_id = ? ORDER BY created_at`, userID)
 	if err != nil {

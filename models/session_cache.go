@@ -29,8 +29,15 @@ type sessionCache struct {
 	max     int
 	mu      sync.RWMutex
 	entries map[string]cacheEntry
+	memos   map[string]memo // small per-user facts pages show on every request
 	hits    atomic.Int64
 	misses  atomic.Int64
+}
+
+type memo struct {
+	value any
+	epoch uint64
+	born  time.Time
 }
 
 type cacheEntry struct {
@@ -42,7 +49,7 @@ type cacheEntry struct {
 }
 
 func newSessionCache(ttl time.Duration, max int) *sessionCache {
-	return &sessionCache{ttl: ttl, max: max, entries: make(map[string]cacheEntry)}
+	return &sessionCache{ttl: ttl, max: max, entries: make(map[string]cacheEntry), memos: make(map[string]memo)}
 }
 
 func (c *sessionCache) get(hash string) (cacheEntry, bool) {
@@ -98,6 +105,34 @@ func (c *sessionCache) watchWrites(g *gorm.DB) error {
 		return err
 	}
 	return cb.Raw().After("gorm:raw").Register("hearth:cache_raw", bump)
+}
+
+// cached returns the value remembered under key if no write happened since
+// (and it is younger than the ttl), or loads and remembers it. Without a
+// cache (PostgreSQL) it always loads.
+func cached[T any](db *DB, key string, load func() (T, error)) (T, error) {
+	c := db.cache
+	if c == nil {
+		return load()
+	}
+	epoch := c.epoch.Load()
+	c.mu.RLock()
+	m, ok := c.memos[key]
+	c.mu.RUnlock()
+	if ok && m.epoch == epoch && time.Since(m.born) <= c.ttl {
+		return m.value.(T), nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if len(c.memos) >= c.max {
+		clear(c.memos)
+	}
+	c.memos[key] = memo{value: v, epoch: epoch, born: time.Now()}
+	c.mu.Unlock()
+	return v, nil
 }
 
 // InvalidateSessions makes every cached session a miss. Handlers call it
