@@ -308,34 +308,43 @@ func newClient() *http.Client {
 	}
 }
 
-func get(c *http.Client, u string, ck *http.Cookie) (int, error) {
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
+// send sends req (with the session cookie ck, if any), reads the body away
+// and returns the response.
+func send(c *http.Client, req *http.Request, ck *http.Cookie) (*http.Response, error) {
 	if ck != nil {
 		req.AddCookie(ck)
 	}
 	res, err := c.Do(req)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	return res.StatusCode, nil
+	return res, nil
 }
 
-func post(c *http.Client, u string, form url.Values, ck *http.Cookie) (int, error) {
+// formPost is a form submission as a browser sends it from one of our pages.
+func formPost(u string, form url.Values) *http.Request {
 	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if ck != nil {
-		req.AddCookie(ck)
-	}
-	res, err := c.Do(req)
+	return req
+}
+
+func status(res *http.Response, err error) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
 	return res.StatusCode, nil
+}
+
+func get(c *http.Client, u string, ck *http.Cookie) (int, error) {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	return status(send(c, req, ck))
+}
+
+func post(c *http.Client, u string, form url.Values, ck *http.Cookie) (int, error) {
+	return status(send(c, formPost(u, form), ck))
 }
 
 func postLogin(c *http.Client, base, email string) (int, error) {
@@ -344,15 +353,10 @@ func postLogin(c *http.Client, base, email string) (int, error) {
 
 // signIn returns the session cookie of a fresh sign-in.
 func signIn(c *http.Client, base, email string) (*http.Cookie, error) {
-	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	res, err := c.Do(req)
+	res, err := send(c, formPost(base+"/login", url.Values{"email": {email}, "password": {password}}), nil)
 	if err != nil {
 		return nil, err
 	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
 		return nil, fmt.Errorf("sign-in %s: status %d", email, res.StatusCode)
 	}
