@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -139,16 +140,11 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	raw, err := models.IssueToken(ctx, a.DB.Write, a.Now(), u, models.TokenChangeEmail, newEmail, models.ChangeEmailTTL)
-	if err != nil {
-		return err
-	}
-	if err := a.queueMail(c, u, newEmail, models.TokenChangeEmail, mailview.Mail{
+	if err := a.mailLink(c, u, models.TokenChangeEmail, newEmail, models.ChangeEmailTTL, "/verify-email", url.Values{"change": {"1"}}, mailview.Mail{
 		Subject:     "Confirm your new email address",
 		Heading:     "Confirm your new email address",
 		Lines:       []string{"You asked to use " + newEmail + " for your account instead of " + u.Email + "."},
 		ButtonLabel: "Use this address",
-		URL:         a.link("/verify-email", map[string][]string{"token": {raw}, "change": {"1"}}),
 		Footer:      "The link works for 24 hours. If you did not ask for this, ignore this mail: nothing changes.",
 	}); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,18 +48,28 @@ func (a *App) queueMail(c echo.Context, u *models.User, to, template string, m m
 	return nil
 }
 
-// sendVerification mails u a link that proves they own their address.
-func (a *App) sendVerification(c echo.Context, u *models.User) error {
-	raw, err := models.IssueToken(c.Request().Context(), a.DB.Write, a.Now(), u, models.TokenVerifyEmail, u.Email, models.VerifyEmailTTL)
+// mailLink issues u a single-use token for purpose (proving the address to),
+// puts it in a link to path (with query), and mails m with that link to to.
+func (a *App) mailLink(c echo.Context, u *models.User, purpose, to string, ttl time.Duration, path string, query url.Values, m mailview.Mail) error {
+	raw, err := models.IssueToken(c.Request().Context(), a.DB.Write, a.Now(), u, purpose, to, ttl)
 	if err != nil {
 		return err
 	}
-	return a.queueMail(c, u, u.Email, models.TokenVerifyEmail, mailview.Mail{
+	if query == nil {
+		query = url.Values{}
+	}
+	query.Set("token", raw)
+	m.URL = a.link(path, query)
+	return a.queueMail(c, u, to, purpose, m)
+}
+
+// sendVerification mails u a link that proves they own their address.
+func (a *App) sendVerification(c echo.Context, u *models.User) error {
+	return a.mailLink(c, u, models.TokenVerifyEmail, u.Email, models.VerifyEmailTTL, "/verify-email", nil, mailview.Mail{
 		Subject:     "Confirm your email address",
 		Heading:     "Confirm your email address",
 		Lines:       []string{"Welcome! Please confirm that " + u.Email + " is your address."},
 		ButtonLabel: "Confirm my email",
-		URL:         a.link("/verify-email", url.Values{"token": {raw}}),
 		Footer:      "The link works for 48 hours. If you did not sign up, ignore this mail.",
 	})
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -54,16 +53,11 @@ func (a *App) ForgotPasswordSubmit(c echo.Context) error {
 
 // sendPasswordReset mails u a single-use link to choose a new password.
 func (a *App) sendPasswordReset(c echo.Context, u *models.User) error {
-	raw, err := models.IssueToken(c.Request().Context(), a.DB.Write, a.Now(), u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL)
-	if err != nil {
-		return err
-	}
-	return a.queueMail(c, u, u.Email, models.TokenResetPassword, mailview.Mail{
+	return a.mailLink(c, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil, mailview.Mail{
 		Subject:     "Reset your password",
 		Heading:     "Reset your password",
 		Lines:       []string{"Someone (hopefully you) asked to reset the password of the account " + u.Email + "."},
 		ButtonLabel: "Choose a new password",
-		URL:         a.link("/reset-password", url.Values{"token": {raw}}),
 		Footer:      "The link works once, for one hour. If you did not ask for it, ignore this mail: your password stays the same.",
 	})
 }
