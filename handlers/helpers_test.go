@@ -109,6 +109,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	if _, err := db.MigrateUp(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	waitCacheLive(t, db)
 	logs := &syncBuffer{}
 	clock := &testClock{now: time.Now().UTC()}
 	if o.hasher == nil { // generous waiting: a slow CI machine must not turn into 429s
@@ -134,6 +135,17 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		db.Close()
 	})
 	return &testApp{Server: srv, App: app, DB: db, DBPath: o.dbPath, Logs: logs, clock: clock}
+}
+
+// waitCacheLive waits until the session cache is in use (on PostgreSQL its
+// listener connects in the background), so that tests exercise it.
+func waitCacheLive(t testing.TB, db *models.DB) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !db.SessionCacheLive(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the session cache's listener did not connect")
+		}
+	}
 }
 
 func withEnv(k, v string) func(*appOptions) { return func(o *appOptions) { o.env[k] = v } }

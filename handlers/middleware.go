@@ -157,7 +157,11 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
 			// Whatever this request changed is committed when it ends: only
 			// then can no cached session be older than the change.
-			defer a.DB.InvalidateSessions()
+			defer func() {
+				if err := a.DB.InvalidateSessions(ctx); err != nil {
+					a.Logger.Warn("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
+				}
+			}()
 		}
 		return next(c)
 	}

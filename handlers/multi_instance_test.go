@@ -1,9 +1,11 @@
 package handlers_test
 
 import (
+	"database/sql"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
@@ -11,7 +13,8 @@ import (
 
 // TestInstancesSharingOneDatabase runs two Hearth servers on one database,
 // as behind a load balancer: a session started on one is good on the other,
-// and an ending on either is seen by both on the very next request.
+// and an ending on either is seen by both on the very next request, though
+// each keeps sessions in its in-memory cache.
 func TestInstancesSharingOneDatabase(t *testing.T) {
 	t.Parallel()
 	if !testdb.Postgres() {
@@ -21,27 +24,65 @@ func TestInstancesSharingOneDatabase(t *testing.T) {
 	a := newTestApp(t, limit)
 	b := newTestApp(t, withDBPath(a.DBPath), limit)
 	c := a.client(t)
+	warm := func(ta *testApp) {
+		t.Helper()
+		c.app = ta
+		for range 3 {
+			expectStatus(t, c.get("/account"), http.StatusOK)
+		}
+	}
+	hitsOn := func(ta *testApp) int64 { h, _ := ta.DB.SessionCacheStats(); return h }
 
 	c.signUp("multi@example.com", goodPassword) // on A
-	c.app = b
-	expectStatus(t, c.get("/account"), http.StatusOK) // the cookie works on B
+	warm(a)
+	warm(b) // the cookie works on B, and both caches hold the session
+	if hitsOn(a) == 0 || hitsOn(b) == 0 {
+		t.Fatalf("cache hits: A %d, B %d; want both used", hitsOn(a), hitsOn(b))
+	}
 
 	expectRedirect(t, c.post("/logout", nil), "/") // sign out on B
 	c.app = a
 	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount") // A sees it at once
 
-	// Signed in again on A; banned through A; B refuses on its next request.
+	// A profile change on A shows on B's next page.
 	expectRedirect(t, c.signIn("multi@example.com", goodPassword), "/account")
+	warm(b)
+	c.app = a
+	expectRedirect(t, c.post("/account/profile", url.Values{"name": {"Renamed On A"}}), "/account")
 	c.app = b
-	expectStatus(t, c.get("/account"), http.StatusOK)
+	if got := strings.TrimSpace(c.get("/account").Doc.Find("[data-testid=account-name]").Text()); got != "Renamed On A" {
+		t.Errorf("B shows name %q after a change on A", got)
+	}
+
+	// Banned by an admin on A: B refuses the member's next request.
+	admin := a.client(t)
+	admin.signUpAdmin("multi-admin@example.com")
 	u, err := models.UserByEmail(t.Context(), a.DB, "multi@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.DB.Write.Exec("UPDATE users SET banned_at = ? WHERE id = ?", time.Now().UTC(), u.ID).Error; err != nil {
+	warm(b)
+	expectRedirect(t, admin.adminPost("/admin/users/"+u.ID+"/ban", nil), "/admin/users/"+u.ID)
+	c.app = b
+	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
+
+	// A write from outside any instance (psql, a script) reaches B's cache
+	// through the database's notification: once B has heard what was
+	// committed before (InvalidateSessions waits for that), it is seen.
+	if err := a.DB.Write.Exec("UPDATE users SET banned_at = NULL WHERE id = ?", u.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := models.RevokeUserSessions(t.Context(), a.DB, time.Now(), u.ID, ""); err != nil {
+	expectRedirect(t, c.signIn("multi@example.com", goodPassword), "/account")
+	warm(b)
+	out, err := sql.Open("pgx", a.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if _, err := out.Exec("UPDATE users SET banned_at = now() WHERE id = $1", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DB.SyncSessionCache(t.Context()); err != nil { // no local invalidation
 		t.Fatal(err)
 	}
 	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")

@@ -31,7 +31,7 @@ func BenchmarkSessionStoreFind(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				if !cached {
-					db.InvalidateSessions()
+					db.InvalidateSessions(ctx)
 				}
 				c := &models.Client{}
 				if _, found, err := store.FindCtx(models.WithClient(ctx, c), fmt.Sprint("token-", i%1000)); !found || err != nil {

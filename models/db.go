@@ -36,9 +36,10 @@ type DB struct {
 	Read    *gorm.DB
 	Dialect string // "sqlite" or "postgres"
 
-	closers []*sql.DB
-	stmts   sync.Map      // query -> *sql.Stmt on the reader, for hot raw queries
-	cache   *sessionCache // SQLite only: see sessionCache
+	closers  []*sql.DB
+	stmts    sync.Map       // query -> *sql.Stmt on the reader, for hot raw queries
+	cache    *sessionCache  // see sessionCache
+	listener *cacheListener // PostgreSQL only: other instances' writes
 }
 
 // Open connects to dsn: a SQLite file path or a postgres:// URL.
@@ -61,7 +62,12 @@ func Open(dsn string) (*DB, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{Write: g, Read: g, Dialect: "postgres", closers: []*sql.DB{sqlDB}}, nil
+		cache := newSessionCache(sessionCacheTTL, sessionCacheMax)
+		if err := cache.watchWrites(g); err != nil {
+			return nil, err
+		}
+		return &DB{Write: g, Read: g, Dialect: "postgres", closers: []*sql.DB{sqlDB},
+			cache: cache, listener: startCacheListener(dsn, cache)}, nil
 	}
 	return openSQLite(dsn, cfg)
 }
@@ -112,15 +118,27 @@ func openSQLite(path string, cfg *gorm.Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	cache := newSessionCache(2*time.Second, 100_000)
+	cache := newSessionCache(sessionCacheTTL, sessionCacheMax)
 	if err := cache.watchWrites(wg); err != nil {
 		return nil, err
 	}
 	return &DB{Write: wg, Read: rg, Dialect: "sqlite", closers: []*sql.DB{w, r}, cache: cache}, nil
 }
 
-// Close closes every pool.
+// The session cache's bounds: how long an entry may be trusted without a
+// write seen (what another process writing a SQLite file, or a PostgreSQL
+// listener whose connection died silently, can leave unseen), and how many
+// entries it holds before it starts afresh.
+const (
+	sessionCacheTTL = 2 * time.Second
+	sessionCacheMax = 100_000
+)
+
+// Close stops the cache listener and closes every pool.
 func (db *DB) Close() error {
+	if db.listener != nil {
+		db.listener.close()
+	}
 	var errs []error
 	db.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()

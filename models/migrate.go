@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -15,10 +17,10 @@ import (
 // goose's package globals. On PostgreSQL an advisory lock makes concurrent
 // starts of several instances migrate once.
 func (db *DB) migrator() (*goose.Provider, error) {
-	dialect := goose.DialectSQLite3
+	dialect, other := goose.DialectSQLite3, ".postgres.sql"
 	var opts []goose.ProviderOption
 	if db.Dialect == "postgres" {
-		dialect = goose.DialectPostgres
+		dialect, other = goose.DialectPostgres, ".sqlite.sql"
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300)) // retry every second for 5 minutes
 		if err != nil {
 			return nil, err
@@ -26,7 +28,33 @@ func (db *DB) migrator() (*goose.Provider, error) {
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
 	opts = append(opts, goose.WithDisableGlobalRegistry(true))
-	return goose.NewProvider(dialect, db.SQL(), migrations.FS, opts...)
+	return goose.NewProvider(dialect, db.SQL(), dialectFS{migrations.FS, other}, opts...)
+}
+
+// dialectFS hides the migrations written for the other database. Most files
+// serve both; NNNNN_name.postgres.sql runs on PostgreSQL only and
+// NNNNN_name.sqlite.sql on SQLite only.
+type dialectFS struct {
+	fsys  fs.FS
+	other string // the suffix of the files to hide
+}
+
+func (d dialectFS) Open(name string) (fs.File, error) {
+	if strings.HasSuffix(name, d.other) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return d.fsys.Open(name)
+}
+
+func (d dialectFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	entries, err := fs.ReadDir(d.fsys, name)
+	kept := entries[:0]
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), d.other) {
+			kept = append(kept, e)
+		}
+	}
+	return kept, err
 }
 
 // MigrateUp applies every pending migration and returns how many ran.

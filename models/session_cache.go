@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9,15 +10,17 @@ import (
 )
 
 // sessionCache keeps recently used sessions, with their users, in memory, so
-// a signed-in request usually costs no query at all. It is used on SQLite
-// only, where this process owns the database: on PostgreSQL, where other
-// instances write too, every request reads the database.
+// a signed-in request usually costs no query at all.
 //
 // Revocation stays instant because nothing is trusted across a write:
 //   - every write through the app's writer handle (GORM callbacks) and the
 //     end of every request that may write (handlers call Invalidate after
 //     it, so after any transaction committed) move the epoch on, and entries
 //     of an older epoch are misses;
+//   - on PostgreSQL, where other instances write too, every commit that
+//     changes what entries vouch for notifies every instance, whose
+//     cacheListener moves its epoch on; while the listener is not connected
+//     the cache is off (live is false);
 //   - an entry records the epoch read before its database read, so a write
 //     racing with that read leaves it stale from birth;
 //   - a committed or deleted session drops its own entry;
@@ -25,6 +28,7 @@ import (
 //     writing the same file (the hearth CLI) can leave unseen.
 type sessionCache struct {
 	epoch   atomic.Uint64
+	live    atomic.Bool // false: every lookup is a miss
 	ttl     time.Duration
 	max     int
 	mu      sync.RWMutex
@@ -49,14 +53,16 @@ type cacheEntry struct {
 }
 
 func newSessionCache(ttl time.Duration, max int) *sessionCache {
-	return &sessionCache{ttl: ttl, max: max, entries: make(map[string]cacheEntry), memos: make(map[string]memo)}
+	c := &sessionCache{ttl: ttl, max: max, entries: make(map[string]cacheEntry), memos: make(map[string]memo)}
+	c.live.Store(true)
+	return c
 }
 
 func (c *sessionCache) get(hash string) (cacheEntry, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[hash]
 	c.mu.RUnlock()
-	if !ok || e.epoch != c.epoch.Load() || time.Since(e.born) > c.ttl {
+	if !ok || e.epoch != c.epoch.Load() || !c.live.Load() || time.Since(e.born) > c.ttl {
 		c.misses.Add(1)
 		return cacheEntry{}, false
 	}
@@ -109,10 +115,10 @@ func (c *sessionCache) watchWrites(g *gorm.DB) error {
 
 // cached returns the value remembered under key if no write happened since
 // (and it is younger than the ttl), or loads and remembers it. Without a
-// cache (PostgreSQL) it always loads.
+// live cache it always loads.
 func cached[T any](db *DB, key string, load func() (T, error)) (T, error) {
 	c := db.cache
-	if c == nil {
+	if c == nil || !c.live.Load() {
 		return load()
 	}
 	epoch := c.epoch.Load()
@@ -136,12 +142,28 @@ func cached[T any](db *DB, key string, load func() (T, error)) (T, error) {
 }
 
 // InvalidateSessions makes every cached session a miss. Handlers call it
-// when a request that may have written ends (after its commit).
-func (db *DB) InvalidateSessions() {
+// when a request that may have written ends (after its commit). On
+// PostgreSQL it also waits until this instance has heard the notices of
+// what the request wrote (see cacheListener.sync).
+func (db *DB) InvalidateSessions(ctx context.Context) error {
 	if db.cache != nil {
 		db.cache.invalidate()
 	}
+	return db.SyncSessionCache(ctx)
 }
+
+// SyncSessionCache returns once this instance has heard the notices of every
+// write committed before it was called (PostgreSQL; a no-op on SQLite).
+func (db *DB) SyncSessionCache(ctx context.Context) error {
+	if db.listener == nil {
+		return nil
+	}
+	return db.listener.sync(ctx, db)
+}
+
+// SessionCacheLive reports whether the session cache is in use: always on
+// SQLite; on PostgreSQL while its listener is connected.
+func (db *DB) SessionCacheLive() bool { return db.cache != nil && db.cache.live.Load() }
 
 // SessionCacheStats reports cache hits and misses (zero without a cache).
 func (db *DB) SessionCacheStats() (hits, misses int64) {

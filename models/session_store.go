@@ -100,6 +100,12 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	if s.DB.cache != nil {
 		e, hit = s.DB.cache.get(hash)
 	}
+	idle := func(e cacheEntry) bool { return s.IdleTimeout > 0 && now.Sub(e.lastSeen) > s.IdleTimeout }
+	if hit && idle(e) {
+		// Another instance may have seen it since (a touch notifies no one):
+		// only the database can say it is idle.
+		hit = false
+	}
 	if !hit {
 		var found bool
 		var err error
@@ -107,7 +113,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 			return nil, false, err
 		}
 	}
-	if s.IdleTimeout > 0 && now.Sub(e.lastSeen) > s.IdleTimeout {
+	if idle(e) {
 		return nil, false, nil
 	}
 	if now.Sub(e.lastSeen) >= s.TouchInterval {
