@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // TestCachedSessionsStillEndAtOnce warms the in-memory session cache, then
