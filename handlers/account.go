@@ -46,7 +46,7 @@ func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageDat
 			d.Connectable = append(d.Connectable, b)
 		}
 	}
-	return render(c, status, account.ProfilePage(a.page(c, "Your account"), d))
+	return a.render(c, status, account.ProfilePage(a.page(c, "Your account"), d))
 }
 
 // currentTokenHash is the database key of this request's session.
@@ -208,7 +208,7 @@ func (a *App) SessionsPage(c echo.Context) error {
 		}
 		rows = append(rows, row)
 	}
-	return render(c, http.StatusOK, account.SessionsPage(a.page(c, "Your sessions"), rows))
+	return a.render(c, http.StatusOK, account.SessionsPage(a.page(c, "Your sessions"), rows))
 }
 
 func orUnknown(s, unknown string) string {

@@ -17,7 +17,7 @@ func (a *App) AdminDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, admin.DashboardPage(a.page(c, "Admin"), admin.DashboardPageData{Stats: stats}))
+	return a.render(c, http.StatusOK, admin.DashboardPage(a.page(c, "Admin"), admin.DashboardPageData{Stats: stats}))
 }
 
 // refuseWhileImpersonating keeps the admin area, and the user's own

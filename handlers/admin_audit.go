@@ -23,7 +23,7 @@ func (a *App) AdminAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, admin.AuditPage(a.page(c, "Audit log"), admin.AuditPageData{List: list, People: people}))
+	return a.render(c, http.StatusOK, admin.AuditPage(a.page(c, "Audit log"), admin.AuditPageData{List: list, People: people}))
 }
 
 // AdminAuditExport streams the filtered audit log as CSV, every page.

@@ -25,7 +25,7 @@ func (a *App) AdminUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, admin.UsersPage(a.page(c, "Users"), admin.UsersPageData{List: list}))
+	return a.render(c, http.StatusOK, admin.UsersPage(a.page(c, "Users"), admin.UsersPageData{List: list}))
 }
 
 // AdminUser shows one user.
@@ -55,7 +55,7 @@ func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) 
 		return err
 	}
 	d.IsSelf = d.User.ID == currentUser(c).ID
-	return render(c, status, admin.UserPage(a.page(c, d.User.DisplayName()), d))
+	return a.render(c, status, admin.UserPage(a.page(c, d.User.DisplayName()), d))
 }
 
 // AdminSetRole makes a user an admin or a member. An admin changing their

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -30,7 +31,8 @@ type App struct {
 	Providers []*SocialProvider
 
 	crossOrigin *http.CrossOriginProtection
-	formKey     []byte // signs form time stamps
+	formKey     []byte    // signs form time stamps
+	buffers     sync.Pool // *bytes.Buffer for render
 }
 
 // Deps are what New needs. Now defaults to the wall clock in UTC.

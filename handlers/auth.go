@@ -14,7 +14,7 @@ import (
 // SignupPage shows the sign-up form.
 func (a *App) SignupPage(c echo.Context) error {
 	f := auth.SignupForm{Stamp: a.formStamp(a.Now()), Providers: a.providerButtons()}
-	return render(c, http.StatusOK, auth.SignupPage(a.page(c, "Sign up"), f))
+	return a.render(c, http.StatusOK, auth.SignupPage(a.page(c, "Sign up"), f))
 }
 
 // SignupSubmit creates the account and signs the new user in. Attempts are
@@ -36,18 +36,18 @@ func (a *App) SignupSubmit(c echo.Context) error {
 		a.audit(c, models.AuditSignUpRefused, nil, models.NormalizeEmail(f.Email), "honeypot filled")
 		f.Stamp = a.formStamp(a.Now())
 		f.Error = "We couldn't create your account. Please try again."
-		return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+		return a.render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
 	}
 	if min := a.Config.SignupMinFill; min > 0 {
 		age, ok := a.stampAge(f.Stamp)
 		if !ok || age > 24*time.Hour {
 			f.Stamp = a.formStamp(a.Now())
 			f.Error = "This form has expired. Please check your details and submit it again."
-			return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+			return a.render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
 		}
 		if age < min { // keep the stamp: the next try will be old enough
 			f.Error = "That was quick! Please check your details and submit again."
-			return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+			return a.render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
 		}
 	}
 
@@ -56,10 +56,10 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	switch {
 	case errors.As(err, &fe):
 		f.Errors = fe
-		return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+		return a.render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
 	case errors.Is(err, models.ErrEmailTaken):
 		f.Errors = map[string]string{"email": "An account with this email already exists. Sign in instead, or use another address."}
-		return render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
+		return a.render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
 	case errors.Is(err, models.ErrHasherBusy):
 		return hasherBusy(c)
 	case err != nil:
@@ -80,7 +80,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 // LoginPage shows the sign-in form.
 func (a *App) LoginPage(c echo.Context) error {
 	f := auth.LoginForm{Next: safeNext(c.QueryParam("next"), ""), Providers: a.providerButtons()}
-	return render(c, http.StatusOK, auth.LoginPage(a.page(c, "Sign in"), f))
+	return a.render(c, http.StatusOK, auth.LoginPage(a.page(c, "Sign in"), f))
 }
 
 // LoginSubmit checks the credentials and starts a fresh session. An unknown
@@ -94,7 +94,7 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	password := form.Get("password")
 	if f.Email == "" || password == "" {
 		f.Error = "Enter your email and password."
-		return render(c, http.StatusUnprocessableEntity, auth.LoginPage(a.page(c, "Sign in"), f))
+		return a.render(c, http.StatusUnprocessableEntity, auth.LoginPage(a.page(c, "Sign in"), f))
 	}
 
 	// Every attempt counts against the client address; attempts on one
@@ -113,11 +113,11 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	case errors.Is(err, models.ErrInvalidCredentials):
 		a.audit(c, models.AuditSignInFailed, u, f.Email, "wrong email or password")
 		f.Error = "Incorrect email or password."
-		return render(c, http.StatusUnauthorized, auth.LoginPage(a.page(c, "Sign in"), f))
+		return a.render(c, http.StatusUnauthorized, auth.LoginPage(a.page(c, "Sign in"), f))
 	case errors.Is(err, models.ErrBanned):
 		a.audit(c, models.AuditSignInFailed, u, "", "account banned")
 		f.Error = "This account has been suspended. Contact support if you think this is a mistake."
-		return render(c, http.StatusForbidden, auth.LoginPage(a.page(c, "Sign in"), f))
+		return a.render(c, http.StatusForbidden, auth.LoginPage(a.page(c, "Sign in"), f))
 	case errors.Is(err, models.ErrHasherBusy):
 		return hasherBusy(c)
 	case err != nil:

@@ -66,7 +66,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	if c.Request().Method == http.MethodHead {
 		rerr = c.NoContent(status)
 	} else {
-		rerr = render(c, status, pages.ErrorPage(a.page(c, d.Heading), d))
+		rerr = a.render(c, status, pages.ErrorPage(a.page(c, d.Heading), d))
 	}
 	if rerr != nil {
 		a.Logger.Error("render error page", "request_id", c.Get(ctxRequestID), "err", rerr)

@@ -12,7 +12,7 @@ import (
 
 // Home is the landing page.
 func (a *App) Home(c echo.Context) error {
-	return render(c, http.StatusOK, pages.HomePage(a.page(c, "Welcome")))
+	return a.render(c, http.StatusOK, pages.HomePage(a.page(c, "Welcome")))
 }
 
 // Healthz answers 200 when the app and its database answer, 503 otherwise.

@@ -80,7 +80,7 @@ func (a *App) DevMailbox(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, dev.MailboxPage(a.page(c, "Mailbox"), mails))
+	return a.render(c, http.StatusOK, dev.MailboxPage(a.page(c, "Mailbox"), mails))
 }
 
 // DevMail shows one mail (development only).
@@ -91,7 +91,7 @@ func (a *App) DevMail(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, dev.MailPage(a.page(c, m.Subject), m))
+	return a.render(c, http.StatusOK, dev.MailPage(a.page(c, m.Subject), m))
 }
 
 // DevMailHTML serves a mail's HTML part in a sandbox: no scripts, no forms,

@@ -13,7 +13,7 @@ import (
 
 // ForgotPasswordPage asks for the address to send a reset link to.
 func (a *App) ForgotPasswordPage(c echo.Context) error {
-	return render(c, http.StatusOK, auth.ForgotPasswordPage(a.page(c, "Reset your password"), auth.ForgotPasswordForm{}))
+	return a.render(c, http.StatusOK, auth.ForgotPasswordPage(a.page(c, "Reset your password"), auth.ForgotPasswordForm{}))
 }
 
 // ForgotPasswordSubmit mails a reset link if the account exists, and gives
@@ -27,7 +27,7 @@ func (a *App) ForgotPasswordSubmit(c echo.Context) error {
 	f := auth.ForgotPasswordForm{Email: models.NormalizeEmail(form.Get("email"))}
 	if msg := models.ValidateEmail(f.Email); msg != "" {
 		f.Email, f.Error = form.Get("email"), msg
-		return render(c, http.StatusUnprocessableEntity, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
+		return a.render(c, http.StatusUnprocessableEntity, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
 	}
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-ip:"+c.RealIP()); err != nil {
 		return err
@@ -48,7 +48,7 @@ func (a *App) ForgotPasswordSubmit(c echo.Context) error {
 		}
 	}
 	f.Sent = true
-	return render(c, http.StatusOK, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
+	return a.render(c, http.StatusOK, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
 }
 
 // sendPasswordReset mails u a single-use link to choose a new password.
@@ -71,7 +71,7 @@ func (a *App) ResetPasswordPage(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return render(c, status, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
+	return a.render(c, status, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
 }
 
 // ResetPasswordSubmit sets the new password and ends every session of the
@@ -87,10 +87,10 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 	switch {
 	case errors.Is(err, models.ErrTokenInvalid):
 		f.Invalid = true
-		return render(c, http.StatusNotFound, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
+		return a.render(c, http.StatusNotFound, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
 	case errors.As(err, &fe):
 		f.Error = fe["password"]
-		return render(c, http.StatusUnprocessableEntity, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
+		return a.render(c, http.StatusUnprocessableEntity, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
 	case errors.Is(err, models.ErrHasherBusy):
 		return hasherBusy(c)
 	case err != nil:

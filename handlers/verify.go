@@ -27,12 +27,12 @@ func (a *App) VerifyEmailPage(c echo.Context) error {
 	case errors.Is(err, models.ErrTokenInvalid):
 		d.Invalid = true
 		d.Text = "This link is invalid, has expired or has already been used. From your account page you can ask for a new one."
-		return render(c, http.StatusNotFound, account.ConfirmLinkPage(a.page(c, d.Heading), d))
+		return a.render(c, http.StatusNotFound, account.ConfirmLinkPage(a.page(c, d.Heading), d))
 	case err != nil:
 		return err
 	}
 	d.Text = "Click below to confirm " + t.Email + "."
-	return render(c, http.StatusOK, account.ConfirmLinkPage(a.page(c, d.Heading), d))
+	return a.render(c, http.StatusOK, account.ConfirmLinkPage(a.page(c, d.Heading), d))
 }
 
 // VerifyEmailSubmit uses a verification link.
@@ -83,7 +83,7 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 func (a *App) invalidLink(c echo.Context, heading string) error {
 	d := account.ConfirmLinkData{Heading: heading, Invalid: true,
 		Text: "This link is invalid, has expired or has already been used. From your account page you can ask for a new one."}
-	return render(c, http.StatusNotFound, account.ConfirmLinkPage(a.page(c, heading), d))
+	return a.render(c, http.StatusNotFound, account.ConfirmLinkPage(a.page(c, heading), d))
 }
 
 // afterLink is where a used link leads: the account, or sign-in.

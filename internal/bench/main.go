@@ -43,6 +43,7 @@ type options struct {
 	out              string
 	flood            int
 	adminConcurrency int
+	pagesOnly        bool
 }
 
 func main() {
@@ -56,6 +57,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "markdown file to write the results into (between bench markers)")
 	flag.IntVar(&o.flood, "flood", 500, "concurrent sign-ins in the flood scenario")
 	flag.IntVar(&o.adminConcurrency, "admin-c", 2, "concurrent admins in the admin search scenario")
+	flag.BoolVar(&o.pagesOnly, "pages-only", false, "run only the baseline, landing and account page scenarios (for quick iterations)")
 	baseline := flag.String("baseline", "", "internal: serve the bare Echo baseline on this address")
 	size := flag.Int("size", 0, "internal: baseline page size")
 	flag.Parse()
@@ -92,6 +94,7 @@ type result struct {
 	p50, p95 time.Duration
 	p99      time.Duration
 	elapsed  time.Duration
+	cpu      time.Duration // server CPU time per request (user + system)
 	note     string
 }
 
@@ -174,25 +177,28 @@ func run(o options) error {
 	var results []result
 	add := func(r result) {
 		results = append(results, r)
-		fmt.Printf("  %-38s %9.0f req/s  p50 %-9v p95 %-9v p99 %-9v errors %d %s\n", r.name, r.rps, r.p50.Round(10*time.Microsecond), r.p95.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, r.note)
+		fmt.Printf("  %-38s %9.0f req/s  p50 %-9v p95 %-9v p99 %-9v errors %d  server CPU/req %v %s\n", r.name, r.rps, r.p50.Round(10*time.Microsecond), r.p95.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, r.cpu.Round(time.Microsecond), r.note)
 	}
 	fmt.Printf("scenarios: %d connections, %v warm-up, %v each\n", o.concurrency, o.warmup, o.duration)
 
-	add(load(o, "bare Echo baseline (same page size)", func(c *http.Client, _ int, _ int64) (int, error) {
+	add(load(o, "bare Echo baseline (same page size)", bl.Process.Pid, func(c *http.Client, _ int, _ int64) (int, error) {
 		return get(c, "http://"+baseAddr+"/", nil)
 	}))
-	add(load(o, "landing page, signed out", func(c *http.Client, _ int, _ int64) (int, error) {
+	add(load(o, "landing page, signed out", server.Process.Pid, func(c *http.Client, _ int, _ int64) (int, error) {
 		return get(c, base+"/", nil)
 	}))
 	var rot atomic.Int64
-	add(load(o, fmt.Sprintf("account page, signed in (%d sessions)", len(cookies)), func(c *http.Client, _ int, _ int64) (int, error) {
+	add(load(o, fmt.Sprintf("account page, signed in (%d sessions)", len(cookies)), server.Process.Pid, func(c *http.Client, _ int, _ int64) (int, error) {
 		return get(c, base+"/account", cookies[int(rot.Add(1))%len(cookies)])
 	}))
-	add(load(o, "sign-in (argon2id)", func(c *http.Client, w int, _ int64) (int, error) {
+	if o.pagesOnly {
+		return finish(o, results, dbLabel, server.Process.Pid)
+	}
+	add(load(o, "sign-in (argon2id)", server.Process.Pid, func(c *http.Client, w int, _ int64) (int, error) {
 		return postLogin(c, base, fmt.Sprintf("user%d@bench.example", 1+w%o.sessions)) // user0 is the admin
 	}))
 	cycleCookies := make([]*http.Cookie, o.concurrency)
-	add(load(o, "sign-out + sign-in cycle", func(c *http.Client, w int, _ int64) (int, error) {
+	add(load(o, "sign-out + sign-in cycle", server.Process.Pid, func(c *http.Client, w int, _ int64) (int, error) {
 		if ck := cycleCookies[w]; ck != nil {
 			if st, err := post(c, base+"/logout", nil, ck); err != nil || st != http.StatusSeeOther {
 				return st, err
@@ -209,15 +215,20 @@ func run(o options) error {
 		queries := []string{"", "?q=user4242", "?q=Smith", "?status=active&role=member&page=2000", "?sort=last_sign_in&page=500", "?sort=email&page=100", "?status=unverified&sort=last_sign_in&page=50"}
 		ao := o
 		ao.concurrency = o.adminConcurrency // an admin panel has a few users, not fifty at once
-		add(load(ao, fmt.Sprintf("admin users list and search (%d users, %d admins at once)", o.users, ao.concurrency), func(c *http.Client, _ int, n int64) (int, error) {
+		add(load(ao, fmt.Sprintf("admin users list and search (%d users, %d admins at once)", o.users, ao.concurrency), server.Process.Pid, func(c *http.Client, _ int, n int64) (int, error) {
 			return get(c, base+"/admin/users"+queries[n%int64(len(queries))], admin)
 		}))
 	} else {
 		fmt.Println("  admin users search: skipped (GET /admin/users answered", st, "— the admin panel is not in this build)")
 	}
 	add(flood(base, o.flood))
+	return finish(o, results, dbLabel, server.Process.Pid)
+}
 
-	rss := peakRSS(server.Process.Pid)
+// finish reports the results and the server's peak memory, and writes them
+// into o.out.
+func finish(o options, results []result, dbLabel string, pid int) error {
+	rss := peakRSS(pid)
 	md := report(o, results, dbLabel, rss)
 	fmt.Printf("\npeak RSS of the server over the whole run: %d MiB\n", rss>>10)
 	if o.out != "" {
@@ -410,15 +421,16 @@ func bodySize(u string, ck *http.Cookie) (int, error) {
 	return len(b), err
 }
 
-// load runs op from o.concurrency workers: a warm-up, then a measured run.
-func load(o options, name string, op func(c *http.Client, worker int, n int64) (int, error)) result {
+// load runs op from o.concurrency workers: a warm-up, then a measured run,
+// during which it also measures the CPU time the server process pid spends.
+func load(o options, name string, pid int, op func(c *http.Client, worker int, n int64) (int, error)) result {
 	runFor := func(d time.Duration, measure bool) result {
 		var wg sync.WaitGroup
 		deadline := time.Now().Add(d)
 		lat := make([][]time.Duration, o.concurrency)
 		statuses := make([]map[int]int64, o.concurrency)
 		var errs, count atomic.Int64
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime(pid)
 		for w := range o.concurrency {
 			wg.Add(1)
 			go func() {
@@ -441,6 +453,7 @@ func load(o options, name string, op func(c *http.Client, worker int, n int64) (
 		}
 		wg.Wait()
 		r := result{name: name, elapsed: time.Since(start), statuses: map[int]int64{}}
+		cpu := cpuTime(pid) - cpu0
 		var all []time.Duration
 		for w := range lat {
 			all = append(all, lat[w]...)
@@ -453,11 +466,30 @@ func load(o options, name string, op func(c *http.Client, worker int, n int64) (
 		if len(all) > 0 {
 			r.p50, r.p95, r.p99 = all[len(all)/2], all[len(all)*95/100], all[len(all)*99/100]
 			r.rps = float64(len(all)) / r.elapsed.Seconds()
+			r.cpu = cpu / time.Duration(len(all))
 		}
 		return r
 	}
 	runFor(o.warmup, false)
 	return runFor(o.duration, true)
+}
+
+// cpuTime reads a process's user + system CPU time from /proc (clock ticks
+// of 10 ms; the scenarios run long enough for that to be fine).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses: utime is the
+	// 14th field of the line, stime the 15th.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
 }
 
 // flood sends n sign-ins at once and counts the answers.
@@ -510,23 +542,29 @@ func report(o options, rs []result, db string, rssKiB int64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s on %s, %d CPUs, %s, %s; %d connections, %v warm-up then %v per scenario; load generator and server on the same machine.\n\n",
 		time.Now().UTC().Format("2006-01-02"), db, runtime.NumCPU(), runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH, o.concurrency, o.warmup, o.duration)
-	b.WriteString("| scenario | req/s | p50 | p95 | p99 | errors | vs. baseline |\n|---|---:|---:|---:|---:|---:|---:|\n")
-	baseRPS, baseP99 := 0.0, time.Duration(0)
+	b.WriteString("| scenario | req/s | p50 | p95 | p99 | errors | server CPU per request | vs. baseline |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	var base result
 	for _, r := range rs {
 		if strings.HasPrefix(r.name, "bare Echo") {
-			baseRPS, baseP99 = r.rps, r.p99
+			base = r
 		}
 	}
 	for _, r := range rs {
-		ratio := ""
-		if baseRPS > 0 && (strings.HasPrefix(r.name, "landing") || strings.HasPrefix(r.name, "account")) { // the pages comparable with the baseline
-			ratio = fmt.Sprintf("%.0f%% req/s, p99 ×%.1f", 100*r.rps/baseRPS, float64(r.p99)/float64(max(baseP99, 1)))
+		ratio, cpu := "", ""
+		if base.rps > 0 && (strings.HasPrefix(r.name, "landing") || strings.HasPrefix(r.name, "account")) { // the pages comparable with the baseline
+			ratio = fmt.Sprintf("%.0f%% req/s, p99 ×%.1f", 100*r.rps/base.rps, float64(r.p99)/float64(max(base.p99, 1)))
+		}
+		if r.cpu > 0 {
+			cpu = fmt.Sprintf("%d µs", r.cpu.Microseconds())
 		}
 		name := r.name
 		if r.note != "" {
 			name += " " + r.note
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %v | %v | %v | %d | %s |\n", name, r.rps, r.p50.Round(10*time.Microsecond), r.p95.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, ratio)
+		fmt.Fprintf(&b, "| %s | %.0f | %v | %v | %v | %d | %s | %s |\n", name, r.rps, r.p50.Round(10*time.Microsecond), r.p95.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, cpu, ratio)
+	}
+	if o.pagesOnly {
+		b.WriteString("\nOnly the page scenarios were run (-pages-only).\n")
 	}
 	fmt.Fprintf(&b, "\nPeak RSS of the server process over the whole run (VmHWM): **%d MiB**.\n", rssKiB>>10)
 	return b.String()
