@@ -27,15 +27,30 @@ import (
 //   - entries also expire after ttl, which bounds what another process
 //     writing the same file (the hearth CLI) can leave unseen.
 type sessionCache struct {
-	epoch   atomic.Uint64
-	live    atomic.Bool // false: every lookup is a miss
-	ttl     time.Duration
-	max     int
-	mu      sync.RWMutex
+	epoch  atomic.Uint64
+	live   atomic.Bool // false: every lookup is a miss
+	ttl    time.Duration
+	max    int
+	hits   atomic.Int64
+	misses atomic.Int64
+
+	mu sync.RWMutex
+	// Two generations: new entries go into cur; every ttl, cur becomes old
+	// and old is dropped. An entry is good for ttl at most anyway, so the
+	// cache holds only what was used in the last two ttl periods, however
+	// many sessions come and go.
+	cur, old generation
+	turned   time.Time
+}
+
+// generation is one period's entries.
+type generation struct {
 	entries map[string]cacheEntry
 	memos   map[string]memo // small per-user facts pages show on every request
-	hits    atomic.Int64
-	misses  atomic.Int64
+}
+
+func newGeneration() generation {
+	return generation{entries: make(map[string]cacheEntry), memos: make(map[string]memo)}
 }
 
 type memo struct {
@@ -53,14 +68,26 @@ type cacheEntry struct {
 }
 
 func newSessionCache(ttl time.Duration, max int) *sessionCache {
-	c := &sessionCache{ttl: ttl, max: max, entries: make(map[string]cacheEntry), memos: make(map[string]memo)}
+	c := &sessionCache{ttl: ttl, max: max, cur: newGeneration(), old: newGeneration(), turned: time.Now()}
 	c.live.Store(true)
 	return c
 }
 
+// turn starts a new generation when the current one is ttl old or full.
+// The caller holds c.mu.
+func (c *sessionCache) turn() {
+	if time.Since(c.turned) < c.ttl && len(c.cur.entries)+len(c.cur.memos) < c.max {
+		return
+	}
+	c.old, c.cur, c.turned = c.cur, newGeneration(), time.Now()
+}
+
 func (c *sessionCache) get(hash string) (cacheEntry, bool) {
 	c.mu.RLock()
-	e, ok := c.entries[hash]
+	e, ok := c.cur.entries[hash]
+	if !ok {
+		e, ok = c.old.entries[hash]
+	}
 	c.mu.RUnlock()
 	if !ok || e.epoch != c.epoch.Load() || !c.live.Load() || time.Since(e.born) > c.ttl {
 		c.misses.Add(1)
@@ -72,27 +99,36 @@ func (c *sessionCache) get(hash string) (cacheEntry, bool) {
 
 func (c *sessionCache) put(hash string, e cacheEntry) {
 	c.mu.Lock()
-	if len(c.entries) >= c.max {
-		clear(c.entries)
-	}
-	c.entries[hash] = e
+	c.turn()
+	c.cur.entries[hash] = e
+	delete(c.old.entries, hash)
 	c.mu.Unlock()
 }
 
 func (c *sessionCache) drop(hash string) {
 	c.mu.Lock()
-	delete(c.entries, hash)
+	delete(c.cur.entries, hash)
+	delete(c.old.entries, hash)
 	c.mu.Unlock()
 }
 
 // setLastSeen records a touch in a live entry.
 func (c *sessionCache) setLastSeen(hash string, t time.Time) {
 	c.mu.Lock()
-	if e, ok := c.entries[hash]; ok {
-		e.lastSeen = t
-		c.entries[hash] = e
+	for _, g := range []generation{c.cur, c.old} {
+		if e, ok := g.entries[hash]; ok {
+			e.lastSeen = t
+			g.entries[hash] = e
+		}
 	}
 	c.mu.Unlock()
+}
+
+// size is the number of entries and memos held, for tests.
+func (c *sessionCache) size() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.cur.entries) + len(c.old.entries) + len(c.cur.memos) + len(c.old.memos)
 }
 
 func (c *sessionCache) invalidate() { c.epoch.Add(1) }
@@ -123,7 +159,10 @@ func cached[T any](db *DB, key string, load func() (T, error)) (T, error) {
 	}
 	epoch := c.epoch.Load()
 	c.mu.RLock()
-	m, ok := c.memos[key]
+	m, ok := c.cur.memos[key]
+	if !ok {
+		m, ok = c.old.memos[key]
+	}
 	c.mu.RUnlock()
 	if ok && m.epoch == epoch && time.Since(m.born) <= c.ttl {
 		return m.value.(T), nil
@@ -133,10 +172,9 @@ func cached[T any](db *DB, key string, load func() (T, error)) (T, error) {
 		return v, err
 	}
 	c.mu.Lock()
-	if len(c.memos) >= c.max {
-		clear(c.memos)
-	}
-	c.memos[key] = memo{value: v, epoch: epoch, born: time.Now()}
+	c.turn()
+	c.cur.memos[key] = memo{value: v, epoch: epoch, born: time.Now()}
+	delete(c.old.memos, key)
 	c.mu.Unlock()
 	return v, nil
 }
