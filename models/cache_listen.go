@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -21,18 +22,21 @@ import (
 // cache's epoch on for each notification, so every entry read before the
 // change becomes a miss.
 //
-// While the listener is not connected (at start, after a lost connection)
-// the cache is off and every request reads the database; on reconnecting it
-// starts from an empty cache, so a notification missed meanwhile cannot
-// leave anything stale. A connection that dies silently is found by a ping
-// after ten quiet seconds; until then the cache's ttl bounds how old an
-// entry can be.
+// While the listener is not connected and proven (at start, after a lost
+// connection) the cache is off and every request reads the database; on
+// reconnecting it starts from an empty cache, so a notice missed meanwhile
+// cannot leave anything stale. A path that dies silently is found by the
+// probe sent after ten quiet seconds; until then the cache's ttl bounds how
+// old an entry can be.
 type cacheListener struct {
 	dsn   string
+	pool  *sql.DB // the app's pool: probes and sync notices go the way writes do
 	cache *sessionCache
 	id    string // this instance, in the payload of its own sync notices
 	stop  context.CancelFunc
 	done  chan struct{}
+
+	quiet, probeWait time.Duration // listenQuiet, listenProbeWait
 
 	mu      sync.Mutex
 	channel string // set once connected
@@ -40,23 +44,33 @@ type cacheListener struct {
 	waiters map[string]chan struct{} // sync payload -> closed when heard
 }
 
-// Timings of the listener; variables of the type, not globals.
+// Timings of the listener.
 const (
-	listenQuiet     = 10 * time.Second // ping the connection after this long without a notice
+	listenQuiet     = 10 * time.Second // probe the path after this long
+	listenProbeWait = 5 * time.Second  // a probe must come back within this
 	listenRetryMax  = 5 * time.Second  // longest wait between reconnection attempts
 	cacheSyncWait   = 250 * time.Millisecond
 	cacheChannelSQL = "SELECT 'hearth_cache_' || md5(current_schema())"
 )
 
-func startCacheListener(dsn string, cache *sessionCache) *cacheListener {
+func startCacheListener(dsn string, pool *sql.DB, cache *sessionCache) *cacheListener {
+	l := newCacheListener(dsn, pool, cache)
+	l.start()
+	return l
+}
+
+func newCacheListener(dsn string, pool *sql.DB, cache *sessionCache) *cacheListener {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
+	return &cacheListener{dsn: dsn, pool: pool, cache: cache, id: hex.EncodeToString(b),
+		quiet: listenQuiet, probeWait: listenProbeWait, waiters: make(map[string]chan struct{})}
+}
+
+func (l *cacheListener) start() {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &cacheListener{dsn: dsn, cache: cache, id: hex.EncodeToString(b), stop: cancel,
-		done: make(chan struct{}), waiters: make(map[string]chan struct{})}
-	cache.live.Store(false)
+	l.stop, l.done = cancel, make(chan struct{})
+	l.cache.live.Store(false)
 	go l.run(ctx)
-	return l
 }
 
 // close stops the listener and waits for it.
@@ -69,11 +83,11 @@ func (l *cacheListener) run(ctx context.Context) {
 	defer close(l.done)
 	wait := 100 * time.Millisecond
 	for {
-		connected, _ := l.listen(ctx)
+		live, _ := l.listen(ctx)
 		l.cache.live.Store(false)
 		l.cache.invalidate()
 		l.setChannel("")
-		if connected {
+		if live {
 			wait = 100 * time.Millisecond
 		}
 		select {
@@ -86,8 +100,15 @@ func (l *cacheListener) run(ctx context.Context) {
 }
 
 // listen connects, LISTENs and handles notices until the connection fails
-// or ctx ends. connected reports whether it got as far as listening.
-func (l *cacheListener) listen(ctx context.Context) (connected bool, err error) {
+// or ctx ends. live reports whether the cache was turned on meanwhile.
+//
+// The cache is turned on only once a probe, a notice sent through the app's
+// pool like any write's, has come back on the listening connection: that
+// proves the whole path (behind a transaction-mode pooler, say, LISTEN
+// silently hears nothing, and the cache then stays off). After every quiet
+// period another probe must come back in time, or the connection is
+// dropped and made anew.
+func (l *cacheListener) listen(ctx context.Context) (live bool, err error) {
 	conn, err := pgx.Connect(ctx, l.dsn)
 	if err != nil {
 		return false, err
@@ -104,32 +125,55 @@ func (l *cacheListener) listen(ctx context.Context) (connected bool, err error) 
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return false, err
 	}
-	// Anything cached before now may have missed a notice: start afresh.
-	l.cache.invalidate()
-	l.setChannel(channel)
-	l.cache.live.Store(true)
+	probe := func() (string, error) {
+		payload := l.nextPayload("probe")
+		_, err := l.pool.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload)
+		return payload, err
+	}
+	pending, err := probe()
+	if err != nil {
+		return false, err
+	}
+	deadline := time.Now().Add(l.probeWait)
 	for {
-		wctx, cancel := context.WithTimeout(ctx, listenQuiet)
+		wctx, cancel := context.WithDeadline(ctx, deadline)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
-			return true, ctx.Err()
-		case errors.Is(err, context.DeadlineExceeded):
-			pctx, cancel := context.WithTimeout(ctx, listenQuiet/2)
-			err = conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				return true, err
+			return live, ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded) && pending != "":
+			return live, errors.New("cache listener: its probe did not come back")
+		case errors.Is(err, context.DeadlineExceeded): // quiet for a while: check the path
+			if pending, err = probe(); err != nil {
+				return live, err
 			}
+			deadline = time.Now().Add(l.probeWait)
 		case err != nil:
-			return true, err
+			return live, err
+		case pending != "" && n.Payload == pending:
+			pending, deadline = "", time.Now().Add(l.quiet)
+			if !live {
+				// Anything cached before now may have missed a notice.
+				l.cache.invalidate()
+				l.setChannel(channel)
+				l.cache.live.Store(true)
+				live = true
+			}
 		case strings.HasPrefix(n.Payload, "sync:"): // an instance's own marker, no change
 			l.heard(n.Payload)
 		default:
 			l.cache.invalidate()
 		}
 	}
+}
+
+// nextPayload names a notice of this instance's own.
+func (l *cacheListener) nextPayload(kind string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seq++
+	return fmt.Sprintf("sync:%s:%s%d", l.id, kind, l.seq)
 }
 
 func (l *cacheListener) setChannel(ch string) {
@@ -160,7 +204,7 @@ func (l *cacheListener) heard(payload string) {
 // same commits. Handlers call it when a request that may have written ends,
 // which keeps the gap between a change on one instance and the others'
 // caches smaller than any client's next request.
-func (l *cacheListener) sync(ctx context.Context, db *DB) error {
+func (l *cacheListener) sync(ctx context.Context) error {
 	l.mu.Lock()
 	if l.channel == "" {
 		l.mu.Unlock()
@@ -174,7 +218,7 @@ func (l *cacheListener) sync(ctx context.Context, db *DB) error {
 	l.mu.Unlock()
 
 	defer l.heard(payload) // forget the waiter if it timed out
-	if _, err := db.writeSQL().ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+	if _, err := l.pool.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
 		return fmt.Errorf("cache sync: %w", err)
 	}
 	t := time.NewTimer(cacheSyncWait)

@@ -67,7 +67,7 @@ func Open(dsn string) (*DB, error) {
 			return nil, err
 		}
 		return &DB{Write: g, Read: g, Dialect: "postgres", closers: []*sql.DB{sqlDB},
-			cache: cache, listener: startCacheListener(dsn, cache)}, nil
+			cache: cache, listener: startCacheListener(dsn, sqlDB, cache)}, nil
 	}
 	return openSQLite(dsn, cfg)
 }

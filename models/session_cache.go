@@ -196,7 +196,7 @@ func (db *DB) SyncSessionCache(ctx context.Context) error {
 	if db.listener == nil {
 		return nil
 	}
-	return db.listener.sync(ctx, db)
+	return db.listener.sync(ctx)
 }
 
 // SessionCacheLive reports whether the session cache is in use: always on
