@@ -70,7 +70,7 @@ func New(d Deps) *App {
 	}
 	sm := scs.New()
 	sm.Store = models.NewSessionStore(d.DB, d.Config.SessionIdleTimeout, d.Now)
-	sm.Codec = models.JSONCodec{}
+	sm.Codec = models.NewSessionCodec(10_000)
 	sm.Lifetime = d.Config.SessionLifetime
 	sm.IdleTimeout = 0 // enforced by the store, without a write per request
 	sm.Cookie.Name = SessionCookieName

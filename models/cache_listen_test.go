@@ -90,3 +90,34 @@ func TestCacheListenerSurvivesALostConnection(t *testing.T) {
 		t.Fatalf("after an outside write the cache still says name %q", got)
 	}
 }
+
+// TestSessionCodecHandsOutItsOwnCopies: the memoizing codec decodes like
+// JSONCodec, and a caller changing its map changes no one else's.
+func TestSessionCodecHandsOutItsOwnCopies(t *testing.T) {
+	t.Parallel()
+	c := models.NewSessionCodec(2)
+	deadline := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	data, err := c.Encode(deadline, map[string]any{models.SessionUserKey: "u1", "flash": "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1, v1, err := c.Decode(data)
+	if err != nil || !d1.Equal(deadline) || v1[models.SessionUserKey] != "u1" {
+		t.Fatalf("decode: %v %v %v", d1, v1, err)
+	}
+	v1["flash"] = "changed"
+	delete(v1, models.SessionUserKey)
+	_, v2, err := c.Decode(data)
+	if err != nil || v2[models.SessionUserKey] != "u1" || v2["flash"] != "hi" {
+		t.Fatalf("a caller's change leaked into the next decoding: %v %v", v2, err)
+	}
+	for i := range 5 { // more distinct sessions than the memo holds
+		b, _ := c.Encode(deadline, map[string]any{"n": float64(i)})
+		if _, v, err := c.Decode(b); err != nil || v["n"] != float64(i) {
+			t.Fatalf("decode %d: %v %v", i, v, err)
+		}
+	}
+	if _, _, err := c.Decode([]byte("not json")); err == nil {
+		t.Fatal("garbage decoded without an error")
+	}
+}
