@@ -160,7 +160,7 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			// Whatever this request changed is committed when it ends: only
 			// then can no cached session be older than the change.
 			defer func() {
-				if err := a.DB.InvalidateSessions(ctx); err != nil {
+				if err := a.DB.InvalidateSessions(ctx); err != nil && ctx.Err() == nil {
 					a.Logger.Warn("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
 				}
 			}()
