@@ -96,11 +96,15 @@ func ListUsers(ctx context.Context, db *DB, q UserQuery) (UserList, error) {
 	// index over everyone to find them.
 	rare := q.Role == RoleAdmin || q.Status == StatusBanned
 	if q.Search != "" {
-		// The matches come from the search index. With a filter too, they
-		// are named in a subquery: otherwise SQLite scans the whole table to
+		// The matches come from the search index. With a filter too, SQLite
+		// is given them in a subquery: otherwise it scans the whole table to
 		// check both at once.
 		matches := searchUsers(r, db, q.Search)
-		if q.Role != "" || q.Status != "" {
+		switch {
+		case q.Role == "" && q.Status == "":
+		case db.Dialect == "postgres":
+			matches = filterUsers(matches, q)
+		default:
 			matches = filterUsers(r.Model(&User{}).Select("id").Where("id IN (?)", matches), q)
 		}
 		ids, err := searchMatches(r, db, q, matches, &list.Total)
@@ -152,9 +156,10 @@ func pageOfUsers(tx *gorm.DB, db *DB, q UserQuery, sortMatches bool, list *UserL
 		return nil // past the end: nothing to fetch
 	}
 	order := userOrder(db, q.Sort, sortMatches)
-	if db.Dialect == "postgres" && offset > 0 {
-		// PostgreSQL fetches every row it skips from the table: skip in an
-		// index instead, reading only ids, then fetch one page of rows.
+	if db.Dialect == "postgres" && offset > 0 && !sortMatches {
+		// Walking a sort index, PostgreSQL fetches every row it skips from
+		// the table: skip in the index alone, reading only ids, then fetch
+		// one page of rows.
 		ids := tx.Session(&gorm.Session{}).Select("id").Order(order).Limit(UsersPerPage).Offset(offset)
 		tx, offset = db.Read.WithContext(tx.Statement.Context).Model(&User{}).Where("id IN (?)", ids), 0
 	}
@@ -207,14 +212,15 @@ func trigramSearch(s string) bool {
 }
 
 // searchMatches counts the matches into total and, up to searchDense of
-// them, returns their ids (nil above). A trigram index counts faster than it
-// lists, so there the count comes first, from SQLite's FTS5 table alone when
-// no filter needs the users rows; a scan instead collects up to
-// searchDense+1 ids in the same pass, and counts only when there are more.
+// them, returns their ids (nil above). Where a trigram index counts faster
+// than it lists (PostgreSQL's GIN index; SQLite's FTS5 table alone, when no
+// filter needs the users rows) the count comes first, and a dense search
+// never lists its matches. Otherwise one pass collects up to searchDense+1
+// ids, and only a dense search is counted apart.
 func searchMatches(r *gorm.DB, db *DB, q UserQuery, matches *gorm.DB, total *int64) ([]string, error) {
+	filtered := q.Role != "" || q.Status != ""
 	var ids []string
-	switch {
-	case !trigramSearch(q.Search):
+	if !trigramSearch(q.Search) || (db.Dialect == "sqlite" && filtered) {
 		if err := matches.Session(&gorm.Session{}).Limit(searchDense+1).Pluck("id", &ids).Error; err != nil {
 			return nil, err
 		}
@@ -223,17 +229,13 @@ func searchMatches(r *gorm.DB, db *DB, q UserQuery, matches *gorm.DB, total *int
 			return ids, nil
 		}
 		return nil, r.Table("(?) AS matches", matches).Count(total).Error
-	case db.Dialect == "sqlite" && q.Role == "" && q.Status == "":
-		if err := r.Table("users_fts").Where(trigramMatch, q.Search).Count(total).Error; err != nil {
-			return nil, err
-		}
-	default:
-		if err := r.Table("(?) AS matches", matches).Count(total).Error; err != nil {
-			return nil, err
-		}
 	}
-	if *total == 0 || *total > searchDense {
-		return nil, nil
+	counted := r.Table("(?) AS matches", matches)
+	if db.Dialect == "sqlite" {
+		counted = r.Table("users_fts").Where(trigramMatch, q.Search)
+	}
+	if err := counted.Count(total).Error; err != nil || *total == 0 || *total > searchDense {
+		return nil, err
 	}
 	err := matches.Session(&gorm.Session{}).Pluck("id", &ids).Error
 	return ids, err
