@@ -112,27 +112,37 @@ func postgresUp(ctx context.Context, tx *sql.Tx) error {
 	if err := execAll(postgresSortUp...).RunTx(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT create_pg_trgm`); err != nil {
+	schema, err := createTrigramExtension(ctx, tx)
+	if err != nil {
 		return err
+	}
+	_, err = tx.ExecContext(ctx, `CREATE INDEX users_search_trgm_idx ON users
+		USING gin (lower(email || ' ' || name) `+schema+`.gin_trgm_ops)`)
+	return err
+}
+
+// createTrigramExtension makes sure pg_trgm is installed and returns its
+// schema, quoted.
+func createTrigramExtension(ctx context.Context, tx *sql.Tx) (string, error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT create_pg_trgm`); err != nil {
+		return "", err
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`); err != nil {
 		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
-			return fmt.Errorf("the users search needs the pg_trgm extension (in PostgreSQL's contrib): %w", err)
+		if !errors.As(err, &pgErr) || pgErr.Code != "23505" { // unique_violation
+			return "", fmt.Errorf("the users search needs the pg_trgm extension (in PostgreSQL's contrib): %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT create_pg_trgm`); err != nil {
-			return err
+			return "", err
 		}
 	}
 	var schema string
 	err := tx.QueryRowContext(ctx, `SELECT quote_ident(n.nspname) FROM pg_extension e
 		JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`).Scan(&schema)
 	if err != nil {
-		return fmt.Errorf("find pg_trgm: %w", err)
+		return "", fmt.Errorf("find pg_trgm: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, `CREATE INDEX users_search_trgm_idx ON users
-		USING gin (lower(email || ' ' || name) `+schema+`.gin_trgm_ops)`)
-	return err
+	return schema, nil
 }
 
 // execAll runs statements in the migration's transaction.
