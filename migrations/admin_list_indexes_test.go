@@ -1,4 +1,4 @@
-package migrations
+package migrations_test
 
 import (
 	"context"
@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
+	"github.com/hearth-app/hearth/migrations"
 )
 
 // Two migrations creating pg_trgm at once in a database that lacks it (two
@@ -21,6 +24,7 @@ func TestCreatingPgTrgmTwiceAtOnce(t *testing.T) {
 	if base == "" {
 		t.Skip("needs PostgreSQL (HEARTH_TEST_POSTGRES_URL)")
 	}
+	create := createExtensionStatement(t)
 	ctx := context.Background()
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
@@ -29,7 +33,7 @@ func TestCreatingPgTrgmTwiceAtOnce(t *testing.T) {
 	defer admin.Close()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	name := "hearth_trgm_" + hex.EncodeToString(b) // a database of its own: the extension is per database
+	name := "hearth_trgm_" + hex.EncodeToString(b) // a database of its own: an extension is per database
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		t.Skipf("cannot create a database to test in: %v", err)
 	}
@@ -47,7 +51,7 @@ func TestCreatingPgTrgmTwiceAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer first.Rollback()
-	if _, err := createTrigramExtension(ctx, first); err != nil {
+	if _, err := first.ExecContext(ctx, create); err != nil {
 		t.Fatal(err)
 	}
 	second := make(chan error, 1)
@@ -58,14 +62,11 @@ func TestCreatingPgTrgmTwiceAtOnce(t *testing.T) {
 			return
 		}
 		defer tx.Rollback()
-		schema, err := createTrigramExtension(ctx, tx) // waits for the first to commit, then loses
-		if err == nil && schema != "public" {
-			t.Errorf("pg_trgm found in schema %q", schema)
+		if _, err := tx.ExecContext(ctx, create); err != nil { // waits for the first to commit, then loses
+			second <- err
+			return
 		}
-		if err == nil {
-			err = tx.Commit()
-		}
-		second <- err
+		second <- tx.Commit()
 	}()
 	// Commit the first once the second waits on its row of pg_extension.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -86,4 +87,25 @@ func TestCreatingPgTrgmTwiceAtOnce(t *testing.T) {
 	if err := <-second; err != nil {
 		t.Errorf("the second migration failed: %v", err)
 	}
+	var schema string
+	if err := db.QueryRow("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'").Scan(&schema); err != nil || schema != "public" {
+		t.Errorf("pg_trgm is in schema %q (%v), want public", schema, err)
+	}
+}
+
+// createExtensionStatement returns the statement of migration 00008 that
+// creates pg_trgm.
+func createExtensionStatement(t *testing.T) string {
+	t.Helper()
+	src, err := migrations.FS.ReadFile("00008_admin_list_indexes.postgres.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range strings.Split(string(src), "-- +goose StatementBegin") {
+		if stmt, _, ok := strings.Cut(part, "-- +goose StatementEnd"); ok && strings.Contains(stmt, "CREATE EXTENSION") {
+			return stmt
+		}
+	}
+	t.Fatal("no statement creates pg_trgm")
+	return ""
 }
