@@ -30,7 +30,7 @@ func TestCreatingPgTrgmTwiceAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
+	t.Cleanup(func() { admin.Close() }) // after the database is dropped (cleanups run last first)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "hearth_trgm_" + hex.EncodeToString(b) // a database of its own: an extension is per database
