@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -537,4 +538,53 @@ func firstSeededName(t *testing.T, ta *testApp) string {
 	}
 	first, _, _ := strings.Cut(name, " ")
 	return first
+}
+
+// The search index follows every change to a user: sign-up, a new name, a
+// new address (through its mailed link), deletion by the user or by an admin.
+func TestAdminSearchFollowsEveryChange(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	admin := ta.client(t)
+	admin.signUpAdmin("boss@example.com")
+	found := func(q string) []string {
+		t.Helper()
+		res := admin.get("/admin/users?q=" + url.QueryEscape(q))
+		expectStatus(t, res, http.StatusOK)
+		var emails []string
+		res.Doc.Find("[data-testid=user-link]").Each(func(_ int, s *goquerySelection) { emails = append(emails, s.Text()) })
+		return emails
+	}
+	expect := func(q string, want ...string) {
+		t.Helper()
+		if got := found(q); !slices.Equal(got, want) {
+			t.Errorf("search %q found %q, want %q", q, got, want)
+		}
+	}
+
+	c := ta.client(t)
+	c.signUp("first.address@example.com", goodPassword)
+	expect("FIRST.ADDR", "first.address@example.com")
+
+	expectRedirect(t, c.post("/account/profile", url.Values{"name": {"Ottilie Quenby"}}), "/account")
+	expect("ottilie q", "first.address@example.com")
+	expectRedirect(t, c.post("/account/profile", url.Values{"name": {"Wilhelmina Quenby"}}), "/account")
+	expect("ottilie")
+	expect("mina quen", "first.address@example.com")
+
+	expectRedirect(t, c.post("/account/email", url.Values{"email": {"second.address@example.org"}, "current_password": {goodPassword}}), "/account")
+	link := linkIn(t, lastMail(t, ta, "second.address@example.org", models.TokenChangeEmail))
+	expectRedirect(t, c.submit(link, "form[action='/verify-email/change']", nil), "/account")
+	expect("second.addr", "second.address@example.org")
+	expect("first.addr")
+	expect("quenby", "second.address@example.org")
+
+	expectRedirect(t, c.post("/account/delete", url.Values{"current_password": {goodPassword}}), "/")
+	expect("quenby")
+	expect("second.addr")
+
+	m := ta.client(t).signUpMember("gone.soon@example.com")
+	expect("gone.soon", "gone.soon@example.com")
+	expectRedirect(t, admin.adminPost("/admin/users/"+m.ID+"/delete", url.Values{"confirm": {m.Email}}), "/admin/users")
+	expect("gone.soon")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -45,7 +46,7 @@ type UserQuery struct {
 func (q UserQuery) Normalize() UserQuery {
 	q.Search = strings.TrimSpace(q.Search)
 	if len(q.Search) > MaxEmailLen {
-		q.Search = q.Search[:MaxEmailLen]
+		q.Search = strings.ToValidUTF8(q.Search[:MaxEmailLen], "") // drop a character cut in two
 	}
 	if q.Role != RoleAdmin && q.Role != RoleMember {
 		q.Role = ""
@@ -77,51 +78,53 @@ func (l UserList) Pages() int {
 }
 
 // searchDense is the number of matches up to which a search collects the
-// matching ids in one scan of the search index, then counts and sorts just
+// matching ids in one pass over the search index, then counts and sorts just
 // those. Above it matches are common, so walking the sort's index fills a
-// page quickly, and only the count has to scan.
+// page quickly, and only the count goes through all the matches.
 const searchDense = 2000
 
 // ListUsers returns the page of users that q selects, and how many match.
 // Every plan is designed for 100,000+ users (docs/benchmarks.md): each sort
 // walks an index and stops after one page, the filters that select few users
-// have partial indexes, and a search scans the small search index once.
+// have partial indexes, and a search looks its matches up in a trigram index.
 func ListUsers(ctx context.Context, db *DB, q UserQuery) (UserList, error) {
 	q = q.Normalize()
 	list := UserList{Query: q}
 	r := db.Read.WithContext(ctx)
 	base := filterUsers(r.Model(&User{}), q)
+	// Admins and banned users are few: sort them rather than walk a sort
+	// index over everyone to find them.
+	rare := q.Role == RoleAdmin || q.Status == StatusBanned
 	if q.Search != "" {
-		// The matches come from a scan of the small search index. With a
-		// filter too, they are named in a subquery: otherwise SQLite scans
-		// the whole table to check both at once.
-		matches := r.Model(&User{}).Select("id").Where(searchExpr(db)+" > 0", strings.ToLower(q.Search))
-		if q.Role != "" || q.Status != "" {
+		// The matches come from the search index. With a filter too, SQLite
+		// is given them in a subquery: otherwise it scans the whole table to
+		// check both at once.
+		matches := searchUsers(r, db, q.Search)
+		switch {
+		case q.Role == "" && q.Status == "":
+		case db.Dialect == "postgres":
+			matches = filterUsers(matches, q)
+		default:
 			matches = filterUsers(r.Model(&User{}).Select("id").Where("id IN (?)", matches), q)
 		}
-		var ids []string
-		if err := matches.Session(&gorm.Session{}).Limit(searchDense+1).Pluck("id", &ids).Error; err != nil {
+		ids, err := searchMatches(r, db, q, matches, &list.Total)
+		if err != nil {
 			return list, fmt.Errorf("search users: %w", err)
 		}
-		if len(ids) <= searchDense {
-			list.Total = int64(len(ids))
-			if len(ids) == 0 {
-				return list, nil
-			}
+		if list.Total == 0 {
+			return list, nil
+		}
+		if ids != nil {
 			return list, pageOfUsers(r.Model(&User{}).Where("id IN ?", ids), db, q, true, &list)
 		}
-		if q.Role != "" || q.Status != "" {
-			base = r.Model(&User{}).Where("id IN (?)", matches)
-		} else {
-			base = base.Where(searchExpr(db)+" > 0", strings.ToLower(q.Search))
-		}
+		// Many match: walking the sort's index and testing each row fills a
+		// page quickly.
+		cond, arg := searchCondition(db, q.Search)
+		return list, pageOfUsers(base.Where(cond, arg), db, q, rare, &list)
 	}
 	if err := base.Session(&gorm.Session{}).Count(&list.Total).Error; err != nil {
 		return list, fmt.Errorf("count users: %w", err)
 	}
-	// Admins and banned users are few: sort them rather than walk a sort
-	// index over everyone to find them.
-	rare := q.Role == RoleAdmin || q.Status == StatusBanned
 	return list, pageOfUsers(base, db, q, rare, &list)
 }
 
@@ -152,7 +155,15 @@ func pageOfUsers(tx *gorm.DB, db *DB, q UserQuery, sortMatches bool, list *UserL
 	if int64(offset) >= list.Total {
 		return nil // past the end: nothing to fetch
 	}
-	err := tx.Order(userOrder(db, q.Sort, sortMatches)).Limit(UsersPerPage).Offset(offset).
+	order := userOrder(db, q.Sort, sortMatches)
+	if db.Dialect == "postgres" && offset > 0 && !sortMatches {
+		// Walking a sort index, PostgreSQL fetches every row it skips from
+		// the table: skip in the index alone, reading only ids, then fetch
+		// one page of rows.
+		ids := tx.Session(&gorm.Session{}).Select("id").Order(order).Limit(UsersPerPage).Offset(offset)
+		tx, offset = db.Read.WithContext(tx.Statement.Context).Model(&User{}).Where("id IN (?)", ids), 0
+	}
+	err := tx.Order(order).Limit(UsersPerPage).Offset(offset).
 		Omit("password_hash").Find(&list.Users).Error
 	if err != nil {
 		return fmt.Errorf("list users: %w", err)
@@ -160,13 +171,74 @@ func pageOfUsers(tx *gorm.DB, db *DB, q UserQuery, sortMatches bool, list *UserL
 	return nil
 }
 
-// searchExpr finds the search text (a parameter) in the email or name, as
-// in the covering index users_search_idx.
-func searchExpr(db *DB) string {
-	if db.Dialect == "postgres" {
-		return "strpos(lower(email || ' ' || name), ?)"
+// searchCondition is the test of one row: does the user's email or name
+// contain s, case-insensitively? It defines a match; the indexes only find
+// the matches faster. Every character of s matches itself, % and _ too.
+// (SQLite's lower() folds ASCII letters only, PostgreSQL's all of Unicode.)
+func searchCondition(db *DB, s string) (string, any) {
+	switch {
+	case db.Dialect == "postgres" && trigramSearch(s):
+		return `lower(email || ' ' || name) LIKE '%' || lower(?) || '%'`, escapeLike(s)
+	case db.Dialect == "postgres":
+		// pg_trgm would read its whole index for this LIKE: scan instead.
+		return `strpos(lower(email || ' ' || name), lower(?)) > 0`, s
 	}
-	return "instr(lower(email || ' ' || name), ?)"
+	return `instr(lower(email || ' ' || name), lower(?)) > 0`, s
+}
+
+// searchUsers selects the ids of the users matching s, with the dialect's
+// search index (migrations 00004 and 00008): on PostgreSQL pg_trgm's GIN
+// index serves the LIKE itself; on SQLite the FTS5 trigram table finds 3
+// characters or more, and shorter strings scan the covering index.
+func searchUsers(r *gorm.DB, db *DB, s string) *gorm.DB {
+	if db.Dialect == "sqlite" && trigramSearch(s) {
+		return r.Table("users_fts").Select("users_fts_rows.user_id").
+			Joins("JOIN users_fts_rows ON users_fts_rows.rid = users_fts.rowid").
+			Where(trigramMatch, s)
+	}
+	cond, arg := searchCondition(db, s)
+	return r.Model(&User{}).Select("id").Where(cond, arg)
+}
+
+// trigramMatch finds a string in SQLite's FTS5 trigram table: quoted, it
+// matches as a substring. The table holds lower(email || ' ' || name), so
+// the same lower() makes it agree with searchCondition.
+const trigramMatch = `users_fts MATCH '"' || replace(lower(?), '"', '""') || '"'`
+
+// trigramSearch reports whether s is long enough for the trigram indexes:
+// a trigram index cannot find one or two characters.
+func trigramSearch(s string) bool {
+	return utf8.RuneCountInString(s) >= 3
+}
+
+// searchMatches counts the matches into total and, up to searchDense of
+// them, returns their ids (nil above). Where a trigram index counts faster
+// than it lists (PostgreSQL's GIN index; SQLite's FTS5 table alone, when no
+// filter needs the users rows) the count comes first, and a dense search
+// never lists its matches. Otherwise one pass collects up to searchDense+1
+// ids, and only a dense search is counted apart.
+func searchMatches(r *gorm.DB, db *DB, q UserQuery, matches *gorm.DB, total *int64) ([]string, error) {
+	filtered := q.Role != "" || q.Status != ""
+	var ids []string
+	if !trigramSearch(q.Search) || (db.Dialect == "sqlite" && filtered) {
+		if err := matches.Session(&gorm.Session{}).Limit(searchDense+1).Pluck("id", &ids).Error; err != nil {
+			return nil, err
+		}
+		if len(ids) <= searchDense {
+			*total = int64(len(ids))
+			return ids, nil
+		}
+		return nil, r.Table("(?) AS matches", matches).Count(total).Error
+	}
+	counted := r.Table("(?) AS matches", matches)
+	if db.Dialect == "sqlite" {
+		counted = r.Table("users_fts").Where(trigramMatch, q.Search)
+	}
+	if err := counted.Count(total).Error; err != nil || *total == 0 || *total > searchDense {
+		return nil, err
+	}
+	err := matches.Session(&gorm.Session{}).Pluck("id", &ids).Error
+	return ids, err
 }
 
 // userOrder is the ORDER BY of a sort. With sortMatches, SQLite is told not

@@ -1,0 +1,151 @@
+package models_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-app/hearth/internal/devseed"
+	"github.com/hearth-app/hearth/models"
+)
+
+// searchAll returns the emails of every user ListUsers finds for q, across
+// all pages, and the total it reports.
+func searchAll(t *testing.T, db *models.DB, q models.UserQuery) ([]string, int64) {
+	t.Helper()
+	var emails []string
+	var total int64
+	for q.Page = 1; ; q.Page++ {
+		list, err := models.ListUsers(context.Background(), db, q)
+		if err != nil {
+			t.Fatalf("ListUsers(%+v): %v", q, err)
+		}
+		total = list.Total
+		for _, u := range list.Users {
+			emails = append(emails, u.Email)
+		}
+		if q.Page >= list.Pages() {
+			break
+		}
+	}
+	slices.Sort(emails)
+	return emails, total
+}
+
+// The search finds exactly the users whose email or name contains the text,
+// case-insensitively, whichever index answers it (trigrams for 3 characters
+// or more, a scan below; a dense search pages through the sort index): the
+// same users, and the same count, as checking every user one by one.
+func TestSearchFindsExactlyTheSubstrings(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	if _, err := devseed.Users(ctx, db, devseed.Options{Users: 2100, PasswordHash: "x", Now: time.Now().UTC(), Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	h := models.NewHasher(1, time.Second)
+	// Characters that mean something to LIKE (% _ \) or to FTS5 (").
+	for _, u := range []models.NewUser{
+		{Email: "per%cent@example.com", Name: "Per Cent"},
+		{Email: "under_score@example.com", Name: "Under Score"},
+		{Email: "rock@example.com", Name: `Dwayne "The Rock" Johnson`},
+		{Email: "back@example.com", Name: `Back\Slash`},
+		{Email: "zoe@example.com", Name: "Zoë Ünïcode"},
+		{Email: "uen@example.com", Name: "Ünal Ün"},
+	} {
+		u.Password = "correct horse battery"
+		if _, err := models.CreateUser(ctx, db, h, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// SQLite's lower() folds ASCII letters only; PostgreSQL's all of them.
+	fold := strings.ToLower
+	if db.Dialect == "sqlite" {
+		fold = func(s string) string {
+			return strings.Map(func(r rune) rune {
+				if 'A' <= r && r <= 'Z' {
+					return r + 'a' - 'A'
+				}
+				return r
+			}, s)
+		}
+	}
+	var all []models.User
+	if err := db.Read.Select("email", "name", "role").Find(&all).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct {
+		search, role string
+	}{
+		{search: "smith"}, {search: "SMITH"}, {search: "sm"}, {search: "s"}, {search: "maria.garcia"},
+		{search: "example.org"}, {search: "example"}, {search: "exa"}, {search: "e"}, // above searchDense
+		{search: "%"}, {search: "_"}, {search: "r%c"}, {search: "r_s"}, {search: "e_s"}, {search: "%%"},
+		{search: `"`}, {search: `"the rock"`}, {search: `k"`}, {search: `\`}, {search: `k\s`}, {search: `\\`},
+		{search: "ünï"}, {search: "ÜNÏCODE"}, {search: "ÜN"}, {search: "ë"}, {search: "zoë ü"},
+		{search: "zz top"}, {search: "@"}, {search: ".com per"},
+		{search: "smith", role: models.RoleMember}, {search: "example", role: models.RoleMember}, {search: "a", role: models.RoleAdmin},
+	} {
+		var want []string
+		for _, u := range all {
+			if (q.role == "" || u.Role == q.role) && strings.Contains(fold(u.Email+" "+u.Name), fold(q.search)) {
+				want = append(want, u.Email)
+			}
+		}
+		slices.Sort(want)
+		got, total := searchAll(t, db, models.UserQuery{Search: q.search, Role: q.role})
+		if !slices.Equal(got, want) || total != int64(len(want)) {
+			t.Errorf("search %q (role %q): %d users (total %d), want %d; first found %q, first wanted %q",
+				q.search, q.role, len(got), total, len(want), head(got), head(want))
+		}
+	}
+}
+
+func head(s []string) []string { return s[:min(len(s), 3)] }
+
+// Writes that go around the models (SQL by hand, a bulk import) keep the
+// search index in step too: the database maintains it, not the app.
+func TestSearchIndexFollowsWritesAroundTheApp(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	expect := func(search string, want ...string) {
+		t.Helper()
+		if got, _ := searchAll(t, db, models.UserQuery{Search: search}); !slices.Equal(got, want) {
+			t.Errorf("search %q found %q, want %q", search, got, want)
+		}
+	}
+	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect("lovelace", "ada@example.com")
+	if err := models.UpdateName(ctx, db, time.Now(), u, "Ada King"); err != nil {
+		t.Fatal(err)
+	}
+	expect("lovelace")
+	expect("ada king", "ada@example.com")
+
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if err := db.Write.Exec(query, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec("UPDATE users SET email = 'countess@example.org' WHERE id = ?", u.ID)
+	expect("ada@")
+	expect("countess", "countess@example.org")
+	exec("UPDATE users SET last_sign_in_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP WHERE id = ?", u.ID) // not a searched column
+	expect("countess", "countess@example.org")
+	exec("INSERT INTO users (id, email, name, created_at, updated_at) VALUES ('imported-1', 'babbage@example.com', 'Charles', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+	expect("babbage", "babbage@example.com")
+	expect("example", "babbage@example.com", "countess@example.org")
+	exec("DELETE FROM users WHERE id = 'imported-1'")
+	expect("babbage")
+	if err := models.DeleteUser(ctx, db, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	expect("countess")
+	expect("example")
+}
