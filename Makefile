@@ -15,7 +15,7 @@ run: ## build and start the app on http://localhost:8080 (SQLite under data/)
 # The PostgreSQL pass runs the database-backed packages again on this server
 # when it answers; HEARTH_REQUIRE_POSTGRES=1 (set by CI) makes its absence fail.
 HEARTH_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
-PG_PACKAGES := ./models/... ./handlers/... ./cmd/... ./mail/...
+PG_PACKAGES := ./models/... ./handlers/... ./cmd/... ./mail/... ./migrations/...
 
 test: ## run every test (SQLite, then PostgreSQL when reachable; browser tests when Chromium is installed)
 	@command -v chromium >/dev/null || echo "SKIPPED: the browser tests in e2e/ (Chromium not installed: apt-get install chromium)"
