@@ -97,6 +97,8 @@ func BenchmarkAdminUsersList(b *testing.B) {
 		{"sort_email_deep_1000", "sort=email&page=1000"},
 		{"search_filter_sort", "q=smith&status=active&sort=email&page=5"},
 		{"member_unverified_last_sign_in_p50", "role=member&status=unverified&sort=last_sign_in&page=50"},
+		{"active_members_deep_2000", "status=active&role=member&page=2000"},
+		{"active_deep_500", "status=active&page=500"},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

@@ -126,7 +126,7 @@ func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger 
 // cache): near the limit the collector may take up to half the CPU.
 const (
 	defaultGCPercent   = 400
-	defaultMemoryLimit = 96 << 20
+	defaultMemoryLimit = 80 << 20
 )
 
 func tuneGC(getenv func(string) string) {
