@@ -26,8 +26,8 @@ import (
 // connection) the cache is off and every request reads the database; on
 // reconnecting it starts from an empty cache, so a notice missed meanwhile
 // cannot leave anything stale. A path that dies silently is found by the
-// probe sent after ten quiet seconds; until then the cache's ttl bounds how
-// old an entry can be.
+// probe sent every two seconds, which must come back within three: a write
+// can go unseen for five seconds at most, in that failure alone.
 type cacheListener struct {
 	dsn   string
 	pool  *sql.DB // the app's pool: probes and sync notices go the way writes do
@@ -46,9 +46,9 @@ type cacheListener struct {
 
 // Timings of the listener.
 const (
-	listenQuiet     = 10 * time.Second // probe the path after this long
-	listenProbeWait = 5 * time.Second  // a probe must come back within this
-	listenRetryMax  = 5 * time.Second  // longest wait between reconnection attempts
+	listenQuiet     = 2 * time.Second // probe the path after this long
+	listenProbeWait = 3 * time.Second // a probe must come back within this
+	listenRetryMax  = 5 * time.Second // longest wait between reconnection attempts
 	cacheSyncWait   = 250 * time.Millisecond
 	cacheChannelSQL = "SELECT 'hearth_cache_' || md5(current_schema())"
 )
