@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +39,7 @@ type cacheListener struct {
 	done  chan struct{}
 
 	quiet, probeWait time.Duration // listenQuiet, listenProbeWait
+	logger           atomic.Pointer[slog.Logger]
 
 	mu      sync.Mutex
 	channel string // set once connected
@@ -83,10 +86,17 @@ func (l *cacheListener) run(ctx context.Context) {
 	defer close(l.done)
 	wait := 100 * time.Millisecond
 	for {
-		live, _ := l.listen(ctx)
+		live, err := l.listen(ctx)
 		l.cache.live.Store(false)
 		l.cache.invalidate()
 		l.setChannel("")
+		if ctx.Err() != nil {
+			return
+		}
+		if lg := l.logger.Load(); lg != nil {
+			lg.Warn("session cache off: its PostgreSQL listener failed; every request reads the database until it is back",
+				"err", err, "retry_in", wait.String())
+		}
 		if live {
 			wait = 100 * time.Millisecond
 		}
@@ -159,6 +169,9 @@ func (l *cacheListener) listen(ctx context.Context) (live bool, err error) {
 				l.setChannel(channel)
 				l.cache.live.Store(true)
 				live = true
+				if lg := l.logger.Load(); lg != nil {
+					lg.Info("session cache on: listening for changes", "channel", channel)
+				}
 			}
 		case strings.HasPrefix(n.Payload, "sync:"): // an instance's own marker, no change
 			l.heard(n.Payload)

@@ -1,14 +1,36 @@
 package models_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
+
+// lockedBuffer collects log output from the listener's goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -33,6 +55,8 @@ func TestCacheListenerSurvivesALostConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	logs := &lockedBuffer{}
+	db.LogSessionCache(slog.New(slog.NewTextHandler(logs, nil)))
 	ctx := context.Background()
 	if _, err := db.MigrateUp(ctx); err != nil {
 		t.Fatal(err)
@@ -75,6 +99,9 @@ func TestCacheListenerSurvivesALostConnection(t *testing.T) {
 		return n == 1 && db.SessionCacheLive()
 	})
 
+	if !strings.Contains(logs.String(), "session cache off") {
+		t.Errorf("no warning logged for the lost listener:\n%s", logs.String())
+	}
 	find()
 	hits, _ := db.SessionCacheStats()
 	if find(); func() int64 { h, _ := db.SessionCacheStats(); return h }() != hits+1 {

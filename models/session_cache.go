@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -197,6 +198,18 @@ func (db *DB) SyncSessionCache(ctx context.Context) error {
 		return nil
 	}
 	return db.listener.sync(ctx)
+}
+
+// LogSessionCache sends the PostgreSQL cache listener's state changes to
+// logger: when the cache goes off (its listener failed) and on again.
+func (db *DB) LogSessionCache(logger *slog.Logger) {
+	if db.listener == nil {
+		return
+	}
+	db.listener.logger.Store(logger)
+	if db.SessionCacheLive() {
+		logger.Info("session cache on: listening for changes")
+	}
 }
 
 // SessionCacheLive reports whether the session cache is in use: always on

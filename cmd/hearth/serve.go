@@ -34,6 +34,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		return err
 	}
 	defer db.Close()
+	db.LogSessionCache(logger)
 
 	formKey, err := models.AppSecret(ctx, db, "form-stamp")
 	if err != nil {
