@@ -25,8 +25,14 @@ func TestCachedSessionsStillEndAtOnce(t *testing.T) {
 		}
 	}
 	warm()
-	if hits, _ := ta.DB.SessionCacheStats(); hits == 0 {
-		t.Fatal("the session cache was never hit")
+	for i := 0; ; i++ { // on PostgreSQL, notices of the sign-ups may still be arriving
+		if hits, _ := ta.DB.SessionCacheStats(); hits > 0 {
+			break
+		}
+		if i == 50 {
+			t.Fatal("the session cache was never hit")
+		}
+		expectStatus(t, c.get("/account"), http.StatusOK)
 	}
 
 	// Revoked from another browser.

@@ -160,7 +160,11 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			// Whatever this request changed is committed when it ends: only
 			// then can no cached session be older than the change.
 			defer func() {
-				if err := a.DB.InvalidateSessions(ctx); err != nil && ctx.Err() == nil {
+				switch err := a.DB.InvalidateSessions(ctx); {
+				case err == nil || ctx.Err() != nil:
+				case errors.Is(err, models.ErrCacheSyncSlow):
+					a.Logger.Debug("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
+				default:
 					a.Logger.Warn("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
 				}
 			}()

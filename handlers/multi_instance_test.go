@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"database/sql"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,21 +25,25 @@ func TestInstancesSharingOneDatabase(t *testing.T) {
 	a := newTestApp(t, limit)
 	b := newTestApp(t, withDBPath(a.DBPath), limit)
 	c := a.client(t)
+	hitsOn := func(ta *testApp) int64 { h, _ := ta.DB.SessionCacheStats(); return h }
+	// warm loads the account page on ta until its cache serves it (notices
+	// of earlier writes may still be arriving on a loaded machine).
 	warm := func(ta *testApp) {
 		t.Helper()
 		c.app = ta
-		for range 3 {
+		before := hitsOn(ta)
+		for range 50 {
 			expectStatus(t, c.get("/account"), http.StatusOK)
+			if hitsOn(ta) > before {
+				return
+			}
 		}
+		t.Fatal("the session cache never served the page")
 	}
-	hitsOn := func(ta *testApp) int64 { h, _ := ta.DB.SessionCacheStats(); return h }
 
 	c.signUp("multi@example.com", goodPassword) // on A
 	warm(a)
 	warm(b) // the cookie works on B, and both caches hold the session
-	if hitsOn(a) == 0 || hitsOn(b) == 0 {
-		t.Fatalf("cache hits: A %d, B %d; want both used", hitsOn(a), hitsOn(b))
-	}
 
 	expectRedirect(t, c.post("/logout", nil), "/") // sign out on B
 	c.app = a
@@ -82,8 +87,14 @@ func TestInstancesSharingOneDatabase(t *testing.T) {
 	if _, err := out.Exec("UPDATE users SET banned_at = now() WHERE id = $1", u.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.DB.SyncSessionCache(t.Context()); err != nil { // no local invalidation
-		t.Fatal(err)
+	for { // no local invalidation: only the notice can make B reload
+		err := b.DB.SyncSessionCache(t.Context())
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, models.ErrCacheSyncSlow) {
+			t.Fatal(err)
+		}
 	}
 	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
 

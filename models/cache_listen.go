@@ -52,7 +52,7 @@ const (
 	listenQuiet     = 2 * time.Second // probe the path after this long
 	listenProbeWait = 3 * time.Second // a probe must come back within this
 	listenRetryMax  = 5 * time.Second // longest wait between reconnection attempts
-	cacheSyncWait   = 250 * time.Millisecond
+	cacheSyncWait   = time.Second     // how long a state-changing request waits for its notice
 	cacheChannelSQL = "SELECT 'hearth_cache_' || md5(current_schema())"
 )
 
@@ -238,8 +238,15 @@ func (l *cacheListener) sync(ctx context.Context) error {
 	defer t.Stop()
 	select {
 	case <-w:
+		return nil
 	case <-t.C:
+		return ErrCacheSyncSlow
 	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
 }
+
+// ErrCacheSyncSlow: an instance's own notice did not come back within
+// cacheSyncWait (a loaded database). Notices still arrive, in order, later;
+// until then other instances may serve what they cached a little longer.
+var ErrCacheSyncSlow = errors.New("session cache: notices are slow to arrive")
