@@ -5,7 +5,6 @@ import (
 	"html"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/a-h/templ"
 )
@@ -21,66 +20,92 @@ import (
 // value, escaped with html.EscapeString as templ does.
 func TextField(f Field) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		var b strings.Builder
-		b.Grow(256 + len(f.Value) + len(f.Label) + len(f.Hint) + len(f.Error))
+		o := out{w: asStringWriter(w)}
 		id := html.EscapeString(f.id())
 		if f.Error != "" {
-			b.WriteString(`<div class="field field-invalid"><label for="`)
+			o.raw(`<div class="field field-invalid"><label for="`)
 		} else {
-			b.WriteString(`<div class="field"><label for="`)
+			o.raw(`<div class="field"><label for="`)
 		}
-		b.WriteString(id)
-		b.WriteString(`">`)
-		b.WriteString(html.EscapeString(f.Label))
-		b.WriteString(`</label> <input id="`)
-		b.WriteString(id)
-		b.WriteString(`"`)
-		attr(&b, "name", f.Name)
-		attr(&b, "type", f.inputType())
-		attr(&b, "value", f.Value)
+		o.raw(id)
+		o.raw(`">`)
+		o.text(f.Label)
+		o.raw(`</label> <input id="`)
+		o.raw(id)
+		o.raw(`"`)
+		o.attr("name", f.Name)
+		o.attr("type", f.inputType())
+		o.attr("value", f.Value)
 		if f.Autocomplete != "" {
-			attr(&b, "autocomplete", f.Autocomplete)
+			o.attr("autocomplete", f.Autocomplete)
 		}
 		if f.Required {
-			b.WriteString(` required`)
+			o.raw(` required`)
 		}
 		if f.MaxLength > 0 {
-			attr(&b, "maxlength", strconv.Itoa(f.MaxLength))
+			o.attr("maxlength", strconv.Itoa(f.MaxLength))
 		}
 		if f.Error != "" {
-			b.WriteString(` aria-invalid="true"`)
+			o.raw(` aria-invalid="true"`)
 		}
 		if d := f.describedBy(); d != "" {
-			attr(&b, "aria-describedby", d)
+			o.attr("aria-describedby", d)
 		}
-		b.WriteString(`> `)
+		o.raw(`> `)
 		if f.Hint != "" {
-			b.WriteString(`<p class="field-hint" id="`)
-			b.WriteString(id)
-			b.WriteString(`-hint">`)
-			b.WriteString(html.EscapeString(f.Hint))
-			b.WriteString(`</p>`)
+			o.raw(`<p class="field-hint" id="`)
+			o.raw(id)
+			o.raw(`-hint">`)
+			o.text(f.Hint)
+			o.raw(`</p>`)
 		}
 		if f.Error != "" {
-			b.WriteString(`<p class="field-error" id="`)
-			b.WriteString(id)
-			b.WriteString(`-error" data-testid="error-`)
-			b.WriteString(html.EscapeString(f.Name))
-			b.WriteString(`">`)
-			b.WriteString(html.EscapeString(f.Error))
-			b.WriteString(`</p>`)
+			o.raw(`<p class="field-error" id="`)
+			o.raw(id)
+			o.raw(`-error" data-testid="error-`)
+			o.text(f.Name)
+			o.raw(`">`)
+			o.text(f.Error)
+			o.raw(`</p>`)
 		}
-		b.WriteString(`</div>`)
-		_, err := io.WriteString(w, b.String())
-		return err
+		o.raw(`</div>`)
+		return o.err
 	})
 }
 
-// attr writes ` name="value"`, the value escaped.
-func attr(b *strings.Builder, name, value string) {
-	b.WriteString(` `)
-	b.WriteString(name)
-	b.WriteString(`="`)
-	b.WriteString(html.EscapeString(value))
-	b.WriteString(`"`)
+// out writes markup straight into the page's buffer, keeping the first
+// error.
+type out struct {
+	w   io.StringWriter
+	err error
 }
+
+// raw writes markup as it is.
+func (o *out) raw(s string) {
+	if o.err == nil {
+		_, o.err = o.w.WriteString(s)
+	}
+}
+
+// text writes s escaped, as text or a double-quoted attribute value.
+func (o *out) text(s string) { o.raw(html.EscapeString(s)) }
+
+// attr writes ` name="value"`, the value escaped.
+func (o *out) attr(name, value string) {
+	o.raw(` `)
+	o.raw(name)
+	o.raw(`="`)
+	o.text(value)
+	o.raw(`"`)
+}
+
+func asStringWriter(w io.Writer) io.StringWriter {
+	if sw, ok := w.(io.StringWriter); ok {
+		return sw
+	}
+	return stringWriter{w}
+}
+
+type stringWriter struct{ w io.Writer }
+
+func (s stringWriter) WriteString(str string) (int, error) { return io.WriteString(s.w, str) }

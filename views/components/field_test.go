@@ -2,6 +2,7 @@ package components
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -31,5 +32,13 @@ func TestTextFieldEscapesAndWiresErrors(t *testing.T) {
 		if b.String() != c.want {
 			t.Errorf("TextField(%+v)\n got %s\nwant %s", c.f, b.String(), c.want)
 		}
+		var plain strings.Builder // through a writer without WriteString
+		if err := TextField(c.f).Render(context.Background(), writerOnly{&plain}); err != nil || plain.String() != c.want {
+			t.Errorf("TextField(%+v) into a plain io.Writer: %q, %v", c.f, plain.String(), err)
+		}
 	}
 }
+
+type writerOnly struct{ w io.Writer }
+
+func (w writerOnly) Write(p []byte) (int, error) { return w.w.Write(p) }
