@@ -27,7 +27,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, stdout)
+	logOut := newBatchedWriter(stdout)
+	defer logOut.Close()
+	logger := newLogger(cfg, logOut)
 	tuneGC(getenv)
 	db, err := openMigrated(ctx, cfg, logger)
 	if err != nil {
