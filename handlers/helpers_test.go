@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
@@ -27,7 +28,7 @@ type testApp struct {
 	App    *handlers.App
 	DB     *models.DB
 	DBPath string
-	Logs   *syncBuffer
+	Logs   *syncbuf.Buffer
 	clock  *testClock
 }
 
@@ -46,24 +47,6 @@ func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
-}
-
-// syncBuffer collects log output from concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 type appOptions struct {
@@ -110,7 +93,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		t.Fatalf("migrate: %v", err)
 	}
 	waitCacheLive(t, db)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	clock := &testClock{now: time.Now().UTC()}
 	if o.hasher == nil { // generous waiting: a slow CI machine must not turn into 429s
 		o.hasher = models.NewHasher(cfg.HashConcurrency, 10*time.Second)

@@ -185,6 +185,11 @@ func (l *cacheListener) listen(ctx context.Context) (live bool, err error) {
 func (l *cacheListener) nextPayload(kind string) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.payloadLocked(kind)
+}
+
+// payloadLocked is nextPayload for a caller holding l.mu.
+func (l *cacheListener) payloadLocked(kind string) string {
 	l.seq++
 	return fmt.Sprintf("sync:%s:%s%d", l.id, kind, l.seq)
 }
@@ -223,8 +228,7 @@ func (l *cacheListener) sync(ctx context.Context) error {
 		l.mu.Unlock()
 		return nil // not listening: the cache is off anyway
 	}
-	l.seq++
-	payload := fmt.Sprintf("sync:%s:%d", l.id, l.seq)
+	payload := l.payloadLocked("")
 	w := make(chan struct{})
 	l.waiters[payload] = w
 	channel := l.channel

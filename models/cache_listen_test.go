@@ -1,37 +1,18 @@
 package models_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
-
-// lockedBuffer collects log output from the listener's goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -56,7 +37,7 @@ func TestCacheListenerSurvivesALostConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	db.LogSessionCache(slog.New(slog.NewTextHandler(logs, nil)))
 	ctx := context.Background()
 	if _, err := db.MigrateUp(ctx); err != nil {

@@ -125,13 +125,6 @@ func (c *sessionCache) setLastSeen(hash string, t time.Time) {
 	c.mu.Unlock()
 }
 
-// size is the number of entries and memos held, for tests.
-func (c *sessionCache) size() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.cur.entries) + len(c.old.entries) + len(c.cur.memos) + len(c.old.memos)
-}
-
 func (c *sessionCache) invalidate() { c.epoch.Add(1) }
 
 // watchWrites moves the epoch on after every write statement on g.

@@ -37,3 +37,10 @@ func TestSessionCacheForgetsWhatIsNoLongerUsed(t *testing.T) {
 		t.Fatal("the newest entry is a miss")
 	}
 }
+
+// size is the number of entries and memos held.
+func (c *sessionCache) size() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.cur.entries) + len(c.old.entries) + len(c.cur.memos) + len(c.old.memos)
+}

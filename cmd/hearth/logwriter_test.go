@@ -5,30 +5,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearth-app/hearth/internal/syncbuf"
 )
-
-type lockedBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuilder) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuilder) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestBatchedWriterFlushesOnItsOwnAndOnClose: lines show up within a few
 // flush periods without anyone asking, and all of them on Close.
 func TestBatchedWriterFlushesOnItsOwnAndOnClose(t *testing.T) {
 	t.Parallel()
-	out := &lockedBuilder{}
+	out := &syncbuf.Buffer{}
 	w := newBatchedWriter(out)
 	w.Write([]byte("first line\n"))
 	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), "first line"); time.Sleep(10 * time.Millisecond) {
