@@ -69,6 +69,7 @@ type Rates struct {
 	SignUpIP       Rate // HEARTH_RATE_SIGNUP_IP: sign-ups, per client address
 	ForgotPassword Rate // HEARTH_RATE_FORGOT_PASSWORD: reset requests, per client address and per email
 	VerifyResend   Rate // HEARTH_RATE_VERIFY_RESEND: verification mails, per user
+	EmailChange    Rate // HEARTH_RATE_EMAIL_CHANGE: email-change requests, per user and per new address
 }
 
 // DefaultRates are documented in the README.
@@ -78,6 +79,7 @@ var DefaultRates = Rates{
 	SignUpIP:       Rate{10, time.Hour},
 	ForgotPassword: Rate{5, 15 * time.Minute},
 	VerifyResend:   Rate{3, 15 * time.Minute},
+	EmailChange:    Rate{5, time.Hour},
 }
 
 // OAuthClient holds the credentials of one OAuth provider.
@@ -210,7 +212,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	for key, r := range map[string]*Rate{
 		"HEARTH_RATE_SIGNIN_IP": &c.Rates.SignInIP, "HEARTH_RATE_SIGNIN_ACCOUNT": &c.Rates.SignInAccount,
 		"HEARTH_RATE_SIGNUP_IP": &c.Rates.SignUpIP, "HEARTH_RATE_FORGOT_PASSWORD": &c.Rates.ForgotPassword,
-		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend,
+		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend, "HEARTH_RATE_EMAIL_CHANGE": &c.Rates.EmailChange,
 	} {
 		if raw := get(key, ""); raw != "" {
 			if *r, err = parseRate(raw); err != nil {

@@ -24,6 +24,7 @@ func TestBrowserAdminSearchAndBan(t *testing.T) {
 	if err := models.SetRole(context.Background(), srv.DB, u.ID, models.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
+	admin.signIn(srv, "alice@example.com", "the admin of it all") // a role change ends the user's sessions
 
 	admin.do(chromedp.Navigate(srv.URL+"/admin"), chromedp.WaitVisible("body"))
 	admin.checkAccessibility("admin dashboard")

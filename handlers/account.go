@@ -108,8 +108,12 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 	return redirect(c, "/account")
 }
 
-// EmailSubmit starts an email change: the password is required, and a link
-// goes to the new address, which replaces the old one once the link is used.
+// EmailSubmit starts an email change: the password (or, for an account
+// without one, a recent sign-in) is required, a link goes to the new
+// address, which replaces the old one once the link is used, and the old
+// address is told at once, with the way to cancel. Whether the new address
+// belongs to another account is not said (it is checked when the link is
+// used), and requests are throttled per user and per new address.
 func (a *App) EmailSubmit(c echo.Context) error {
 	form, err := parseForm(c)
 	if err != nil {
@@ -127,16 +131,31 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	if newEmail == u.Email {
 		return fail("email", "That is already your address.")
 	}
-	var fe models.FieldErrors
-	if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password"), "current_password"); errors.As(err, &fe) {
-		return fail("current_password", fe["current_password"])
-	} else if errors.Is(err, models.ErrHasherBusy) {
-		return hasherBusy(c)
-	} else if err != nil {
+	if err := a.limit(c, a.Config.Rates.EmailChange, "email-change-user:"+u.ID); err != nil {
 		return err
 	}
+	if u.PasswordHash == "" {
+		if !a.signedInRecently(c) {
+			return fail("email", "For your security, sign out and sign in again, then change your address within "+waitText(recentSignIn)+".")
+		}
+	} else {
+		var fe models.FieldErrors
+		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password"), "current_password"); errors.As(err, &fe) {
+			return fail("current_password", fe["current_password"])
+		} else if errors.Is(err, models.ErrHasherBusy) {
+			return hasherBusy(c)
+		} else if err != nil {
+			return err
+		}
+	}
+	if err := a.limit(c, a.Config.Rates.EmailChange, "email-change-to:"+newEmail); err != nil {
+		return err
+	}
+	sent := "We sent a link to " + newEmail + ". Your address changes when you open it."
 	if _, err := models.UserByEmail(ctx, a.DB, newEmail); err == nil {
-		return fail("email", "Another account uses this address.")
+		// Taken: the same answer, and no mail to the other account's owner.
+		a.flash(c, "info", sent)
+		return redirect(c, "/account")
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
@@ -149,7 +168,27 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	a.flash(c, "info", "We sent a link to "+newEmail+". Your address changes when you open it.")
+	if err := a.queueMail(c, u, u.Email, "email_change_requested", mailview.Mail{
+		Subject: "Someone asked to change your email address",
+		Heading: "A change of your email address was requested",
+		Lines: []string{"Someone signed in to your account asked to use " + newEmail + " instead of " + u.Email + ". Nothing changes until the link mailed there is opened.",
+			"If this wasn't you, cancel the change from your account page and change your password (or reset it): that also stops the change."},
+		ButtonLabel: "Review the change", URL: a.link("/account", nil),
+	}); err != nil {
+		return err
+	}
+	a.flash(c, "info", sent)
+	return redirect(c, "/account")
+}
+
+// EmailCancelSubmit cancels the pending email change: its link stops working.
+func (a *App) EmailCancelSubmit(c echo.Context) error {
+	u := currentUser(c)
+	if err := models.CancelEmailChange(c.Request().Context(), a.DB, u.ID); err != nil {
+		return err
+	}
+	a.audit(c, models.AuditEmailChange, u, "", "pending change cancelled")
+	a.flash(c, "success", "The change of your email address was cancelled.")
 	return redirect(c, "/account")
 }
 
@@ -240,10 +279,11 @@ func (a *App) RevokeSessionSubmit(c echo.Context) error {
 	return redirect(c, "/account/sessions")
 }
 
-// RevokeOtherSessionsSubmit ends every session of the user but this one.
+// RevokeOtherSessionsSubmit ends every session of the user but this one,
+// and the links to change or verify the address that are still open.
 func (a *App) RevokeOtherSessionsSubmit(c echo.Context) error {
 	u := currentUser(c)
-	if err := models.RevokeUserSessions(c.Request().Context(), a.DB, a.Now(), u.ID, a.currentTokenHash(c)); err != nil {
+	if err := models.SignOutEverywhere(c.Request().Context(), a.DB, a.Now(), u.ID, a.currentTokenHash(c)); err != nil {
 		return err
 	}
 	a.audit(c, models.AuditSessionRevoke, u, "", "all other sessions")
@@ -268,26 +308,30 @@ func (a *App) ResendVerificationSubmit(c echo.Context) error {
 	return redirect(c, "/account")
 }
 
-// SetPasswordSubmit gives an account without a password (social sign-in
-// only) one.
+// SetPasswordSubmit starts giving an account without a password (provider
+// sign-in only) one: a session alone is not enough (it may be a stolen
+// one), so a link to choose it goes to the account's address. Using the
+// link sets the password, signs every session out and sends a notice, like
+// any reset.
 func (a *App) SetPasswordSubmit(c echo.Context) error {
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
 	u := currentUser(c)
-	err = models.SetPassword(c.Request().Context(), a.DB, a.Hasher, a.Now(), u, form.Get("new_password"))
-	var fe models.FieldErrors
-	switch {
-	case errors.As(err, &fe):
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: fe})
-	case errors.Is(err, models.ErrHasherBusy):
-		return hasherBusy(c)
-	case err != nil:
+	if u.PasswordHash != "" {
+		a.flash(c, "info", "You already have a password: change it below.")
+		return redirect(c, "/account")
+	}
+	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-email:"+u.Email); err != nil {
 		return err
 	}
-	a.audit(c, models.AuditPasswordChange, u, "", "password set")
-	a.flash(c, "success", "Your password is set: you can now also sign in with your email.")
+	if err := a.mailLink(c, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil, mailview.Mail{
+		Subject:     "Choose a password",
+		Heading:     "Choose a password",
+		Lines:       []string{"You asked to add a password to your account " + u.Email + ", so that you can also sign in with your email."},
+		ButtonLabel: "Choose my password",
+		Footer:      "The link works once, for one hour. Choosing the password signs you out everywhere; sign in again with it. If you did not ask for this, ignore this mail.",
+	}); err != nil {
+		return err
+	}
+	a.flash(c, "success", "We sent a link to "+u.Email+": open it to choose your password.")
 	return redirect(c, "/account")
 }
 

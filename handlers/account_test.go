@@ -203,7 +203,6 @@ func TestChangeEmail(t *testing.T) {
 
 	for _, tc := range []struct{ email, password, field, want string }{
 		{"new@example.com", "wrong password!", "current_password", "not your current password"},
-		{"taken@example.com", goodPassword, "email", "Another account"},
 		{"not-an-email", goodPassword, "email", "valid email"},
 		{"OLD@example.com", goodPassword, "email", "already your address"},
 	} {

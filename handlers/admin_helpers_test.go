@@ -27,6 +27,8 @@ func (c *client) signUpAdmin(email string) *models.User {
 		c.t.Fatal(err)
 	}
 	u.Role = models.RoleAdmin
+	// A role change ends the user's sessions: sign in again, as an admin.
+	expectStatus(c.t, c.signIn(email, goodPassword), http.StatusSeeOther)
 	return u
 }
 

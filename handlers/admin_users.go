@@ -71,7 +71,11 @@ func (a *App) AdminSetRole(c echo.Context) error {
 		return err
 	}
 	role := form.Get("role")
-	u, err := models.SetUserRole(c.Request().Context(), a.DB, a.Now(), target.ID, role)
+	keep := "" // the target's sessions end; an admin changing their own role renews theirs below
+	if target.ID == currentUser(c).ID {
+		keep = a.currentTokenHash(c)
+	}
+	u, err := models.SetUserRole(c.Request().Context(), a.DB, a.Now(), target.ID, role, keep)
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
 	}
@@ -147,12 +151,15 @@ func (a *App) AdminVerifyEmail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := models.MarkEmailVerified(c.Request().Context(), a.DB, a.Now(), target.ID)
+	u, proof, err := models.MarkEmailVerified(c.Request().Context(), a.DB, a.Now(), target.ID)
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
 	}
 	if target.EmailVerifiedAt == nil {
 		a.audit(c, models.AuditEmailVerified, u, "", "marked verified by an admin")
+	}
+	if err := a.tellProof(c, u, proof); err != nil {
+		return err
 	}
 	a.flash(c, "success", u.Email+" is marked verified.")
 	return redirect(c, adminUserPath(u))
@@ -186,7 +193,7 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 	if target.ID == currentUser(c).ID {
 		keep = models.HashToken(a.Sessions.Token(ctx))
 	}
-	if err := models.RevokeUserSessions(ctx, a.DB, a.Now(), target.ID, keep); err != nil {
+	if err := models.SignOutEverywhere(ctx, a.DB, a.Now(), target.ID, keep); err != nil {
 		return err
 	}
 	a.audit(c, models.AuditSessionRevoke, target, "", "all sessions, by an admin")

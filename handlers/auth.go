@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -69,6 +70,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
+	a.rememberDevice(c, u.Email)
 	a.audit(c, models.AuditSignUp, u, "", "")
 	if err := a.sendVerification(c, u); err != nil {
 		return err
@@ -102,8 +104,10 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	if err := a.limit(c, a.Config.Rates.SignInIP, "signin-ip:"+c.RealIP()); err != nil {
 		return err
 	}
-	accountKey := "signin-account:" + f.Email
-	if err := a.limit(c, a.Config.Rates.SignInAccount, accountKey); err != nil {
+	// A browser the account signed in from before has a limit of its own, so
+	// that guesses from elsewhere cannot lock the owner out (device.go).
+	lockKey := a.signInLockKey(c, f.Email)
+	if err := a.limit(c, a.Config.Rates.SignInAccount, lockKey); err != nil {
 		return err
 	}
 
@@ -124,12 +128,13 @@ func (a *App) LoginSubmit(c echo.Context) error {
 		return err
 	}
 
-	if err := models.ResetThrottle(ctx, a.DB, accountKey); err != nil {
+	if err := models.ResetThrottle(ctx, a.DB, lockKey); err != nil {
 		return err
 	}
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
+	a.rememberDevice(c, u.Email)
 	a.audit(c, models.AuditSignIn, u, "", "password")
 	a.flash(c, "success", "Welcome back!")
 	return redirect(c, safeNext(f.Next, "/account"))
@@ -156,6 +161,22 @@ func (a *App) startSession(c echo.Context, u *models.User) error {
 		return err
 	}
 	a.Sessions.Put(ctx, models.SessionUserKey, u.ID)
+	a.Sessions.Put(ctx, keySignedInAt, strconv.FormatInt(a.Now().Unix(), 10))
 	c.Set(ctxUser, u)
 	return nil
+}
+
+// keySignedInAt is the session value holding when the user signed in
+// (Unix seconds), for the actions that want a recent sign-in.
+const keySignedInAt = "signed_in_at"
+
+// recentSignIn is how long after signing in an account without a password
+// may make changes that would otherwise ask for it.
+const recentSignIn = 10 * time.Minute
+
+// signedInRecently reports whether this session signed in within
+// recentSignIn.
+func (a *App) signedInRecently(c echo.Context) bool {
+	at, err := strconv.ParseInt(a.Sessions.GetString(c.Request().Context(), keySignedInAt), 10, 64)
+	return err == nil && a.Now().Sub(time.Unix(at, 0)) <= recentSignIn
 }

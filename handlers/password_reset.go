@@ -82,7 +82,8 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 		return err
 	}
 	f := auth.ResetPasswordForm{Token: form.Get("token")}
-	u, err := models.ResetPassword(c.Request().Context(), a.DB, a.Hasher, a.Now(), f.Token, form.Get("password"))
+	ctx := c.Request().Context()
+	u, proof, err := models.ResetPassword(ctx, a.DB, a.Hasher, a.Now(), f.Token, form.Get("password"))
 	var fe models.FieldErrors
 	switch {
 	case errors.Is(err, models.ErrTokenInvalid):
@@ -97,6 +98,13 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditPasswordReset, u, "", "")
+	// The owner proved the mailbox: lift the account's sign-in lock.
+	if err := models.ResetThrottle(ctx, a.DB, signInAccountKey(u.Email)); err != nil {
+		return err
+	}
+	if err := a.tellProof(c, u, proof); err != nil {
+		return err
+	}
 	if err := a.queueMail(c, u, u.Email, "password_changed", mailview.Mail{
 		Subject: "Your password was reset",
 		Heading: "Your password was reset",
@@ -105,7 +113,7 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 		return err
 	}
 	if currentUser(c) != nil { // a reset ends this session too
-		if err := a.Sessions.Destroy(c.Request().Context()); err != nil {
+		if err := a.Sessions.Destroy(ctx); err != nil {
 			return err
 		}
 	}

@@ -41,7 +41,7 @@ func (a *App) Routes() *echo.Echo {
 	e.POST("/verify-email/change", a.EmailChangeSubmit)
 	e.GET("/auth/:provider", a.SocialBegin, a.redirectSignedIn)
 	e.GET("/auth/:provider/callback", a.SocialCallback)
-	e.POST("/auth/:provider/connect", a.SocialConnect, a.requireUser, a.refuseWhileImpersonating)
+	e.POST("/auth/:provider/connect", a.SocialConnect, a.requireUser, a.refuseWhileImpersonating, a.requireVerifiedEmail)
 
 	// Protected: signed-in users only.
 	account := e.Group("/account", a.requireUser)
@@ -52,6 +52,7 @@ func (a *App) Routes() *echo.Echo {
 	account.POST("/password/set", a.SetPasswordSubmit, a.refuseWhileImpersonating)
 	account.POST("/identities/:id/disconnect", a.DisconnectIdentitySubmit, a.refuseWhileImpersonating)
 	account.POST("/email", a.EmailSubmit, a.refuseWhileImpersonating)
+	account.POST("/email/cancel", a.EmailCancelSubmit, a.refuseWhileImpersonating)
 	account.POST("/delete", a.DeleteSubmit, a.refuseWhileImpersonating)
 	account.POST("/verify-email/resend", a.ResendVerificationSubmit)
 	account.GET("/sessions", a.SessionsPage)

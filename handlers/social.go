@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/components"
+	mailview "github.com/hearth-app/hearth/views/mail"
 )
 
 // SocialProvider is one configured sign-in provider: a goth provider used
@@ -197,7 +198,8 @@ func (a *App) SocialCallback(c echo.Context) error {
 		return a.finishConnect(c, p, ext)
 	}
 
-	u, outcome, err := models.SignInWithProvider(ctx, a.DB, a.Now(), ext)
+	res, err := models.SignInWithProvider(ctx, a.DB, a.Now(), ext)
+	u := res.User
 	switch {
 	case errors.Is(err, models.ErrNotLinked):
 		a.audit(c, models.AuditSignInFailed, nil, ext.Email, p.Name+": address belongs to an unlinked account")
@@ -216,7 +218,18 @@ func (a *App) SocialCallback(c echo.Context) error {
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
-	switch outcome {
+	if res.PasswordRemoved {
+		if err := a.queueMail(c, u, u.Email, "password_removed", mailview.Mail{
+			Subject: "Your account's password was removed",
+			Heading: "Choose a new password",
+			Lines: []string{p.Label + " confirmed that " + u.Email + " is yours, and is now connected to your account.",
+				"The password on the account had been chosen before the address was confirmed, so it may not have been yours: we removed it and signed out every other session. You can keep signing in with " + p.Label + ", or choose a new password."},
+			ButtonLabel: "Choose a password", URL: a.link("/forgot-password", nil),
+		}); err != nil {
+			return err
+		}
+	}
+	switch res.Outcome {
 	case models.SocialCreated:
 		a.audit(c, models.AuditSignUp, u, "", p.Name)
 		a.flash(c, "success", "Welcome to Hearth! Your account is ready.")
@@ -230,9 +243,29 @@ func (a *App) SocialCallback(c echo.Context) error {
 	return redirect(c, "/account")
 }
 
+// unverifiedConnect is the answer to connecting a provider before the
+// address is proven (models.ErrEmailUnverified).
+const unverifiedConnect = "Confirm your email address first: open the link we mailed you, then connect a provider."
+
+// requireVerifiedEmail refuses an account whose address is not proven,
+// before it starts adding a sign-in method (the model refuses it too).
+func (a *App) requireVerifiedEmail(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := currentUser(c); u != nil && u.EmailVerifiedAt == nil {
+			a.flash(c, "error", unverifiedConnect)
+			return redirect(c, "/account")
+		}
+		return next(c)
+	}
+}
+
 func (a *App) finishConnect(c echo.Context, p *SocialProvider, ext models.External) error {
 	u := currentUser(c)
 	err := models.ConnectIdentity(c.Request().Context(), a.DB, a.Now(), u, ext)
+	if errors.Is(err, models.ErrEmailUnverified) {
+		a.flash(c, "error", unverifiedConnect)
+		return redirect(c, "/account")
+	}
 	if errors.Is(err, models.ErrIdentityTaken) {
 		a.flash(c, "error", "That "+p.Label+" account is connected to another user.")
 		return redirect(c, "/account")

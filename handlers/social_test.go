@@ -281,6 +281,7 @@ func TestGitHubConnectDisconnectAndLastMethod(t *testing.T) {
 	// A password user connects GitHub, then disconnects it.
 	c := ta.client(t)
 	c.signUp("dev@example.com", goodPassword)
+	confirmVerification(t, ta, c, "dev@example.com") // only a proven account may add a sign-in method
 	g.set(101, "", map[string]any{"email": "dev-gh@example.com", "primary": true, "verified": true})
 	connect := c.post("/auth/github/connect", nil)
 	expectStatus(t, connect, http.StatusSeeOther)
@@ -308,10 +309,16 @@ func TestGitHubConnectDisconnectAndLastMethod(t *testing.T) {
 	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities WHERE provider_user_id = '202'"); n != 1 {
 		t.Fatal("the last sign-in method was removed")
 	}
-	expectStatus(t, gh.post("/account/password/set", url.Values{"new_password": {"short"}}), http.StatusUnprocessableEntity)
-	expectRedirect(t, gh.post("/account/password/set", url.Values{"new_password": {"a password of my own"}}), "/account")
+	// Setting a password goes through a mailed link (and signs out everywhere).
+	expectRedirect(t, gh.post("/account/password/set", nil), "/account")
+	link := linkIn(t, lastMail(t, ta, "only-gh@example.com", models.TokenResetPassword))
+	expectStatus(t, gh.submit(link, "form[action='/reset-password']", url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)
+	expectRedirect(t, gh.submit(link, "form[action='/reset-password']", url.Values{"password": {"a password of my own"}}), "/login")
+	expectRedirect(t, gh.signIn("only-gh@example.com", "a password of my own"), "/account")
 	expectRedirect(t, gh.post("/account/identities/"+id+"/disconnect", nil), "/account")
-	expectRedirect(t, ta.client(t).signIn("only-gh@example.com", "a password of my own"), "/account")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities WHERE provider_user_id = '202'"); n != 0 {
+		t.Fatal("not disconnected once a password exists")
+	}
 
 	// Someone else's identity id is not found.
 	expectStatus(t, c.post("/account/identities/"+id+"/disconnect", nil), http.StatusNotFound)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,13 +42,16 @@ func (a *App) VerifyEmailSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := models.VerifyEmail(c.Request().Context(), a.DB, a.Now(), form.Get("token"))
+	u, proof, err := models.VerifyEmail(c.Request().Context(), a.DB, a.Now(), form.Get("token"), a.caller(c))
 	if errors.Is(err, models.ErrTokenInvalid) {
 		return a.invalidLink(c, "Confirm your email address")
 	} else if err != nil {
 		return err
 	}
 	a.audit(c, models.AuditEmailVerified, u, "", "")
+	if err := a.tellProof(c, u, proof); err != nil {
+		return err
+	}
 	a.flash(c, "success", "Thank you: "+u.Email+" is confirmed.")
 	return redirect(c, a.afterLink(c))
 }
@@ -59,7 +63,7 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, old, err := models.ConfirmEmailChange(c.Request().Context(), a.DB, a.Now(), form.Get("token"))
+	u, old, proof, err := models.ConfirmEmailChange(c.Request().Context(), a.DB, a.Now(), form.Get("token"), a.caller(c))
 	switch {
 	case errors.Is(err, models.ErrTokenInvalid):
 		return a.invalidLink(c, "Confirm your new email address")
@@ -69,6 +73,9 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditEmailChange, u, "", "from "+old)
+	if err := a.tellProof(c, u, proof); err != nil {
+		return err
+	}
 	if err := a.queueMail(c, u, old, "email_changed", mailview.Mail{
 		Subject: "Your email address was changed",
 		Heading: "Your email address was changed",
@@ -78,6 +85,47 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 	}
 	a.flash(c, "success", "Your email address is now "+u.Email+".")
 	return redirect(c, a.afterLink(c))
+}
+
+// caller is who this request comes from, for the models that treat the
+// owner's own browser differently.
+func (a *App) caller(c echo.Context) models.Caller {
+	cl := models.Caller{SessionHash: a.currentTokenHash(c)}
+	if u := currentUser(c); u != nil {
+		cl.UserID = u.ID
+	}
+	return cl
+}
+
+// tellProof mails the owner what the first proof of their address took
+// away (other sessions, providers connected before it), if anything.
+func (a *App) tellProof(c echo.Context, u *models.User, proof models.Proof) error {
+	if !proof.Removed() {
+		return nil
+	}
+	lines := []string{"Your address " + u.Email + " has just been confirmed for the first time. Until then anyone could have signed up with it, so to make sure nobody else kept a way into your account:"}
+	if proof.EndedSessions > 0 {
+		lines = append(lines, "- we signed out "+plural(proof.EndedSessions, "session", "sessions")+" on other devices;")
+	}
+	for _, id := range proof.RemovedIdentities {
+		label := id.Provider
+		if p := a.provider(id.Provider); p != nil {
+			label = p.Label
+		}
+		lines = append(lines, "- we disconnected "+label+" ("+id.Email+").")
+	}
+	lines = append(lines, "If those were yours, sign in again and connect them from your account page.")
+	return a.queueMail(c, u, u.Email, "signin_methods_removed", mailview.Mail{
+		Subject: "We secured your account", Heading: "We secured your account", Lines: lines,
+		ButtonLabel: "Review your account", URL: a.link("/account", nil),
+	})
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatInt(n, 10) + " " + many
 }
 
 func (a *App) invalidLink(c echo.Context, heading string) error {

@@ -10,10 +10,61 @@ import (
 	"gorm.io/gorm"
 )
 
+// Caller is the browser a request comes from: the user it is signed in as
+// ("" when none) and its session's token hash.
+type Caller struct {
+	UserID      string
+	SessionHash string
+}
+
+// Proof is what proving an address did. The first proof of an account's
+// address ends its other sessions and removes the sign-in methods it had,
+// since until then anyone could have signed up with that address.
+type Proof struct {
+	First             bool       // the address had not been proven before
+	RemovedIdentities []Identity // providers connected before the proof
+	EndedSessions     int64      // sessions ended by the proof
+}
+
+// Removed reports whether the proof took anything away (the owner is told).
+func (p Proof) Removed() bool { return len(p.RemovedIdentities) > 0 || p.EndedSessions > 0 }
+
+// proveAddress marks u's address verified, inside tx. On the first proof
+// every session of u but keep ends and every identity of u is removed: an
+// account whose address nobody had proven may have been set up by someone
+// else (pre-hijacking), and whatever they added must not outlive the
+// owner's proof.
+func proveAddress(tx *gorm.DB, now time.Time, u *User, keep string) (Proof, error) {
+	if u.EmailVerifiedAt != nil {
+		return Proof{}, nil
+	}
+	n := now.UTC()
+	p := Proof{First: true}
+	if err := tx.Model(u).Updates(map[string]any{"email_verified_at": n, "updated_at": n}).Error; err != nil {
+		return p, err
+	}
+	u.EmailVerifiedAt, u.UpdatedAt = &n, n
+	if err := tx.Where("user_id = ?", u.ID).Order("created_at").Find(&p.RemovedIdentities).Error; err != nil {
+		return p, err
+	}
+	if len(p.RemovedIdentities) > 0 {
+		if err := tx.Where("user_id = ?", u.ID).Delete(&Identity{}).Error; err != nil {
+			return p, err
+		}
+	}
+	ended, err := revokeSessionsTx(tx, n, "user_id = ? AND token_hash <> ?", u.ID, keep)
+	p.EndedSessions = ended
+	return p, err
+}
+
 // VerifyEmail uses a verification token and marks its address verified. A
-// link for an address the user no longer has is invalid.
-func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string) (*User, error) {
+// link for an address the user no longer has is invalid. The first proof
+// ends the account's other sessions and removes its identities (proveAddress);
+// when the caller is signed in as the user, its session stays and the
+// password the user signed up with counts as theirs.
+func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string, caller Caller) (*User, Proof, error) {
 	var user *User
+	var proof Proof
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		t, u, err := useToken(ctx, tx, now, raw, TokenVerifyEmail)
 		if err != nil {
@@ -22,24 +73,31 @@ func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string) (*User,
 		if t.Email != u.Email {
 			return ErrTokenInvalid
 		}
-		if u.EmailVerifiedAt == nil {
-			n := now.UTC()
-			u.EmailVerifiedAt = &n
-			if err := tx.Model(u).Updates(map[string]any{"email_verified_at": n, "updated_at": n}).Error; err != nil {
-				return err
+		keep := ""
+		if caller.UserID == u.ID {
+			keep = caller.SessionHash
+			if u.PasswordUnproven {
+				if err := tx.Model(u).Update("password_unproven", false).Error; err != nil {
+					return err
+				}
+				u.PasswordUnproven = false
 			}
+		}
+		if proof, err = proveAddress(tx, now, u, keep); err != nil {
+			return err
 		}
 		user = u
 		return nil
 	})
-	return user, err
+	return user, proof, err
 }
 
 // ConfirmEmailChange uses an email-change token: the new address, now proven,
 // replaces the old one. It returns the user and the old address.
-func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string) (*User, string, error) {
+func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string, caller Caller) (*User, string, Proof, error) {
 	var user *User
 	var old string
+	var proof Proof
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		t, u, err := useToken(ctx, tx, now, raw, TokenChangeEmail)
 		if err != nil {
@@ -47,40 +105,80 @@ func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string) 
 		}
 		old = u.Email
 		n := now.UTC()
-		if err := tx.Model(u).Updates(map[string]any{"email": t.Email, "email_verified_at": n, "updated_at": n}).Error; err != nil {
+		if err := tx.Model(u).Updates(map[string]any{"email": t.Email, "updated_at": n}).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return ErrEmailTaken
 			}
 			return err
 		}
-		u.Email, u.EmailVerifiedAt = t.Email, &n
+		u.Email = t.Email
+		keep := ""
+		if caller.UserID == u.ID {
+			keep = caller.SessionHash
+		}
+		if proof, err = proveAddress(tx, now, u, keep); err != nil {
+			return err
+		}
 		user = u
 		return nil
 	})
-	return user, old, err
+	return user, old, proof, err
+}
+
+// CancelEmailChange ends the user's pending email changes: their links stop
+// working.
+func CancelEmailChange(ctx context.Context, db *DB, userID string) error {
+	return db.Write.WithContext(ctx).Where("user_id = ? AND purpose = ? AND used_at IS NULL", userID, TokenChangeEmail).
+		Delete(&UserToken{}).Error
+}
+
+// killPendingLinks deletes the user's unused email-change and verification
+// links: a password change or reset, or signing out everywhere, means the
+// account may have been in someone else's hands, and a link they asked for
+// (to their own address) must not outlive that.
+func killPendingLinks(tx *gorm.DB, userID string) error {
+	return tx.Where("user_id = ? AND purpose IN ? AND used_at IS NULL", userID, []string{TokenChangeEmail, TokenVerifyEmail}).
+		Delete(&UserToken{}).Error
+}
+
+// SignOutEverywhere ends every session of the user but keep ("" for all)
+// and kills their pending email links.
+func SignOutEverywhere(ctx context.Context, db *DB, now time.Time, userID, keep string) error {
+	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := revokeSessionsTx(tx, now, "user_id = ? AND token_hash <> ?", userID, keep); err != nil {
+			return err
+		}
+		return killPendingLinks(tx, userID)
+	})
 }
 
 // ResetPassword uses a reset token to set a new password and ends every
-// session of the user. Bad passwords give FieldErrors{"password": …}.
-func ResetPassword(ctx context.Context, db *DB, h *Hasher, now time.Time, raw, password string) (*User, error) {
+// session of the user. The link proves the address: it is marked verified
+// (with proveAddress's first-proof rule), and the account's sign-in lock is
+// the caller's to lift. Bad passwords give FieldErrors{"password": …}.
+func ResetPassword(ctx context.Context, db *DB, h *Hasher, now time.Time, raw, password string) (*User, Proof, error) {
 	_, u, err := PeekToken(ctx, db.Read, now, raw, TokenResetPassword)
 	if err != nil {
-		return nil, err
+		return nil, Proof{}, err
 	}
 	if msg := h.Validate(password, u.Email); msg != "" {
-		return nil, FieldErrors{"password": msg}
+		return nil, Proof{}, FieldErrors{"password": msg}
 	}
 	hash, err := h.Hash(ctx, password) // before the transaction: never hash while holding the writer
 	if err != nil {
-		return nil, err
+		return nil, Proof{}, err
 	}
+	var proof Proof
 	err = db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, u, err = useToken(ctx, tx, now, raw, TokenResetPassword); err != nil {
 			return err
 		}
-		return setPassword(tx, now, u, hash, "")
+		if proof, err = proveAddress(tx, now, u, ""); err != nil {
+			return err
+		}
+		return setPassword(tx, now, u, hash, false, "")
 	})
-	return u, err
+	return u, proof, err
 }
 
 // ChangePassword checks the current password, sets a new one, and ends every
@@ -99,18 +197,23 @@ func ChangePassword(ctx context.Context, db *DB, h *Hasher, now time.Time, u *Us
 		return err
 	}
 	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return setPassword(tx, now, u, hash, keep)
+		// Whoever knew an unproven password still does not prove the address.
+		return setPassword(tx, now, u, hash, u.PasswordUnproven, keep)
 	})
 }
 
-// setPassword stores a password hash and revokes the user's sessions but keep.
-func setPassword(tx *gorm.DB, now time.Time, u *User, hash, keep string) error {
+// setPassword stores a password hash, revokes the user's sessions but keep,
+// and kills the user's pending email links.
+func setPassword(tx *gorm.DB, now time.Time, u *User, hash string, unproven bool, keep string) error {
 	n := now.UTC()
-	if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "updated_at": n}).Error; err != nil {
+	if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "password_unproven": unproven, "updated_at": n}).Error; err != nil {
 		return err
 	}
-	u.PasswordHash = hash
-	return tx.Exec("UPDATE sessions SET revoked_at = ?, data = '' WHERE revoked_at IS NULL AND user_id = ? AND token_hash <> ?", n, u.ID, keep).Error
+	u.PasswordHash, u.PasswordUnproven = hash, unproven
+	if _, err := revokeSessionsTx(tx, n, "user_id = ? AND token_hash <> ?", u.ID, keep); err != nil {
+		return err
+	}
+	return killPendingLinks(tx, u.ID)
 }
 
 // CheckPassword reports whether password is u's, as FieldErrors on field.

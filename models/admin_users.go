@@ -289,7 +289,7 @@ func UsersByID(ctx context.Context, db *DB, ids []string) (map[string]*User, err
 
 // SetUserRole changes a user's role on behalf of an admin. The last admin
 // who can still sign in cannot be demoted.
-func SetUserRole(ctx context.Context, db *DB, now time.Time, targetID, role string) (*User, error) {
+func SetUserRole(ctx context.Context, db *DB, now time.Time, targetID, role, keep string) (*User, error) {
 	if role != RoleMember && role != RoleAdmin {
 		return nil, FieldErrors{"role": "Choose admin or member."}
 	}
@@ -302,9 +302,20 @@ func SetUserRole(ctx context.Context, db *DB, now time.Time, targetID, role stri
 				return err
 			}
 		}
-		u.Role, u.UpdatedAt = role, now.UTC()
-		return tx.Model(u).Updates(map[string]any{"role": role, "updated_at": u.UpdatedAt}).Error
+		return changeRole(tx, now, u, role, keep)
 	})
+}
+
+// changeRole sets u's role and ends u's sessions but keep: a session that
+// was granted under one role must not carry on under another (the keeper,
+// an admin changing their own role, renews its token).
+func changeRole(tx *gorm.DB, now time.Time, u *User, role, keep string) error {
+	u.Role, u.UpdatedAt = role, now.UTC()
+	if err := tx.Model(u).Updates(map[string]any{"role": role, "updated_at": u.UpdatedAt}).Error; err != nil {
+		return err
+	}
+	_, err := revokeSessionsTx(tx, now, "user_id = ? AND token_hash <> ?", u.ID, keep)
+	return err
 }
 
 // BanUser bans a user and ends every session of theirs in the same
@@ -328,7 +339,8 @@ func BanUser(ctx context.Context, db *DB, now time.Time, actorID, targetID strin
 		if err := tx.Model(u).Updates(map[string]any{"banned_at": now, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		return revokeSessionsTx(tx, now, "user_id = ?", u.ID)
+		_, err := revokeSessionsTx(tx, now, "user_id = ?", u.ID)
+		return err
 	})
 }
 
@@ -361,15 +373,14 @@ func AdminDeleteUser(ctx context.Context, db *DB, actorID, targetID string) (*Us
 }
 
 // MarkEmailVerified records that an admin vouched for the user's address.
-func MarkEmailVerified(ctx context.Context, db *DB, now time.Time, targetID string) (*User, error) {
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
-		if u.EmailVerifiedAt != nil {
-			return nil
-		}
-		t := now.UTC()
-		u.EmailVerifiedAt, u.UpdatedAt = &t, t
-		return tx.Model(u).Updates(map[string]any{"email_verified_at": t, "updated_at": t}).Error
+func MarkEmailVerified(ctx context.Context, db *DB, now time.Time, targetID string) (*User, Proof, error) {
+	var proof Proof
+	u, err := adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+		var err error
+		proof, err = proveAddress(tx, now, u, "")
+		return err
 	})
+	return u, proof, err
 }
 
 // adminChange loads the target and applies change in one write transaction.
@@ -412,7 +423,10 @@ func keepOneAdmin(tx *gorm.DB, dialect string, u *User) error {
 	return nil
 }
 
-func revokeSessionsTx(tx *gorm.DB, now time.Time, where string, args ...any) error {
+// revokeSessionsTx ends the sessions that where selects, inside tx, and
+// returns how many.
+func revokeSessionsTx(tx *gorm.DB, now time.Time, where string, args ...any) (int64, error) {
 	args = append([]any{now.UTC()}, args...)
-	return tx.Exec("UPDATE sessions SET revoked_at = ?, data = '' WHERE revoked_at IS NULL AND "+where, args...).Error
+	res := tx.Exec("UPDATE sessions SET revoked_at = ?, data = '' WHERE revoked_at IS NULL AND "+where, args...)
+	return res.RowsAffected, res.Error
 }

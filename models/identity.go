@@ -22,6 +22,10 @@ var (
 	ErrIdentityTaken = errors.New("this provider account is connected to another user")
 	// ErrLastSignInMethod: disconnecting would leave no way to sign in.
 	ErrLastSignInMethod = errors.New("you can't disconnect your only way to sign in; set a password first")
+	// ErrEmailUnverified: an account whose address is not yet proven cannot
+	// gain a sign-in method (a provider, a password): whoever signed up with
+	// someone else's address must not keep a way in once the owner proves it.
+	ErrEmailUnverified = errors.New("confirm your email address first")
 	// ErrNoEmail: the provider shared no email address.
 	ErrNoEmail = errors.New("the provider did not share an email address")
 )
@@ -46,6 +50,15 @@ type External struct {
 	Name           string
 }
 
+// SocialResult is what a provider sign-in did.
+type SocialResult struct {
+	User    *User
+	Outcome string // SocialReturning, SocialLinked or SocialCreated
+	// PasswordRemoved: linking dropped a password chosen before the address
+	// was proven (the owner is mailed a way to choose one).
+	PasswordRemoved bool
+}
+
 // Social sign-in outcomes.
 const (
 	SocialReturning = "returning" // a known identity signed in
@@ -58,13 +71,14 @@ const (
 //   - a known identity signs its user in;
 //   - a new identity whose address matches an account links to it only when
 //     the provider verified the address and the account has verified it too;
-//     otherwise ErrNotLinked;
+//     otherwise ErrNotLinked. Linking ends every session of the account and
+//     drops a password chosen before the address was proven: it may be the
+//     one of someone who signed up with this address before its owner;
 //   - otherwise a new user is created, verified only if the provider said so.
 //
 // Banned users get ErrBanned (with the user).
-func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External) (*User, string, error) {
-	var user *User
-	outcome := ""
+func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External) (SocialResult, error) {
+	var res SocialResult
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var id Identity
 		err := tx.Where("provider = ? AND provider_user_id = ?", ext.Provider, ext.ProviderUserID).Take(&id).Error
@@ -74,7 +88,7 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 			if err != nil {
 				return err
 			}
-			user, outcome = u, SocialReturning
+			res.User, res.Outcome = u, SocialReturning
 			return tx.Model(&id).Updates(map[string]any{"email": NormalizeEmail(ext.Email), "email_verified": ext.EmailVerified}).Error
 		case !errors.Is(err, gorm.ErrRecordNotFound):
 			return err
@@ -90,7 +104,16 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 			if !ext.EmailVerified || existing.EmailVerifiedAt == nil {
 				return ErrNotLinked
 			}
-			user, outcome = existing, SocialLinked
+			res.User, res.Outcome = existing, SocialLinked
+			if _, err := revokeSessionsTx(tx, now, "user_id = ?", existing.ID); err != nil {
+				return err
+			}
+			if existing.PasswordHash != "" && existing.PasswordUnproven {
+				if err := tx.Model(existing).Updates(map[string]any{"password_hash": "", "password_unproven": false, "updated_at": now.UTC()}).Error; err != nil {
+					return err
+				}
+				existing.PasswordHash, existing.PasswordUnproven, res.PasswordRemoved = "", false, true
+			}
 		case errors.Is(err, ErrNotFound):
 			uid, err := uuid.NewV7()
 			if err != nil {
@@ -107,31 +130,39 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 			if err := tx.Create(u).Error; err != nil {
 				return err
 			}
-			user, outcome = u, SocialCreated
+			res.User, res.Outcome = u, SocialCreated
 		default:
 			return err
 		}
-		return insertIdentity(tx, now, user.ID, ext)
+		return insertIdentity(tx, now, res.User.ID, ext)
 	})
 	if err != nil {
-		return nil, "", err
+		return SocialResult{}, err
 	}
-	if user.BannedAt != nil {
-		return user, outcome, ErrBanned
+	if res.User.BannedAt != nil {
+		return res, ErrBanned
 	}
 	n := now.UTC()
-	if err := db.Write.WithContext(ctx).Model(user).UpdateColumn("last_sign_in_at", n).Error; err != nil {
-		return nil, "", err
+	if err := db.Write.WithContext(ctx).Model(res.User).UpdateColumn("last_sign_in_at", n).Error; err != nil {
+		return SocialResult{}, err
 	}
-	user.LastSignInAt = &n
-	return user, outcome, nil
+	res.User.LastSignInAt = &n
+	return res, nil
 }
 
-// ConnectIdentity adds an identity to a signed-in user.
+// ConnectIdentity adds an identity to a signed-in user whose address is
+// proven (ErrEmailUnverified otherwise).
 func ConnectIdentity(ctx context.Context, db *DB, now time.Time, u *User, ext External) error {
 	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		fresh, err := firstUser(tx.Where("id = ?", u.ID))
+		if err != nil {
+			return err
+		}
+		if fresh.EmailVerifiedAt == nil {
+			return ErrEmailUnverified
+		}
 		var id Identity
-		err := tx.Where("provider = ? AND provider_user_id = ?", ext.Provider, ext.ProviderUserID).Take(&id).Error
+		err = tx.Where("provider = ? AND provider_user_id = ?", ext.Provider, ext.ProviderUserID).Take(&id).Error
 		if err == nil {
 			if id.UserID == u.ID {
 				return nil // already connected
@@ -209,24 +240,4 @@ func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string)
 		return nil, err
 	}
 	return &removed, nil
-}
-
-// SetPassword gives a user without a password (a social-only account) one.
-func SetPassword(ctx context.Context, db *DB, h *Hasher, now time.Time, u *User, password string) error {
-	if u.PasswordHash != "" {
-		return FieldErrors{"new_password": "You already have a password: change it instead."}
-	}
-	if msg := h.Validate(password, u.Email); msg != "" {
-		return FieldErrors{"new_password": msg}
-	}
-	hash, err := h.Hash(ctx, password)
-	if err != nil {
-		return err
-	}
-	n := now.UTC()
-	if err := db.Write.WithContext(ctx).Model(u).Updates(map[string]any{"password_hash": hash, "updated_at": n}).Error; err != nil {
-		return err
-	}
-	u.PasswordHash = hash
-	return nil
 }

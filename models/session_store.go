@@ -81,7 +81,7 @@ func clientFrom(ctx context.Context) Client {
 
 const findSessionQuery = `
 SELECT s.data, s.last_seen_at, s.expiry, u.id, u.email, u.name, u.password_hash, u.role,
-       u.email_verified_at, u.banned_at, u.last_sign_in_at, u.created_at, u.updated_at
+       u.email_verified_at, u.banned_at, u.last_sign_in_at, u.created_at, u.updated_at, u.password_unproven
 FROM sessions s LEFT JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = ? AND s.expiry > ? AND s.revoked_at IS NULL`
 
@@ -153,9 +153,10 @@ func (s *SessionStore) load(ctx context.Context, hash string, now time.Time) (ca
 		verified, banned, lastIn   sql.NullTime
 		created, updated           sql.NullTime
 		expiry                     time.Time
+		unproven                   sql.NullBool
 	)
 	err := s.DB.queryRow(ctx, findSessionQuery, hash, now).Scan(
-		&e.data, &e.lastSeen, &expiry, &uid, &email, &name, &pw, &role, &verified, &banned, &lastIn, &created, &updated)
+		&e.data, &e.lastSeen, &expiry, &uid, &email, &name, &pw, &role, &verified, &banned, &lastIn, &created, &updated, &unproven)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil
 	} else if err != nil {
@@ -165,7 +166,7 @@ func (s *SessionStore) load(ctx context.Context, hash string, now time.Time) (ca
 	if uid.Valid {
 		e.user = &User{ID: uid.String, Email: email.String, Name: name.String, PasswordHash: pw.String, Role: role.String,
 			EmailVerifiedAt: nullTime(verified), BannedAt: nullTime(banned), LastSignInAt: nullTime(lastIn),
-			CreatedAt: created.Time.UTC(), UpdatedAt: updated.Time.UTC()}
+			CreatedAt: created.Time.UTC(), UpdatedAt: updated.Time.UTC(), PasswordUnproven: unproven.Bool}
 	}
 	if s.DB.cache != nil && expiry.After(now.Add(s.DB.cache.ttl)) {
 		e.epoch, e.born = epoch, time.Now()

@@ -32,7 +32,7 @@ type UserToken struct {
 	UserID        string
 	Purpose       string
 	Email         string // the address the link proves (verification, email change)
-	PasswordStamp string // reset links die when the password changes
+	PasswordStamp string // reset and email-change links die when the password changes
 	ExpiresAt     time.Time
 	UsedAt        *time.Time
 	CreatedAt     time.Time
@@ -85,7 +85,9 @@ func PeekToken(ctx context.Context, db *gorm.DB, now time.Time, raw, purpose str
 	} else if err != nil {
 		return nil, nil, err
 	}
-	if purpose == TokenResetPassword && t.PasswordStamp != passwordStamp(u.PasswordHash) {
+	// Links that hand over the account die with any password change, even
+	// one that did not delete them (a password set by another process).
+	if (purpose == TokenResetPassword || purpose == TokenChangeEmail) && t.PasswordStamp != passwordStamp(u.PasswordHash) {
 		return nil, nil, ErrTokenInvalid
 	}
 	return &t, u, nil

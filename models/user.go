@@ -38,16 +38,20 @@ var (
 
 // User is an account.
 type User struct {
-	ID              string `gorm:"primaryKey"`
-	Email           string
-	Name            string
-	PasswordHash    string
-	Role            string
-	EmailVerifiedAt *time.Time
-	BannedAt        *time.Time
-	LastSignInAt    *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID           string `gorm:"primaryKey"`
+	Email        string
+	Name         string
+	PasswordHash string
+	// PasswordUnproven: the password was chosen before the address was
+	// proven, so it may be the one of someone who signed up with another
+	// person's address (see SignInWithProvider).
+	PasswordUnproven bool
+	Role             string
+	EmailVerifiedAt  *time.Time
+	BannedAt         *time.Time
+	LastSignInAt     *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // IsAdmin reports whether the user has the admin role.
@@ -147,6 +151,9 @@ type NewUser struct {
 	Name     string
 	Password string
 	Role     string // RoleMember when empty
+	// Verified: the address is vouched for (an operator's `hearth user
+	// create`); a sign-up's address is proven later, by its mailed link.
+	Verified bool
 }
 
 // CreateUser validates the input, hashes the password and stores the user.
@@ -186,7 +193,11 @@ func CreateUser(ctx context.Context, db *DB, h *Hasher, in NewUser) (*User, erro
 	if err != nil {
 		return nil, err
 	}
-	u.ID, u.PasswordHash = id.String(), hash
+	u.ID, u.PasswordHash, u.PasswordUnproven = id.String(), hash, !in.Verified
+	if in.Verified {
+		n := time.Now().UTC()
+		u.EmailVerifiedAt = &n
+	}
 	if err := db.Write.WithContext(ctx).Create(u).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return nil, ErrEmailTaken
@@ -257,19 +268,14 @@ func firstUser(q *gorm.DB) (*User, error) {
 	return &u, nil
 }
 
-// SetRole changes a user's role. The user's other sessions keep working;
-// the session that made the change renews its own token.
+// SetRole changes a user's role from the command line, and ends the user's
+// sessions (SetUserRole is the admin panel's, with its last-admin guard).
 func SetRole(ctx context.Context, db *DB, userID, role string) error {
 	if role != RoleMember && role != RoleAdmin {
 		return FieldErrors{"role": "Role must be admin or member."}
 	}
-	res := db.Write.WithContext(ctx).Model(&User{}).Where("id = ?", userID).
-		Updates(map[string]any{"role": role, "updated_at": time.Now().UTC()})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	_, err := adminChange(ctx, db, userID, func(tx *gorm.DB, u *User) error {
+		return changeRole(tx, time.Now(), u, role, "")
+	})
+	return err
 }
