@@ -53,7 +53,7 @@ func BenchmarkAdminUsersList(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	res, err := devseed.Users(ctx, db, devseed.Options{Users: 100_000, PasswordHash: hash, Now: time.Now().UTC(), Seed: 1})
+	res, err := devseed.Users(ctx, db, devseed.Options{Users: 100_000, PasswordHash: hash, Now: time.Now().UTC(), Seed: 1, Admins: true})
 	if err != nil {
 		b.Fatal(err)
 	}

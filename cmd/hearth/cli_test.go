@@ -224,6 +224,18 @@ func TestCLIDevSeed(t *testing.T) {
 	if n < 300 {
 		t.Errorf("%d users after seeding 300", n)
 	}
+	// Seeded users share a public password: no admins among them unless asked.
+	c.ok("", "dev", "seed", "--users", "20000", "--seed", "2")
+	var admins int64
+	db.Read.Raw("SELECT count(*) FROM users WHERE role = 'admin'").Scan(&admins)
+	if admins != 0 {
+		t.Errorf("dev seed made %d admins without --admins", admins)
+	}
+	c.ok("", "dev", "seed", "--users", "20000", "--seed", "3", "--admins")
+	db.Read.Raw("SELECT count(*) FROM users WHERE role = 'admin'").Scan(&admins)
+	if admins == 0 {
+		t.Error("dev seed --admins made no admin in 20,000 users")
+	}
 	c.fails("--users must be between", "", "dev", "seed", "--users", "0")
 	c.fails("unknown or missing subcommand", "", "dev")
 	c.env["HEARTH_ENV"] = "production"

@@ -23,6 +23,7 @@ func dev(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	fs.SetOutput(io.Discard)
 	n := fs.Int("users", 1000, "how many fake users to add")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same users")
+	admins := fs.Bool("admins", false, "also make about 1 in 5,000 seeded users an admin (with the public seed password)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func dev(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	if err != nil {
 		return err
 	}
-	res, err := devseed.Users(ctx, db, devseed.Options{Users: *n, PasswordHash: hash, Now: time.Now().UTC(), Seed: *seed})
+	res, err := devseed.Users(ctx, db, devseed.Options{Users: *n, PasswordHash: hash, Now: time.Now().UTC(), Seed: *seed, Admins: *admins})
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ const usage = `Usage:
   hearth migrate [up|down|status]     manage the database schema
   hearth user create --email E [--name N] [--admin] [--password-stdin]
   hearth user set-role --email E --role admin|member
-  hearth dev seed [--users N] [--seed S]  add N realistic fake users (refused in production)
+  hearth dev seed [--users N] [--seed S] [--admins]  add N realistic fake members (--admins: a few admins too; refused in production)
 
 Configuration comes from HEARTH_* environment variables and an optional .env file.
 `

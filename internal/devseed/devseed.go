@@ -29,6 +29,10 @@ type Options struct {
 	PasswordHash string    // one precomputed hash of Password, shared by every user
 	Now          time.Time // the seeded history ends here
 	Seed         uint64    // the same seed gives the same users
+	// Admins makes about one seeded user in 5,000 an admin. Off by default:
+	// every seeded user's password is public (Password), and an admin with
+	// it is a way into any database the seed was run on.
+	Admins bool
 }
 
 // Result counts what was written.
@@ -68,7 +72,7 @@ func Users(ctx context.Context, db *models.DB, o Options) (Result, error) {
 			return res, err
 		}
 	}
-	g := generator{rng: rand.New(rand.NewPCG(o.Seed, uint64(start))), now: o.Now.UTC(), hash: o.PasswordHash}
+	g := generator{rng: rand.New(rand.NewPCG(o.Seed, uint64(start))), now: o.Now.UTC(), hash: o.PasswordHash, admins: o.Admins}
 	for done := 0; done < o.Users; done += rowsPerTx {
 		n := min(rowsPerTx, o.Users-done)
 		users := make([]fakeUser, n)
@@ -91,9 +95,10 @@ type fakeUser struct {
 }
 
 type generator struct {
-	rng  *rand.Rand
-	now  time.Time
-	hash string
+	rng    *rand.Rand
+	now    time.Time
+	hash   string
+	admins bool
 }
 
 // user makes the n-th fake user, the share-th part of the way through the
@@ -101,7 +106,7 @@ type generator struct {
 // of them; they come in time order, so ids and times are appended to their
 // indexes instead of landing all over them. Most users verified their
 // address, most signed in at least once, a few are banned and a handful are
-// admins.
+// admins (when asked for).
 func (g *generator) user(n int64, share float64) fakeUser {
 	r := g.rng
 	first, last := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
@@ -138,7 +143,7 @@ func (g *generator) user(n int64, share float64) fakeUser {
 		ID: g.id(created), Email: local + "@" + domains[r.IntN(len(domains))], Name: name,
 		PasswordHash: g.hash, Role: models.RoleMember, CreatedAt: created, UpdatedAt: created,
 	}}
-	if r.IntN(5000) == 0 {
+	if r.IntN(5000) == 0 && g.admins {
 		u.Role = models.RoleAdmin
 	}
 	if r.IntN(100) < 85 {
