@@ -6,113 +6,39 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/textproto"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hearth-app/hearth/internal/smtptest"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/mail"
 	"github.com/hearth-app/hearth/models"
 )
 
-// smtpServer is a minimal SMTP server for tests: it accepts every message
-// and keeps its DATA.
-type smtpServer struct {
-	addr string
-	mu   sync.Mutex
-	msgs []string
-	rcpt []string
-}
-
-func startSMTP(t *testing.T) *smtpServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpServer{addr: ln.Addr().String()}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(conn)
-		}
-	}()
-	return s
-}
-
-func (s *smtpServer) serve(conn net.Conn) {
-	defer conn.Close()
-	tp := textproto.NewConn(conn)
-	tp.PrintfLine("220 localhost ESMTP test")
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return
-		}
-		cmd := strings.ToUpper(strings.Fields(line + " x")[0])
-		switch cmd {
-		case "EHLO", "HELO":
-			tp.PrintfLine("250-localhost greets you")
-			tp.PrintfLine("250-8BITMIME")
-			tp.PrintfLine("250 SMTPUTF8")
-		case "MAIL", "RSET", "NOOP":
-			tp.PrintfLine("250 OK")
-		case "RCPT":
-			s.mu.Lock()
-			s.rcpt = append(s.rcpt, line)
-			s.mu.Unlock()
-			tp.PrintfLine("250 OK")
-		case "DATA":
-			tp.PrintfLine("354 go ahead")
-			b, err := io.ReadAll(tp.DotReader())
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.msgs = append(s.msgs, string(b))
-			s.mu.Unlock()
-			tp.PrintfLine("250 queued")
-		case "QUIT":
-			tp.PrintfLine("221 bye")
-			return
-		default:
-			tp.PrintfLine("502 not implemented")
-		}
-	}
-}
-
-func (s *smtpServer) messages() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.msgs...)
-}
-
 func TestSMTPDeliversTextAndHTML(t *testing.T) {
 	t.Parallel()
-	srv := startSMTP(t)
-	u, _ := url.Parse("smtp://" + srv.addr)
+	srv := smtptest.Start(t)
+	u, _ := url.Parse("smtp://" + srv.Addr)
 	m := mail.NewSMTP(u)
 	err := m.Send(context.Background(), mail.Message{From: "Hearth <no-reply@example.com>", To: "ann@example.com",
 		Subject: "Reset your password", Text: "Open https://app.example/reset?token=abc", HTML: "<p>Open <a href=\"https://app.example/reset?token=abc\">this</a></p>"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs := srv.messages()
+	msgs := srv.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages received", len(msgs))
 	}
 	for _, want := range []string{"Subject: Reset your password", "To: <ann@example.com>", "multipart/alternative", "text/plain", "text/html"} {
-		if !strings.Contains(msgs[0], want) {
-			t.Errorf("message lacks %q:\n%s", want, msgs[0])
+		if !strings.Contains(msgs[0].Raw, want) {
+			t.Errorf("message lacks %q:\n%s", want, msgs[0].Raw)
 		}
+	}
+	if !strings.Contains(msgs[0].Text, "https://app.example/reset?token=abc") || !strings.Contains(msgs[0].HTML, `href="https://app.example/reset?token=abc"`) {
+		t.Errorf("decoded parts lack the link: text %q, html %q", msgs[0].Text, msgs[0].HTML)
 	}
 }
 
