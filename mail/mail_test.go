@@ -106,3 +106,42 @@ func TestOutboxRetriesUntilSentAndDropsNothing(t *testing.T) {
 		t.Fatalf("%d unsent, %d delivered: mail was lost", unsent, len(fm.sent))
 	}
 }
+
+// A server that accepts a message (250 after DATA) and then drops the
+// connection before RSET or QUIT has the message: it must not be sent again.
+func TestMailAcceptedThenDroppedIsSentOnce(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	srv.DropAfterData()
+	db, err := models.Open(testdb.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	queued, err := models.EnqueueMail(ctx, db.Write, now, models.OutboxMail{Template: "test", ToAddr: "ann@example.com", Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("smtp://" + srv.Addr)
+	s := mail.NewSender(db, mail.NewSMTP(u), "Hearth <no-reply@example.com>", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.Now = func() time.Time { return now }
+	for range 4 { // and again after every backoff a failure would have set
+		s.DeliverDue(ctx)
+		now = now.Add(time.Hour)
+	}
+	if n := len(srv.Messages()); n != 1 {
+		t.Fatalf("the server received %d copies, want 1", n)
+	}
+	m, err := models.MailByID(ctx, db, queued.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.SentAt == nil || m.Attempts != 1 {
+		t.Errorf("sent_at %v after %d attempts: the accepted mail is not marked sent once", m.SentAt, m.Attempts)
+	}
+}

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -66,6 +67,10 @@ func (s *Sender) DeliverDue(ctx context.Context) int {
 		sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
 		err := s.Mailer.Send(sendCtx, Message{From: s.From, To: m.ToAddr, Subject: m.Subject, HTML: m.HTMLBody, Text: m.TextBody})
 		cancel()
+		if accepted := (*AcceptedError)(nil); errors.As(err, &accepted) {
+			s.Logger.Warn("mail accepted by the server, which then failed; not sending it again", "mail_id", m.ID, "template", m.Template, "err", err)
+			err = nil
+		}
 		if err != nil {
 			s.Logger.Warn("mail not sent, will retry", "mail_id", m.ID, "template", m.Template, "attempt", m.Attempts+1, "err", err)
 			if err := models.MarkMailFailed(ctx, s.DB, m, s.Now(), err); err != nil {
