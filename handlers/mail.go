@@ -34,14 +34,15 @@ func (a *App) queueMail(c echo.Context, u *models.User, to, template string, m m
 		return err
 	}
 	om := models.OutboxMail{Template: template, ToAddr: to, Subject: m.Subject, HTMLBody: html.String(), TextBody: m.Text()}
+	userID := "" // none: a mail to an address without an account
 	if u != nil {
-		om.UserID = &u.ID
+		om.UserID, userID = &u.ID, u.ID
 	}
 	queued, err := models.EnqueueMail(c.Request().Context(), a.DB.Write, a.Now(), om)
 	if err != nil {
 		return err
 	}
-	a.Logger.Info("mail queued", "mail_id", queued.ID, "template", template, "user_id", om.UserID, "request_id", c.Get(ctxRequestID))
+	a.Logger.Info("mail queued", "mail_id", queued.ID, "template", template, "user_id", userID, "request_id", c.Get(ctxRequestID))
 	if a.MailSender != nil {
 		a.MailSender.Wake()
 	}
