@@ -1,9 +1,19 @@
 package handlers_test
 
 import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hearth-app/hearth/internal/smtptest"
+	"github.com/hearth-app/hearth/internal/testdb"
+	"github.com/hearth-app/hearth/mail"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -22,4 +32,57 @@ func TestMailQueuedLogNamesTheUser(t *testing.T) {
 		}
 	}
 	t.Fatalf("no mail queued line in the log:\n%s", ta.Logs.String())
+}
+
+// A mail sent over SMTP leaves no usable link in the outbox: someone who
+// reads a backup taken after delivery cannot reset the password with it.
+// The link the user received still works.
+func TestDeliveredMailLeavesNoTokenInTheOutbox(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	ta := newTestApp(t, withEnv("HEARTH_SMTP_URL", "smtp://"+srv.Addr))
+	owner := ta.client(t)
+	owner.signUp("owner@example.com", goodPassword)
+	expectStatus(t, ta.client(t).submit("/forgot-password", "form[action='/forgot-password']", url.Values{"email": {"owner@example.com"}}), http.StatusOK)
+
+	sender := mail.NewSender(ta.DB, mail.NewSMTP(ta.App.Config.SMTPURL), ta.App.Config.MailFrom, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if n := sender.DeliverDue(t.Context()); n != 2 {
+		t.Fatalf("delivered %d mails, want the verification and the reset", n)
+	}
+	var link string
+	for _, m := range srv.Messages() {
+		if strings.Contains(m.Raw, "/reset-password?token=") {
+			link = linkRE.FindString(m.Text)
+		}
+	}
+	if link == "" {
+		t.Fatal("no reset link in the delivered mail")
+	}
+	token := tokenOf(t, link)
+
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM outbox WHERE text_body <> '' OR html_body <> ''"); n != 0 {
+		t.Errorf("%d delivered mails keep their bodies", n)
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM outbox WHERE to_addr = 'owner@example.com' AND subject <> '' AND template = ? AND sent_at IS NOT NULL", models.TokenResetPassword); n != 1 {
+		t.Error("the record of the sent mail (to, subject, template, sent_at) is gone")
+	}
+	if !testdb.Postgres() { // a backup made as docs/deploy.md says holds no token either
+		backup := filepath.Join(t.TempDir(), "backup.db")
+		if err := ta.DB.Write.Exec("VACUUM INTO ?", backup).Error; err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(backup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(token)) {
+			t.Fatal("the raw reset token is in a backup of the database")
+		}
+	}
+
+	c := ta.client(t)
+	u, _ := url.Parse(link)
+	expectStatus(t, c.get(u.RequestURI()), http.StatusOK)
+	expectRedirect(t, c.post("/reset-password", url.Values{"token": {token}, "password": {"a brand new passphrase"}}), "/login")
+	expectRedirect(t, ta.client(t).signIn("owner@example.com", "a brand new passphrase"), "/account")
 }

@@ -32,7 +32,8 @@ type Mailer interface {
 }
 
 // DevMailbox keeps mail in the outbox, where /dev/mail shows it: delivering
-// is a no-op that always succeeds.
+// is a no-op that always succeeds, and the Sender keeps the bodies of what it
+// delivers this way (with any other Mailer it wipes them).
 type DevMailbox struct{}
 
 // Send implements Mailer.

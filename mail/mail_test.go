@@ -145,3 +145,91 @@ func TestMailAcceptedThenDroppedIsSentOnce(t *testing.T) {
 		t.Errorf("sent_at %v after %d attempts: the accepted mail is not marked sent once", m.SentAt, m.Attempts)
 	}
 }
+
+func openDB(t *testing.T) *models.DB {
+	t.Helper()
+	db, err := models.Open(testdb.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// Once delivered, a mail's bodies (which hold its link, and so a live token)
+// are wiped; only the development mailbox, which is the outbox, keeps them.
+func TestSentMailKeepsNoBodyExceptInTheDevMailbox(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		mailer mail.Mailer
+		keep   bool
+	}{
+		{"smtp", &flakyMailer{}, false},
+		{"dev mailbox", mail.DevMailbox{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openDB(t)
+			ctx := context.Background()
+			now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+			queued, err := models.EnqueueMail(ctx, db.Write, now, models.OutboxMail{Template: "reset_password", ToAddr: "ann@example.com", Subject: "Reset",
+				HTMLBody: "<a href=\"https://app.example/reset?token=SECRET\">reset</a>", TextBody: "https://app.example/reset?token=SECRET"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := mail.NewSender(db, tc.mailer, "Hearth <no-reply@example.com>", slog.New(slog.NewTextHandler(io.Discard, nil)))
+			s.Now = func() time.Time { return now }
+			if n := s.DeliverDue(ctx); n != 1 {
+				t.Fatalf("sent %d", n)
+			}
+			m, err := models.MailByID(ctx, db, queued.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.SentAt == nil || m.ToAddr != "ann@example.com" || m.Subject != "Reset" || m.Template != "reset_password" {
+				t.Errorf("the record of the mail is incomplete: %+v", m)
+			}
+			kept := strings.Contains(m.TextBody, "SECRET") || strings.Contains(m.HTMLBody, "SECRET")
+			if kept != tc.keep {
+				t.Errorf("bodies kept = %v, want %v (text %q, html %q)", kept, tc.keep, m.TextBody, m.HTMLBody)
+			}
+		})
+	}
+}
+
+// Sent mail is purged after models.SentMailRetention; unsent mail never is.
+func TestOldSentMailIsPurged(t *testing.T) {
+	t.Parallel()
+	db := openDB(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	ids := map[string]string{}
+	for name, age := range map[string]time.Duration{"old": models.SentMailRetention + time.Hour, "recent": models.SentMailRetention - time.Hour, "unsent": 30 * 24 * time.Hour} {
+		m, err := models.EnqueueMail(ctx, db.Write, now.Add(-age), models.OutboxMail{Template: "test", ToAddr: name + "@example.com", Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = m.ID
+		if name != "unsent" {
+			if err := models.MarkMailSent(ctx, db, m.ID, now.Add(-age)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n, err := models.DeleteOldSentMail(ctx, db, now)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d (%v), want 1", n, err)
+	}
+	if _, err := models.MailByID(ctx, db, ids["old"]); !errors.Is(err, models.ErrNotFound) {
+		t.Error("old sent mail kept")
+	}
+	for _, name := range []string{"recent", "unsent"} {
+		if _, err := models.MailByID(ctx, db, ids[name]); err != nil {
+			t.Errorf("%s mail purged: %v", name, err)
+		}
+	}
+}

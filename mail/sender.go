@@ -78,7 +78,11 @@ func (s *Sender) DeliverDue(ctx context.Context) int {
 			}
 			continue
 		}
-		if err := models.MarkMailSent(ctx, s.DB, m.ID, s.Now()); err != nil {
+		mark := models.MarkMailSent // wipes the bodies, and with them the link's token
+		if _, dev := s.Mailer.(DevMailbox); dev {
+			mark = models.MarkMailKept // the row is the mail, shown at /dev/mail
+		}
+		if err := mark(ctx, s.DB, m.ID, s.Now()); err != nil {
 			s.Logger.Error("mail outbox", "err", err)
 			continue
 		}

@@ -92,8 +92,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	return nil
 }
 
-// cleanupLoop deletes expired and idle sessions, and refilled throttle
-// buckets, every few minutes. Every instance may
+// cleanupLoop deletes expired and idle sessions, refilled throttle buckets,
+// expired tokens and old sent mail, every few minutes. Every instance may
 // run it: the delete is idempotent.
 func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(5 * time.Minute)
@@ -114,6 +114,9 @@ func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger 
 			}
 			if _, err := models.DeleteExpiredTokens(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
 				logger.Error("delete expired tokens", "err", err)
+			}
+			if _, err := models.DeleteOldSentMail(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
+				logger.Error("delete old sent mail", "err", err)
 			}
 		}
 	}
