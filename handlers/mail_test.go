@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -85,4 +86,47 @@ func TestDeliveredMailLeavesNoTokenInTheOutbox(t *testing.T) {
 	expectStatus(t, c.get(u.RequestURI()), http.StatusOK)
 	expectRedirect(t, c.post("/reset-password", url.Values{"token": {token}, "password": {"a brand new passphrase"}}), "/login")
 	expectRedirect(t, ta.client(t).signIn("owner@example.com", "a brand new passphrase"), "/account")
+}
+
+// The development mailbox answers only a peer on this machine — by the
+// connection's address, whatever X-Forwarded-For says, even from a trusted
+// proxy — and only while no SMTP server is configured.
+func TestDevMailboxOnlyForLoopbackPeersWithoutSMTP(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_TRUSTED_PROXIES", "203.0.113.0/24"))
+	ta.client(t).signUp("victim@example.com", goodPassword)
+	id := lastMail(t, ta, "victim@example.com", models.TokenVerifyEmail).ID
+	base := ta.App.Config.BaseURL
+	for _, tc := range []struct {
+		name, peer, xff string
+		want            int
+	}{
+		{"loopback peer", "127.0.0.1:1234", "", http.StatusOK},
+		{"IPv6 loopback peer", "[::1]:1234", "", http.StatusOK},
+		{"remote peer", "203.0.113.5:1234", "", http.StatusNotFound},
+		{"remote peer claiming loopback through a trusted proxy", "203.0.113.5:1234", "127.0.0.1", http.StatusNotFound},
+		{"private-network peer", "10.0.0.7:1234", "", http.StatusNotFound},
+	} {
+		for _, path := range []string{"/dev/mail", "/dev/mail/" + id, "/dev/mail/" + id + "/html"} {
+			req := httptest.NewRequest(http.MethodGet, base.String()+path, nil)
+			req.RemoteAddr = tc.peer
+			if tc.xff != "" {
+				req.Header.Set("X-Forwarded-For", tc.xff)
+			}
+			rec := httptest.NewRecorder()
+			ta.Config.Handler.ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Errorf("%s: GET %s = %d, want %d", tc.name, path, rec.Code, tc.want)
+			}
+			if tc.want != http.StatusOK && strings.Contains(rec.Body.String(), "victim@example.com") {
+				t.Errorf("%s: GET %s shows the mail", tc.name, path)
+			}
+		}
+	}
+
+	withSMTP := newTestApp(t, withEnv("HEARTH_SMTP_URL", "smtp://127.0.0.1:2525"))
+	c := withSMTP.client(t)
+	c.signUp("smtp@example.com", goodPassword)
+	expectStatus(t, c.get("/dev/mail"), http.StatusNotFound)
+	expectStatus(t, c.get("/dev/mail/"+lastMail(t, withSMTP, "smtp@example.com", models.TokenVerifyEmail).ID), http.StatusNotFound)
 }

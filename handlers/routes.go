@@ -58,11 +58,12 @@ func (a *App) Routes() *echo.Echo {
 	account.POST("/sessions/revoke-others", a.RevokeOtherSessionsSubmit)
 	account.POST("/sessions/:id/revoke", a.RevokeSessionSubmit)
 
-	// Development only: the mailbox where mail goes without SMTP.
-	if !a.Config.IsProduction() {
-		e.GET("/dev/mail", a.DevMailbox)
-		e.GET("/dev/mail/:id", a.DevMail)
-		e.GET("/dev/mail/:id/html", a.DevMailHTML)
+	// Development only, without SMTP, and to this machine only: the mailbox
+	// where mail goes.
+	if a.devMailboxOn() {
+		e.GET("/dev/mail", a.DevMailbox, a.loopbackOnly)
+		e.GET("/dev/mail/:id", a.DevMail, a.loopbackOnly)
+		e.GET("/dev/mail/:id/html", a.DevMailHTML, a.loopbackOnly)
 	}
 
 	// Admins only, and not while impersonating someone.
