@@ -130,3 +130,55 @@ func TestDevMailboxOnlyForLoopbackPeersWithoutSMTP(t *testing.T) {
 	expectStatus(t, c.get("/dev/mail"), http.StatusNotFound)
 	expectStatus(t, c.get("/dev/mail/"+lastMail(t, withSMTP, "smtp@example.com", models.TokenVerifyEmail).ID), http.StatusNotFound)
 }
+
+// A DNS-rebinding page (evil.example resolved to 127.0.0.1) reaches the
+// server with its own name in Host: it is refused with 421 before any page,
+// the mailbox included, is read. Load balancers probing /healthz by address
+// still get their answer.
+func TestRequestsForAnotherHostAreMisdirected(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	ta.client(t).signUp("victim@example.com", goodPassword)
+	port := ta.App.Config.BaseURL.Port()
+	get := func(handler http.Handler, host, path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "http://"+host+path, nil)
+		req.RemoteAddr = "127.0.0.1:40000" // the victim's own browser
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, host := range []string{"evil.example:" + port, "evil.example", "localhost.evil.example:" + port, "127.0.0.1:1" + port} {
+		for _, path := range []string{"/dev/mail", "/", "/login"} {
+			rec := get(ta.Config.Handler, host, path)
+			if rec.Code != http.StatusMisdirectedRequest {
+				t.Errorf("Host %s, GET %s = %d, want 421", host, path, rec.Code)
+			}
+			if strings.Contains(rec.Body.String(), "victim@example.com") || rec.Header().Get("Set-Cookie") != "" {
+				t.Errorf("Host %s, GET %s: a page or a session for a misdirected request", host, path)
+			}
+		}
+	}
+	if rec := get(ta.Config.Handler, ta.App.Config.BaseURL.Host, "/dev/mail"); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "victim@example.com") {
+		t.Errorf("the mailbox at the base URL's own host: %d", rec.Code)
+	}
+	if rec := get(ta.Config.Handler, "10.1.2.3:8080", "/healthz"); rec.Code != http.StatusOK {
+		t.Errorf("/healthz probed by address: %d, want 200", rec.Code)
+	}
+
+	// The default port of the base URL's scheme may be left out, and names
+	// compare without case.
+	prod := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
+		withEnv("HEARTH_SMTP_URL", "smtp://u:p@smtp.example.com:587"))
+	for host, want := range map[string]int{
+		"app.example.com": http.StatusOK, "App.Example.COM:443": http.StatusOK, "app.example.com.": http.StatusOK,
+		"app.example.com:8443": http.StatusMisdirectedRequest, "example.com": http.StatusMisdirectedRequest, "": http.StatusMisdirectedRequest,
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/login", nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		prod.Config.Handler.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("production, Host %q: %d, want %d", host, rec.Code, want)
+		}
+	}
+}

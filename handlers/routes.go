@@ -15,7 +15,7 @@ func (a *App) Routes() *echo.Echo {
 	e.IPExtractor = a.ipExtractor()
 
 	// Every request: static files and health checks too.
-	e.Use(a.requestID, a.recoverPanic, a.securityHeaders, a.limitBody, a.logRequest)
+	e.Use(a.requestID, a.recoverPanic, a.securityHeaders, a.limitBody, a.logRequest, a.checkHost)
 	// Pages: a session, cross-origin refusal and the current user. Applied
 	// with e.Use so that 404 and 405 pages know who is signed in; the
 	// session middleware passes static files and health checks by.
