@@ -46,7 +46,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	if cfg.SMTPURL != nil {
 		mailer = mail.NewSMTP(cfg.SMTPURL)
 	} else {
-		logger.Info("no HEARTH_SMTP_URL: mail goes to the development mailbox at /dev/mail")
+		logger.Info("no HEARTH_SMTP_URL: mail goes to the development mailbox at /dev/mail, open to this machine only")
 	}
 	sender := mail.NewSender(db, mailer, cfg.MailFrom, logger)
 	go sender.Run(ctx)
@@ -70,6 +70,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		return fmt.Errorf("listen on HEARTH_ADDR %s: %w", cfg.Addr, err)
 	}
 	logger.Info("hearth listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "env", cfg.Env, "database", db.Dialect)
+	for _, w := range cfg.Warnings() { // a development server others can reach
+		logger.Warn(w)
+	}
 
 	go cleanupLoop(ctx, db, cfg.SessionIdleTimeout, logger)
 
