@@ -13,7 +13,10 @@ COPY --from=build /out/hearth /hearth
 # SQLite lives here when HEARTH_DATABASE is a path; mount a volume on it.
 COPY --from=build --chown=nonroot:nonroot /out/data /data
 WORKDIR /
-ENV HEARTH_ADDR=:8080 HEARTH_DATABASE=/data/hearth.db
+# Production unless told otherwise: it needs HEARTH_BASE_URL (https) and
+# HEARTH_SMTP_URL to start, and has no dev mailbox. A container listens on
+# every interface.
+ENV HEARTH_ENV=production HEARTH_ADDR=:8080 HEARTH_DATABASE=/data/hearth.db
 EXPOSE 8080
 USER nonroot:nonroot
 ENTRYPOINT ["/hearth"]

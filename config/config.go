@@ -34,6 +34,12 @@ const (
 	DefaultSessionIdleTimeout = 7 * 24 * time.Hour
 )
 
+// Default listen addresses (HEARTH_ADDR).
+const (
+	DefaultDevelopmentAddr = "127.0.0.1:8080"
+	DefaultProductionAddr  = ":8080"
+)
+
 // Config is everything the app reads from its environment.
 type Config struct {
 	Env                string
@@ -117,7 +123,6 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c := &Config{
 		Env:      get("HEARTH_ENV", Development),
-		Addr:     get("HEARTH_ADDR", ":8080"),
 		Database: get("HEARTH_DATABASE", "data/hearth.db"),
 		MailFrom: get("HEARTH_MAIL_FROM", "Hearth <no-reply@localhost>"),
 		GitHub: OAuthClient{
@@ -140,6 +145,13 @@ func Load(getenv func(string) string) (*Config, error) {
 
 	if c.Env != Development && c.Env != Production {
 		return nil, fmt.Errorf("HEARTH_ENV: %q is not %q or %q", c.Env, Development, Production)
+	}
+	// A development server listens on this machine only unless told
+	// otherwise; in production (a container, behind a load balancer) on
+	// every interface.
+	c.Addr = get("HEARTH_ADDR", DefaultDevelopmentAddr)
+	if c.IsProduction() {
+		c.Addr = get("HEARTH_ADDR", DefaultProductionAddr)
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return nil, fmt.Errorf("HEARTH_ADDR: %q is not host:port (for example :8080)", c.Addr)
@@ -238,6 +250,34 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// Warnings lists development settings that make the server reachable from
+// other machines, one line each naming its variable: a development server
+// (its dev mailbox aside, which answers this machine only) is not meant to
+// face a network. hearth serve logs them at start. Production has none.
+func (c *Config) Warnings() []string {
+	if c.IsProduction() {
+		return nil
+	}
+	var w []string
+	if host, _, _ := net.SplitHostPort(c.Addr); !isLoopback(host) {
+		w = append(w, fmt.Sprintf("HEARTH_ADDR: %q is reachable from other machines, in development (HEARTH_ENV is not production); listen on 127.0.0.1 unless you mean it", c.Addr))
+	}
+	if !isLoopback(c.BaseURL.Hostname()) {
+		w = append(w, fmt.Sprintf("HEARTH_BASE_URL: %q is not this machine, in development (HEARTH_ENV is not production); set HEARTH_ENV=production for a server others use", c.BaseURL.String()))
+	}
+	return w
+}
+
+// isLoopback reports whether host names this machine: localhost or a
+// loopback address. An empty host (all interfaces) does not.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkProduction refuses settings that are fine on a laptop and unsafe on

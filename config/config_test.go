@@ -56,7 +56,7 @@ func TestConfigDefaults(t *testing.T) {
 				got, want any
 			}{
 				{"Env", c.Env, Development},
-				{"Addr", c.Addr, ":8080"},
+				{"Addr", c.Addr, "127.0.0.1:8080"},
 				{"BaseURL", c.BaseURL.String(), "http://localhost:8080"},
 				{"Database", c.Database, "data/hearth.db"},
 				{"SessionLifetime", c.SessionLifetime, DefaultSessionLifetime},

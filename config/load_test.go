@@ -15,7 +15,7 @@ func TestLoadAppliesDocumentedDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Env != Development || c.Addr != ":8080" || c.BaseURL.String() != "http://localhost:8080" || c.Database != "data/hearth.db" {
+	if c.Env != Development || c.Addr != "127.0.0.1:8080" || c.BaseURL.String() != "http://localhost:8080" || c.Database != "data/hearth.db" {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c.SessionLifetime != DefaultSessionLifetime || c.SessionIdleTimeout != DefaultSessionIdleTimeout {

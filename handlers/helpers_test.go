@@ -164,6 +164,11 @@ type response struct {
 
 func (c *client) do(req *http.Request) *response {
 	c.t.Helper()
+	if req.URL.Host == c.app.Listener.Addr().String() && req.Host == req.URL.Host {
+		// As a reverse proxy would: the test server answers for the base
+		// URL's host, which tests may set to https://app.example.com.
+		req.Host = c.app.App.Config.BaseURL.Host
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -34,14 +35,15 @@ func (a *App) queueMail(c echo.Context, u *models.User, to, template string, m m
 		return err
 	}
 	om := models.OutboxMail{Template: template, ToAddr: to, Subject: m.Subject, HTMLBody: html.String(), TextBody: m.Text()}
+	userID := "" // none: a mail to an address without an account
 	if u != nil {
-		om.UserID = &u.ID
+		om.UserID, userID = &u.ID, u.ID
 	}
 	queued, err := models.EnqueueMail(c.Request().Context(), a.DB.Write, a.Now(), om)
 	if err != nil {
 		return err
 	}
-	a.Logger.Info("mail queued", "mail_id", queued.ID, "template", template, "user_id", om.UserID, "request_id", c.Get(ctxRequestID))
+	a.Logger.Info("mail queued", "mail_id", queued.ID, "template", template, "user_id", userID, "request_id", c.Get(ctxRequestID))
 	if a.MailSender != nil {
 		a.MailSender.Wake()
 	}
@@ -72,6 +74,28 @@ func (a *App) sendVerification(c echo.Context, u *models.User) error {
 		ButtonLabel: "Confirm my email",
 		Footer:      "The link works for 48 hours. If you did not sign up, ignore this mail.",
 	})
+}
+
+// devMailboxOn reports whether the development mailbox exists: in
+// development, while no SMTP server is configured (the outbox is then the
+// only place mail goes).
+func (a *App) devMailboxOn() bool { return !a.Config.IsProduction() && a.Config.SMTPURL == nil }
+
+// loopbackOnly answers 404 unless the connection comes from this machine.
+// It reads the connection's own address, never X-Forwarded-For (not even
+// from a trusted proxy: a proxy on this machine would make every visitor
+// local). The mailbox holds every account's reset links.
+func (a *App) loopbackOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+		if err != nil {
+			host = c.Request().RemoteAddr
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return echo.ErrNotFound
+		}
+		return next(c)
+	}
 }
 
 // DevMailbox lists queued mail (development only).

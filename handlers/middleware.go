@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -79,6 +80,38 @@ func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// checkHost answers 421 Misdirected Request to a request whose Host is not
+// HEARTH_BASE_URL's host and port. A DNS-rebinding page (evil.example
+// resolved to 127.0.0.1) reaches the server with its own name as Host, and is
+// refused before any page — the development mailbox above all — is read.
+// /healthz is exempt: load balancers probe it by address. Behind a reverse
+// proxy, the proxy must pass the client's Host on.
+func (a *App) checkHost(next echo.HandlerFunc) echo.HandlerFunc {
+	base := a.Config.BaseURL
+	want := canonicalHost(base.Host, base.Scheme)
+	refusal := echo.NewHTTPError(http.StatusMisdirectedRequest, "This site answers at "+base.Scheme+"://"+base.Host+", not at this address.")
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.URL.Path != "/healthz" && canonicalHost(req.Host, base.Scheme) != want {
+			return refusal
+		}
+		return next(c)
+	}
+}
+
+// canonicalHost is host:port in lower case, without a final dot, with the
+// scheme's default port when there is none.
+func canonicalHost(hostport, scheme string) string {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil { // no port
+		host, port = strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]"), "80"
+		if scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(strings.TrimSuffix(strings.ToLower(host), "."), port)
 }
 
 // limitBody refuses bodies over MaxBodyBytes with 413: at once when the

@@ -15,7 +15,7 @@ func (a *App) Routes() *echo.Echo {
 	e.IPExtractor = a.ipExtractor()
 
 	// Every request: static files and health checks too.
-	e.Use(a.requestID, a.recoverPanic, a.securityHeaders, a.limitBody, a.logRequest)
+	e.Use(a.requestID, a.recoverPanic, a.securityHeaders, a.limitBody, a.logRequest, a.checkHost)
 	// Pages: a session, cross-origin refusal and the current user. Applied
 	// with e.Use so that 404 and 405 pages know who is signed in; the
 	// session middleware passes static files and health checks by.
@@ -59,11 +59,12 @@ func (a *App) Routes() *echo.Echo {
 	account.POST("/sessions/revoke-others", a.RevokeOtherSessionsSubmit)
 	account.POST("/sessions/:id/revoke", a.RevokeSessionSubmit)
 
-	// Development only: the mailbox where mail goes without SMTP.
-	if !a.Config.IsProduction() {
-		e.GET("/dev/mail", a.DevMailbox)
-		e.GET("/dev/mail/:id", a.DevMail)
-		e.GET("/dev/mail/:id/html", a.DevMailHTML)
+	// Development only, without SMTP, and to this machine only: the mailbox
+	// where mail goes.
+	if a.devMailboxOn() {
+		e.GET("/dev/mail", a.DevMailbox, a.loopbackOnly)
+		e.GET("/dev/mail/:id", a.DevMail, a.loopbackOnly)
+		e.GET("/dev/mail/:id/html", a.DevMailHTML, a.loopbackOnly)
 	}
 
 	// Admins only, and not while impersonating someone.

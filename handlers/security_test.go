@@ -226,7 +226,9 @@ func TestPanicsBecomeA500PageWithARequestID(t *testing.T) {
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 
-	res, err := http.Get(srv.URL + "/boom")
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/boom", nil)
+	req.Host = ta.App.Config.BaseURL.Host // the app answers for its base URL only
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,13 +25,15 @@ type Message struct {
 	Text    string
 }
 
-// Mailer delivers one message.
+// Mailer delivers one message. An *AcceptedError means it was delivered
+// despite the error; any other error, that it was not.
 type Mailer interface {
 	Send(ctx context.Context, m Message) error
 }
 
 // DevMailbox keeps mail in the outbox, where /dev/mail shows it: delivering
-// is a no-op that always succeeds.
+// is a no-op that always succeeds, and the Sender keeps the bodies of what it
+// delivers this way (with any other Mailer it wipes them).
 type DevMailbox struct{}
 
 // Send implements Mailer.
@@ -92,10 +94,22 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("smtp client: %w", err)
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		if msg.IsDelivered() { // the server said 250 to the DATA: it has the message
+			return &AcceptedError{Err: err}
+		}
 		return fmt.Errorf("smtp send: %w", err)
 	}
 	return nil
 }
+
+// AcceptedError is a failure after the server accepted the message (250 to
+// its DATA), such as a connection dropped at RSET or QUIT. The mail is sent:
+// sending it again would deliver a second copy.
+type AcceptedError struct{ Err error }
+
+func (e *AcceptedError) Error() string { return "smtp: message accepted, then: " + e.Err.Error() }
+
+func (e *AcceptedError) Unwrap() error { return e.Err }
 
 func isLocal(host string) bool {
 	if host == "localhost" {

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -66,6 +67,10 @@ func (s *Sender) DeliverDue(ctx context.Context) int {
 		sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
 		err := s.Mailer.Send(sendCtx, Message{From: s.From, To: m.ToAddr, Subject: m.Subject, HTML: m.HTMLBody, Text: m.TextBody})
 		cancel()
+		if accepted := (*AcceptedError)(nil); errors.As(err, &accepted) {
+			s.Logger.Warn("mail accepted by the server, which then failed; not sending it again", "mail_id", m.ID, "template", m.Template, "err", err)
+			err = nil
+		}
 		if err != nil {
 			s.Logger.Warn("mail not sent, will retry", "mail_id", m.ID, "template", m.Template, "attempt", m.Attempts+1, "err", err)
 			if err := models.MarkMailFailed(ctx, s.DB, m, s.Now(), err); err != nil {
@@ -73,7 +78,11 @@ func (s *Sender) DeliverDue(ctx context.Context) int {
 			}
 			continue
 		}
-		if err := models.MarkMailSent(ctx, s.DB, m.ID, s.Now()); err != nil {
+		mark := models.MarkMailSent // wipes the bodies, and with them the link's token
+		if _, dev := s.Mailer.(DevMailbox); dev {
+			mark = models.MarkMailKept // the row is the mail, shown at /dev/mail
+		}
+		if err := mark(ctx, s.DB, m.ID, s.Now()); err != nil {
 			s.Logger.Error("mail outbox", "err", err)
 			continue
 		}

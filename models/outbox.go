@@ -69,10 +69,30 @@ func ClaimDueMail(ctx context.Context, db *DB, now time.Time, limit int, lease t
 	return claimed, nil
 }
 
-// MarkMailSent records a delivery.
+// MarkMailSent records a delivery and wipes the mail's bodies: they hold its
+// link, a live token for a reset or a verification, and the row outlives the
+// delivery (in backups too). To, subject, template and sent_at stay as the
+// record of what was sent.
 func MarkMailSent(ctx context.Context, db *DB, id string, now time.Time) error {
 	return db.Write.WithContext(ctx).Model(&OutboxMail{}).Where("id = ?", id).
+		Updates(map[string]any{"sent_at": now.UTC(), "attempts": gorm.Expr("attempts + 1"), "last_error": "", "html_body": "", "text_body": ""}).Error
+}
+
+// MarkMailKept records that a mail reached the development mailbox, which
+// is its row: the bodies stay for /dev/mail to show.
+func MarkMailKept(ctx context.Context, db *DB, id string, now time.Time) error {
+	return db.Write.WithContext(ctx).Model(&OutboxMail{}).Where("id = ?", id).
 		Updates(map[string]any{"sent_at": now.UTC(), "attempts": gorm.Expr("attempts + 1"), "last_error": ""}).Error
+}
+
+// SentMailRetention is how long the record of a sent mail is kept.
+const SentMailRetention = 7 * 24 * time.Hour
+
+// DeleteOldSentMail deletes mail sent more than SentMailRetention ago (in
+// the development mailbox too). Unsent mail is never deleted.
+func DeleteOldSentMail(ctx context.Context, db *DB, now time.Time) (int64, error) {
+	res := db.Write.WithContext(ctx).Where("sent_at < ?", now.UTC().Add(-SentMailRetention)).Delete(&OutboxMail{})
+	return res.RowsAffected, res.Error
 }
 
 // MarkMailFailed records a failed attempt and when to try again: after 30 s,

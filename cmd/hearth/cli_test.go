@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
@@ -204,6 +205,9 @@ func TestCLIServeStartsAndStopsGracefully(t *testing.T) {
 	if !healthy {
 		t.Fatalf("serve never answered /healthz; stderr %q", errb.String())
 	}
+	if strings.Contains(out.String(), "level=WARN") {
+		t.Errorf("a development server on this machine is warned about:\n%s", out.String())
+	}
 	c.fails(`unexpected argument "extra"`, "", "serve", "extra")
 }
 
@@ -242,4 +246,32 @@ func TestCLIDevSeed(t *testing.T) {
 	c.env["HEARTH_BASE_URL"] = "https://app.example.com"
 	c.env["HEARTH_SMTP_URL"] = "smtp://u:p@smtp.example.com:587"
 	c.fails("refused with HEARTH_ENV=production", "", "dev", "seed")
+}
+
+// A development start that other machines can reach says so loudly, naming
+// the variables.
+func TestCLIServeWarnsWhenDevelopmentFacesTheNetwork(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.env["HEARTH_ADDR"] = "0.0.0.0:0"
+	c.env["HEARTH_BASE_URL"] = "http://192.0.2.10:8080"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	var out, errb syncbuf.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve"}, strings.NewReader(""), &out, &errb, func(k string) string { return c.env[k] })
+	}()
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(out.String(), "hearth listening"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
+		}
+	}
+	cancel()
+	<-done
+	for _, variable := range []string{"HEARTH_ADDR", "HEARTH_BASE_URL"} {
+		if !regexp.MustCompile(`level=WARN msg="` + variable + `: `).MatchString(out.String()) {
+			t.Errorf("no WARN line about %s in:\n%s", variable, out.String())
+		}
+	}
 }

@@ -46,7 +46,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	if cfg.SMTPURL != nil {
 		mailer = mail.NewSMTP(cfg.SMTPURL)
 	} else {
-		logger.Info("no HEARTH_SMTP_URL: mail goes to the development mailbox at /dev/mail")
+		logger.Info("no HEARTH_SMTP_URL: mail goes to the development mailbox at /dev/mail, open to this machine only")
 	}
 	sender := mail.NewSender(db, mailer, cfg.MailFrom, logger)
 	go sender.Run(ctx)
@@ -70,6 +70,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		return fmt.Errorf("listen on HEARTH_ADDR %s: %w", cfg.Addr, err)
 	}
 	logger.Info("hearth listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "env", cfg.Env, "database", db.Dialect)
+	for _, w := range cfg.Warnings() { // a development server others can reach
+		logger.Warn(w)
+	}
 
 	go cleanupLoop(ctx, db, cfg.SessionIdleTimeout, logger)
 
@@ -92,8 +95,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	return nil
 }
 
-// cleanupLoop deletes expired and idle sessions, and refilled throttle
-// buckets, every few minutes. Every instance may
+// cleanupLoop deletes expired and idle sessions, refilled throttle buckets,
+// expired tokens and old sent mail, every few minutes. Every instance may
 // run it: the delete is idempotent.
 func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(5 * time.Minute)
@@ -114,6 +117,9 @@ func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger 
 			}
 			if _, err := models.DeleteExpiredTokens(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
 				logger.Error("delete expired tokens", "err", err)
+			}
+			if _, err := models.DeleteOldSentMail(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
+				logger.Error("delete old sent mail", "err", err)
 			}
 		}
 	}
