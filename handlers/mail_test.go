@@ -165,6 +165,35 @@ func TestRequestsForAnotherHostAreMisdirected(t *testing.T) {
 		t.Errorf("/healthz probed by address: %d, want 200", rec.Code)
 	}
 
+	// In development the loopback names of the base URL are one another's.
+	for _, host := range []string{"localhost:" + port, "[::1]:" + port, "LOCALHOST:" + port} {
+		if rec := get(ta.Config.Handler, host, "/login"); rec.Code != http.StatusOK {
+			t.Errorf("development, loopback Host %s: %d, want 200", host, rec.Code)
+		}
+	}
+
+	// Behind a trusted proxy that rewrites Host, X-Forwarded-Host names the
+	// one asked for; from anyone else it is not believed.
+	proxied := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
+		withEnv("HEARTH_SMTP_URL", "smtp://u:p@smtp.example.com:587"), withEnv("HEARTH_TRUSTED_PROXIES", "10.0.0.0/8"))
+	for _, tc := range []struct {
+		peer, host, fwd string
+		want            int
+	}{
+		{"10.0.0.2:5000", "backend:8080", "app.example.com", http.StatusOK},
+		{"10.0.0.2:5000", "backend:8080", "evil.example", http.StatusMisdirectedRequest},
+		{"203.0.113.9:5000", "backend:8080", "app.example.com", http.StatusMisdirectedRequest},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/login", nil)
+		req.Host, req.RemoteAddr = tc.host, tc.peer
+		req.Header.Set("X-Forwarded-Host", tc.fwd)
+		rec := httptest.NewRecorder()
+		proxied.Config.Handler.ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Errorf("peer %s, X-Forwarded-Host %s: %d, want %d", tc.peer, tc.fwd, rec.Code, tc.want)
+		}
+	}
+
 	// The default port of the base URL's scheme may be left out, and names
 	// compare without case.
 	prod := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_BASE_URL", "https://app.example.com"),

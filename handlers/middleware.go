@@ -91,14 +91,57 @@ func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 func (a *App) checkHost(next echo.HandlerFunc) echo.HandlerFunc {
 	base := a.Config.BaseURL
 	want := canonicalHost(base.Host, base.Scheme)
+	// In development a loopback base URL answers under every loopback name
+	// (localhost, 127.0.0.1, [::1]): a rebinding page's name is none of them.
+	loopbackDev := !a.Config.IsProduction() && isLoopbackHost(base.Hostname())
+	_, wantPort, _ := net.SplitHostPort(want)
 	refusal := echo.NewHTTPError(http.StatusMisdirectedRequest, "This site answers at "+base.Scheme+"://"+base.Host+", not at this address.")
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.URL.Path != "/healthz" && canonicalHost(req.Host, base.Scheme) != want {
-			return refusal
+		if req.URL.Path == "/healthz" {
+			return next(c)
 		}
-		return next(c)
+		host := req.Host
+		// A trusted reverse proxy that rewrites Host (nginx's default) says
+		// which one the browser asked for.
+		if fwd := req.Header.Get("X-Forwarded-Host"); fwd != "" && a.fromTrustedProxy(req) {
+			host = strings.TrimSpace(strings.Split(fwd, ",")[0])
+		}
+		got := canonicalHost(host, base.Scheme)
+		if got == want {
+			return next(c)
+		}
+		if gotHost, gotPort, _ := net.SplitHostPort(got); loopbackDev && gotPort == wantPort && isLoopbackHost(gotHost) {
+			return next(c)
+		}
+		return refusal
 	}
+}
+
+// isLoopbackHost reports whether a host name or address is this machine.
+func isLoopbackHost(h string) bool {
+	h = strings.TrimSuffix(strings.ToLower(h), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// fromTrustedProxy reports whether the connection comes from one of
+// HEARTH_TRUSTED_PROXIES.
+func (a *App) fromTrustedProxy(req *http.Request) bool {
+	host, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	for _, n := range a.Config.TrustedProxies {
+		if ip != nil && n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // canonicalHost is host:port in lower case, without a final dot, with the
