@@ -13,9 +13,13 @@ import (
 	"github.com/hearth-app/hearth/models"
 )
 
-// lastMail returns the newest mail of a template queued for an address.
+// lastMail returns the newest mail of a template queued for an address,
+// once the mails requests queue in the background are queued.
 func lastMail(t *testing.T, ta *testApp, to, template string) models.OutboxMail {
 	t.Helper()
+	if err := ta.App.WaitBackground(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	var m models.OutboxMail
 	err := ta.DB.Read.Where("to_addr = ? AND template = ?", to, template).Order("created_at DESC, id DESC").Take(&m).Error
 	if err != nil {

@@ -33,6 +33,8 @@ type App struct {
 	crossOrigin *http.CrossOriginProtection
 	formKey     []byte    // signs form time stamps
 	buffers     sync.Pool // *bytes.Buffer for render
+	jobs        sync.WaitGroup
+	jobSlots    chan struct{} // inBackground's semaphore
 }
 
 // Deps are what New needs. Now defaults to the wall clock in UTC.
@@ -94,5 +96,6 @@ func New(d Deps) *App {
 		formKey:     d.FormKey,
 		MailSender:  d.MailSender,
 		Providers:   d.Providers,
+		jobSlots:    make(chan struct{}, backgroundSlots),
 	}
 }

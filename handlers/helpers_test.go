@@ -115,6 +115,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
+		_ = app.WaitBackground(context.Background())
 		db.Close()
 	})
 	return &testApp{Server: srv, App: app, DB: db, DBPath: o.dbPath, Logs: logs, clock: clock}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -29,9 +30,15 @@ func (a *App) link(path string, query url.Values) string {
 // queueMail renders m and puts it in the outbox for the background sender.
 // The log says which mail went to which user — never its body or link.
 func (a *App) queueMail(c echo.Context, u *models.User, to, template string, m mailview.Mail) error {
+	return a.queueMailCtx(c.Request().Context(), c.Get(ctxRequestID), u, to, template, m)
+}
+
+// queueMailCtx is queueMail outside a request (background jobs), logged
+// with the id of the request that asked for it.
+func (a *App) queueMailCtx(ctx context.Context, requestID any, u *models.User, to, template string, m mailview.Mail) error {
 	m.AppName = appName
 	var html bytes.Buffer
-	if err := mailview.HTML(m).Render(c.Request().Context(), &html); err != nil {
+	if err := mailview.HTML(m).Render(ctx, &html); err != nil {
 		return err
 	}
 	om := models.OutboxMail{Template: template, ToAddr: to, Subject: m.Subject, HTMLBody: html.String(), TextBody: m.Text()}
@@ -39,11 +46,11 @@ func (a *App) queueMail(c echo.Context, u *models.User, to, template string, m m
 	if u != nil {
 		om.UserID, userID = &u.ID, u.ID
 	}
-	queued, err := models.EnqueueMail(c.Request().Context(), a.DB.Write, a.Now(), om)
+	queued, err := models.EnqueueMail(ctx, a.DB.Write, a.Now(), om)
 	if err != nil {
 		return err
 	}
-	a.Logger.Info("mail queued", "mail_id", queued.ID, "template", template, "user_id", userID, "request_id", c.Get(ctxRequestID))
+	a.Logger.Info("mail queued", "mail_id", queued.ID, "template", template, "user_id", userID, "request_id", requestID)
 	if a.MailSender != nil {
 		a.MailSender.Wake()
 	}
@@ -53,7 +60,12 @@ func (a *App) queueMail(c echo.Context, u *models.User, to, template string, m m
 // mailLink issues u a single-use token for purpose (proving the address to),
 // puts it in a link to path (with query), and mails m with that link to to.
 func (a *App) mailLink(c echo.Context, u *models.User, purpose, to string, ttl time.Duration, path string, query url.Values, m mailview.Mail) error {
-	raw, err := models.IssueToken(c.Request().Context(), a.DB.Write, a.Now(), u, purpose, to, ttl)
+	return a.mailLinkCtx(c.Request().Context(), c.Get(ctxRequestID), u, purpose, to, ttl, path, query, m)
+}
+
+// mailLinkCtx is mailLink outside a request (background jobs).
+func (a *App) mailLinkCtx(ctx context.Context, requestID any, u *models.User, purpose, to string, ttl time.Duration, path string, query url.Values, m mailview.Mail) error {
+	raw, err := models.IssueToken(ctx, a.DB.Write, a.Now(), u, purpose, to, ttl)
 	if err != nil {
 		return err
 	}
@@ -62,7 +74,7 @@ func (a *App) mailLink(c echo.Context, u *models.User, purpose, to string, ttl t
 	}
 	query.Set("token", raw)
 	m.URL = a.link(path, query)
-	return a.queueMail(c, u, to, purpose, m)
+	return a.queueMailCtx(ctx, requestID, u, to, purpose, m)
 }
 
 // sendVerification mails u a link that proves they own their address.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -18,7 +19,9 @@ func (a *App) ForgotPasswordPage(c echo.Context) error {
 
 // ForgotPasswordSubmit mails a reset link if the account exists, and gives
 // the same answer either way. Requests are throttled per address and per
-// email.
+// email. The lookup and the mail happen after the answer, in the
+// background: a known address costs the request no more work, so no more
+// time, than an unknown one.
 func (a *App) ForgotPasswordSubmit(c echo.Context) error {
 	form, err := parseForm(c)
 	if err != nil {
@@ -35,25 +38,38 @@ func (a *App) ForgotPasswordSubmit(c echo.Context) error {
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-email:"+f.Email); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	u, err := models.UserByEmail(ctx, a.DB, f.Email)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		// Nothing to send; the answer below is the same.
-	case err != nil:
+	email, requestID := f.Email, c.Get(ctxRequestID)
+	if err := a.inBackground(c, "password reset mail", func(ctx context.Context) error {
+		return a.mailPasswordResetTo(ctx, requestID, email)
+	}); err != nil {
 		return err
-	case u.BannedAt == nil:
-		if err := a.sendPasswordReset(c, u); err != nil {
-			return err
-		}
 	}
 	f.Sent = true
 	return a.render(c, http.StatusOK, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
 }
 
+// mailPasswordResetTo sends a reset link to the account with this address,
+// unless there is none or it is banned.
+func (a *App) mailPasswordResetTo(ctx context.Context, requestID any, email string) error {
+	u, err := models.UserByEmail(ctx, a.DB, email)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case u.BannedAt != nil:
+		return nil
+	}
+	return a.sendPasswordResetCtx(ctx, requestID, u)
+}
+
 // sendPasswordReset mails u a single-use link to choose a new password.
 func (a *App) sendPasswordReset(c echo.Context, u *models.User) error {
-	return a.mailLink(c, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil, mailview.Mail{
+	return a.sendPasswordResetCtx(c.Request().Context(), c.Get(ctxRequestID), u)
+}
+
+func (a *App) sendPasswordResetCtx(ctx context.Context, requestID any, u *models.User) error {
+	return a.mailLinkCtx(ctx, requestID, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil, mailview.Mail{
 		Subject:     "Reset your password",
 		Heading:     "Reset your password",
 		Lines:       []string{"Someone (hopefully you) asked to reset the password of the account " + u.Email + "."},

@@ -98,7 +98,7 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 		if email == "" || ValidateEmail(email) != "" {
 			return ErrNoEmail
 		}
-		existing, err := firstUser(tx.Where("lower(email) = ?", email))
+		existing, err := firstUser(whereEmail(tx, email))
 		switch {
 		case err == nil:
 			if !ext.EmailVerified || existing.EmailVerifiedAt == nil {

@@ -27,7 +27,7 @@ func (db *DB) migrator() (*goose.Provider, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	opts = append(opts, goose.WithDisableGlobalRegistry(true))
+	opts = append(opts, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(normalizeEmailsMigration(db.Dialect)))
 	return goose.NewProvider(dialect, db.SQL(), dialectFS{migrations.FS, other}, opts...)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode"
@@ -75,30 +74,6 @@ func (fe FieldErrors) Error() string {
 		parts = append(parts, f+": "+msg)
 	}
 	return strings.Join(parts, "; ")
-}
-
-// NormalizeEmail trims and lowercases an address.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// ValidateEmail says what is wrong with a normalized address, or "".
-func ValidateEmail(email string) string {
-	switch {
-	case email == "":
-		return "Enter your email address."
-	case len(email) > MaxEmailLen:
-		return fmt.Sprintf("Use an email address of at most %d characters.", MaxEmailLen)
-	case !utf8.ValidString(email):
-		return "Enter a valid email address, like name@example.com."
-	}
-	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || a.Name != "" {
-		return "Enter a valid email address, like name@example.com."
-	}
-	at := strings.LastIndexByte(email, '@')
-	if at < 1 || !strings.Contains(email[at+1:], ".") || strings.HasSuffix(email, ".") {
-		return "Enter a valid email address, like name@example.com."
-	}
-	return ""
 }
 
 // NormalizeName trims a display name and folds runs of white space.
@@ -209,7 +184,7 @@ func CreateUser(ctx context.Context, db *DB, h *Hasher, in NewUser) (*User, erro
 
 func emailExists(ctx context.Context, db *DB, email string) (bool, error) {
 	var n int64
-	err := db.Read.WithContext(ctx).Model(&User{}).Where("lower(email) = ?", email).Count(&n).Error
+	err := whereEmail(db.Read.WithContext(ctx).Model(&User{}), email).Count(&n).Error
 	return n > 0, err
 }
 
@@ -254,7 +229,7 @@ func UserByID(ctx context.Context, db *DB, id string) (*User, error) {
 
 // UserByEmail loads a user by address (normalized here).
 func UserByEmail(ctx context.Context, db *DB, email string) (*User, error) {
-	return firstUser(db.Read.WithContext(ctx).Where("lower(email) = ?", NormalizeEmail(email)))
+	return firstUser(whereEmail(db.Read.WithContext(ctx), NormalizeEmail(email)))
 }
 
 func firstUser(q *gorm.DB) (*User, error) {

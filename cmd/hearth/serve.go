@@ -92,7 +92,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	return app.WaitBackground(shutdownCtx) // mails requests asked for are queued before the database closes
 }
 
 // cleanupLoop deletes expired and idle sessions, refilled throttle buckets,

@@ -1,0 +1,200 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-app/hearth/models"
+)
+
+// TestNormalizeEmail: one spelling per mailbox. ASCII case folds, the domain
+// takes its IDNA (punycode) form, and a local part that is not ASCII — where
+// İ, ı, full-width or Cyrillic letters pass for Latin ones — is refused
+// rather than folded onto someone else's address.
+func TestNormalizeEmail(t *testing.T) {
+	t.Parallel()
+	valid := map[string]string{
+		" MiXeD@Example.ORG ":           "mixed@example.org",
+		"bob@exämple.com":               "bob@xn--exmple-cua.com",
+		"Bob@EXÄMPLE.com":               "bob@xn--exmple-cua.com",
+		"bob@XN--EXMPLE-CUA.COM":        "bob@xn--exmple-cua.com",
+		"admin@ｅｘａｍｐｌｅ.com":             "admin@example.com", // full-width domain: the same DNS name
+		"admin@example。com":             "admin@example.com", // ideographic full stop
+		"a.b+tag@例え.テスト":                "a.b+tag@xn--r8jz45g.xn--zckzah",
+		"x@straße.de":                   "x@xn--strae-oqa.de", // IDNA2008: not strasse.de
+		"o'brien_2-x@sub.example.co.uk": "o'brien_2-x@sub.example.co.uk",
+	}
+	for in, want := range valid {
+		got := models.NormalizeEmail(in)
+		if got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, want %q", in, got, want)
+		}
+		if msg := models.ValidateEmail(got); msg != "" {
+			t.Errorf("ValidateEmail(%q) = %q, want it valid", got, msg)
+		}
+	}
+	invalid := map[string]string{
+		"admİn@example.com":                         "before the @", // U+0130, which strings.ToLower turns into i
+		"admın@example.com":                         "before the @", // dotless ı
+		"ａｄｍｉｎ@example.com":                         "before the @", // full-width local part
+		"аdmin@example.com":                         "before the @", // Cyrillic а
+		"ünï@example.com":                           "before the @",
+		"admi\u0307n@example.com":                   "before the @", // combining dot
+		"ａｄｍｉｎ＠example.com":                         "valid email",  // full-width @: not an address
+		"admin@exa_mple.com":                        "valid email",
+		"admin@-example.com":                        "valid email",
+		"admin@example..com":                        "valid email",
+		"admin@" + strings.Repeat("a", 64) + ".com": "valid email",
+		"admin@xn--zz.com":                          "valid email",
+		"admin@example":                             "valid email",
+		"":                                          "Enter your email",
+	}
+	for in, want := range invalid {
+		e := models.NormalizeEmail(in)
+		if msg := models.ValidateEmail(e); !strings.Contains(msg, want) {
+			t.Errorf("ValidateEmail(NormalizeEmail(%q) = %q) = %q, want a message containing %q", in, e, msg, want)
+		}
+	}
+}
+
+// TestLookAlikeAddressesCannotSignUpAsAnother: with admin@example.com taken,
+// its look-alikes are refused as invalid, and its other spellings (full-width
+// or Unicode domain) are the same address, so taken.
+func TestLookAlikeAddressesCannotSignUpAsAnother(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	h := models.NewHasher(1, time.Second)
+	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "admin@example.com", Password: "the admin's passphrase", Role: models.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"admİn@example.com", "admın@example.com", "ａｄｍｉｎ@example.com", "ａｄｍｉｎ＠example.com", "аdmin@example.com"} {
+		_, err := models.CreateUser(ctx, db, h, models.NewUser{Email: email, Password: "an attacker's passphrase"})
+		var fe models.FieldErrors
+		if !errors.As(err, &fe) || fe["email"] == "" {
+			t.Errorf("sign-up as %q: %v, want the address refused as invalid", email, err)
+		}
+	}
+	for _, email := range []string{"admin@ｅｘａｍｐｌｅ.com", "ADMIN@EXAMPLE.COM"} {
+		if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: email, Password: "an attacker's passphrase"}); !errors.Is(err, models.ErrEmailTaken) {
+			t.Errorf("sign-up as %q: %v, want ErrEmailTaken", email, err)
+		}
+	}
+	// A Unicode domain is stored in its ASCII form; its punycode spelling is the same address.
+	u, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "Bob@Exämple.com", Password: "bob's own passphrase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "bob@xn--exmple-cua.com" {
+		t.Errorf("stored %q, want bob@xn--exmple-cua.com", u.Email)
+	}
+	var stored string
+	db.Read.Raw("SELECT email FROM users WHERE id = ?", u.ID).Scan(&stored)
+	if stored != "bob@xn--exmple-cua.com" {
+		t.Errorf("the database holds %q, want bob@xn--exmple-cua.com", stored)
+	}
+	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "bob@xn--exmple-cua.com", Password: "another passphrase"}); !errors.Is(err, models.ErrEmailTaken) {
+		t.Errorf("punycode spelling: %v, want ErrEmailTaken", err)
+	}
+	if _, err := models.Authenticate(ctx, db, h, "bob@exämple.com", "bob's own passphrase"); err != nil {
+		t.Errorf("sign-in with the Unicode spelling: %v", err)
+	}
+	var n int64
+	db.Read.Raw("SELECT count(*) FROM users").Scan(&n)
+	if n != 2 {
+		t.Errorf("%d users, want 2", n)
+	}
+}
+
+// TestProviderLookAlikeAddressDoesNotLink: a provider vouching for
+// admİn@example.com (another mailbox, which strings.ToLower used to turn into
+// admin@example.com) does not sign in as, or link to, admin@example.com.
+// A spelling of the very same address (Unicode domain) does link.
+func TestProviderLookAlikeAddressDoesNotLink(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	h := models.NewHasher(1, time.Second)
+	now := time.Now().UTC()
+	admin, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "admin@example.com", Password: "the admin's passphrase", Role: models.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "bob@exämple.com", Password: "bob's own passphrase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Write.Exec("UPDATE users SET email_verified_at = ?", now)
+
+	for i, email := range []string{"admİn@example.com", "admın@example.com", "ａｄｍｉｎ@example.com", "ADMİN@EXAMPLE.COM"} {
+		ext := models.External{Provider: "oidc", ProviderUserID: "attacker-" + string(rune('a'+i)), Email: email, EmailVerified: true, Name: "Mallory"}
+		res, err := models.SignInWithProvider(ctx, db, now, ext)
+		u := res.User
+		if err == nil || (u != nil && u.ID == admin.ID) {
+			t.Errorf("provider address %q: signed in as %v (err %v), want refused", email, u, err)
+		}
+	}
+	var linked int64
+	db.Read.Raw("SELECT count(*) FROM identities WHERE user_id = ?", admin.ID).Scan(&linked)
+	if linked != 0 {
+		t.Errorf("%d identities linked to the admin", linked)
+	}
+
+	res, err := models.SignInWithProvider(ctx, db, now, models.External{Provider: "oidc", ProviderUserID: "bob", Email: "Bob@EXÄMPLE.com", EmailVerified: true})
+	u, outcome := res.User, res.Outcome
+	if err != nil || u == nil || u.ID != bob.ID || outcome != models.SocialLinked {
+		t.Errorf("bob's own address in another spelling: %v %q %v, want linked to bob", u, outcome, err)
+	}
+	var idEmail string
+	db.Read.Raw("SELECT email FROM identities WHERE provider_user_id = 'bob'").Scan(&idEmail)
+	if idEmail != "bob@xn--exmple-cua.com" {
+		t.Errorf("identity stored %q, want the normalised address", idEmail)
+	}
+}
+
+// TestMigrationNormalisesStoredAddresses: addresses stored before
+// normalisation took its current form (a Unicode domain, kept as typed) are
+// rewritten to it, so their owners still sign in and nobody can sign up
+// again with the punycode spelling. Addresses that cannot be normalised
+// without meeting another account, or whose local part is not ASCII, stay.
+func TestMigrationNormalisesStoredAddresses(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	h := models.NewHasher(1, time.Second)
+	if err := db.MigrateDown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := h.Hash(ctx, "a legacy passphrase")
+	for id, email := range map[string]string{
+		"1": "carol@exämple.com",       // the old NormalizeEmail kept Unicode domains
+		"2": "dave@xn--exmple-cua.com", // already normalised
+		"3": "dave@exämple.com",        // the same mailbox as 2: left for an admin
+		"4": "ünï@cödé.de",             // not ASCII before the @: left as is
+		"5": "plain@example.com",
+	} {
+		if err := db.Write.Exec("INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at) VALUES (?, ?, '', ?, 'member', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", id, email, hash).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"1": "carol@xn--exmple-cua.com", "2": "dave@xn--exmple-cua.com", "3": "dave@exämple.com", "4": "ünï@cödé.de", "5": "plain@example.com"}
+	for id, email := range want {
+		var got string
+		db.Read.Raw("SELECT email FROM users WHERE id = ?", id).Scan(&got)
+		if got != email {
+			t.Errorf("user %s: %q after the migration, want %q", id, got, email)
+		}
+	}
+	if u, err := models.Authenticate(ctx, db, h, "Carol@Exämple.com", "a legacy passphrase"); err != nil || u.ID != "1" {
+		t.Errorf("carol signs in: %v, %v", u, err)
+	}
+	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "carol@xn--exmple-cua.com", Password: "a second account"}); !errors.Is(err, models.ErrEmailTaken) {
+		t.Errorf("sign-up with carol's punycode spelling: %v, want ErrEmailTaken", err)
+	}
+}
