@@ -287,88 +287,131 @@ func UsersByID(ctx context.Context, db *DB, ids []string) (map[string]*User, err
 	return out, nil
 }
 
+// The admin actions below take by, the part of their audit row that the
+// request knows: the acting admin (by.ActorID), the address, the user agent
+// and the time. Each writes its row in its own transaction (AuditRoleChange,
+// AuditBan…), so no action happens without its row; an action that changes
+// nothing (banning a banned user) writes none, and reports changed false.
+
 // SetUserRole changes a user's role on behalf of an admin. The last admin
 // who can still sign in cannot be demoted.
-func SetUserRole(ctx context.Context, db *DB, now time.Time, targetID, role string) (*User, error) {
+func SetUserRole(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID, role string) (u *User, changed bool, err error) {
 	if role != RoleMember && role != RoleAdmin {
-		return nil, FieldErrors{"role": "Choose admin or member."}
+		return nil, false, FieldErrors{"role": "Choose admin or member."}
 	}
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+	by.Action = AuditRoleChange
+	return auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, e *AuditEvent) (bool, error) {
 		if u.Role == role {
-			return nil
+			return false, nil
 		}
 		if u.IsAdmin() {
 			if err := keepOneAdmin(tx, db.Dialect, u); err != nil {
-				return err
+				return false, err
 			}
 		}
+		e.Detail = u.Role + " → " + role
 		u.Role, u.UpdatedAt = role, now.UTC()
-		return tx.Model(u).Updates(map[string]any{"role": role, "updated_at": u.UpdatedAt}).Error
+		return true, tx.Model(u).Updates(map[string]any{"role": role, "updated_at": u.UpdatedAt}).Error
 	})
 }
 
 // BanUser bans a user and ends every session of theirs in the same
 // transaction: their next request is signed out. Admins cannot ban
-// themselves, nor the last admin.
-func BanUser(ctx context.Context, db *DB, now time.Time, actorID, targetID string) (*User, error) {
-	if actorID == targetID {
-		return nil, ErrSelf
+// themselves, nor the last admin. The reason goes into the audit row.
+func BanUser(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID, reason string) (*User, bool, error) {
+	if by.ActorID != nil && *by.ActorID == targetID {
+		return nil, false, ErrSelf
 	}
 	now = now.UTC()
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+	by.Action, by.Detail = AuditBan, "all sessions ended"
+	if reason != "" {
+		by.Detail = "reason: " + reason + "; " + by.Detail
+	}
+	return auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		if u.BannedAt != nil {
-			return nil
+			return false, nil
 		}
 		if u.IsAdmin() {
 			if err := keepOneAdmin(tx, db.Dialect, u); err != nil {
-				return err
+				return false, err
 			}
 		}
 		u.BannedAt, u.UpdatedAt = &now, now
 		if err := tx.Model(u).Updates(map[string]any{"banned_at": now, "updated_at": now}).Error; err != nil {
-			return err
+			return false, err
 		}
-		return revokeSessionsTx(tx, now, "user_id = ?", u.ID)
+		return true, revokeSessionsTx(tx, now, "user_id = ?", u.ID)
 	})
 }
 
 // UnbanUser lifts a ban. The user signs in again; old sessions stay ended.
-func UnbanUser(ctx context.Context, db *DB, now time.Time, targetID string) (*User, error) {
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+func UnbanUser(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID string) (*User, bool, error) {
+	by.Action = AuditUnban
+	return auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		if u.BannedAt == nil {
-			return nil
+			return false, nil
 		}
 		u.BannedAt, u.UpdatedAt = nil, now.UTC()
-		return tx.Model(u).Updates(map[string]any{"banned_at": nil, "updated_at": u.UpdatedAt}).Error
+		return true, tx.Model(u).Updates(map[string]any{"banned_at": nil, "updated_at": u.UpdatedAt}).Error
 	})
 }
 
 // AdminDeleteUser removes a user; their sessions go with them (ON DELETE
 // CASCADE), so their next request is signed out. The audit history stays.
 // Admins cannot delete themselves, nor the last admin.
-func AdminDeleteUser(ctx context.Context, db *DB, actorID, targetID string) (*User, error) {
-	if actorID == targetID {
+func AdminDeleteUser(ctx context.Context, db *DB, by AuditEvent, targetID string) (*User, error) {
+	if by.ActorID != nil && *by.ActorID == targetID {
 		return nil, ErrSelf
 	}
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+	by.Action, by.Detail = AuditUserDelete, "deleted by an admin"
+	u, _, err := auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		if u.IsAdmin() {
 			if err := keepOneAdmin(tx, db.Dialect, u); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return tx.Delete(&User{}, "id = ?", u.ID).Error
+		return true, tx.Delete(&User{}, "id = ?", u.ID).Error
 	})
+	return u, err
 }
 
 // MarkEmailVerified records that an admin vouched for the user's address.
-func MarkEmailVerified(ctx context.Context, db *DB, now time.Time, targetID string) (*User, error) {
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+func MarkEmailVerified(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID string) (*User, bool, error) {
+	by.Action, by.Detail = AuditEmailVerified, "marked verified by an admin"
+	return auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		if u.EmailVerifiedAt != nil {
-			return nil
+			return false, nil
 		}
 		t := now.UTC()
 		u.EmailVerifiedAt, u.UpdatedAt = &t, t
-		return tx.Model(u).Updates(map[string]any{"email_verified_at": t, "updated_at": t}).Error
+		return true, tx.Model(u).Updates(map[string]any{"email_verified_at": t, "updated_at": t}).Error
+	})
+}
+
+// AdminRevokeSessions ends a user's session whose token hash is sessionID,
+// or, with sessionID "", all their sessions but the one whose hash is keep
+// (pass "" to end them all), with its audit row. ErrNotFound: the user has
+// no such live session.
+func AdminRevokeSessions(ctx context.Context, db *DB, now time.Time, by AuditEvent, target *User, sessionID, keep string) error {
+	by.Action, by.TargetID, by.Email = AuditSessionRevoke, &target.ID, target.Email
+	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var res *gorm.DB
+		if sessionID != "" {
+			by.Detail = "one session, by an admin"
+			res = tx.Exec("UPDATE sessions SET revoked_at = ?, data = '' WHERE revoked_at IS NULL AND user_id = ? AND token_hash = ?",
+				now.UTC(), target.ID, sessionID)
+		} else {
+			by.Detail = "all sessions, by an admin"
+			res = tx.Exec("UPDATE sessions SET revoked_at = ?, data = '' WHERE revoked_at IS NULL AND user_id = ? AND token_hash <> ?",
+				now.UTC(), target.ID, keep)
+		}
+		switch {
+		case res.Error != nil:
+			return fmt.Errorf("revoke sessions: %w", res.Error)
+		case sessionID != "" && res.RowsAffected == 0:
+			return ErrNotFound
+		}
+		return recordEventTx(tx, by)
 	})
 }
 
@@ -388,6 +431,29 @@ func adminChange(ctx context.Context, db *DB, targetID string, change func(tx *g
 		return nil, err
 	}
 	return &u, nil
+}
+
+// auditedChange is adminChange that also writes e, the change's audit row
+// about the target, in the same transaction: if the row cannot be written,
+// nothing changes. change reports whether it changed anything (only a
+// change is recorded) and may fill in e's detail.
+func auditedChange(ctx context.Context, db *DB, targetID string, e AuditEvent, change func(tx *gorm.DB, u *User, e *AuditEvent) (bool, error)) (*User, bool, error) {
+	changed := false
+	u, err := adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+		var err error
+		if changed, err = change(tx, u, &e); err != nil || !changed {
+			return err
+		}
+		e.TargetID = &u.ID
+		if e.Email == "" {
+			e.Email = u.Email
+		}
+		return recordEventTx(tx, e)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return u, changed, nil
 }
 
 // keepOneAdmin refuses a change that would leave no admin able to sign in,
