@@ -96,6 +96,10 @@ func (a *App) LoginSubmit(c echo.Context) error {
 		f.Error = "Enter your email and password."
 		return a.render(c, http.StatusUnprocessableEntity, auth.LoginPage(a.page(c, "Sign in"), f))
 	}
+	if len(f.Email) > models.MaxEmailLen { // no account has it: refused before it is counted or audited
+		f.Email, f.Error = "", "Incorrect email or password."
+		return a.render(c, http.StatusUnauthorized, auth.LoginPage(a.page(c, "Sign in"), f))
+	}
 
 	// Every attempt counts against the client address; attempts on one
 	// account count whatever the address, until a successful sign-in.

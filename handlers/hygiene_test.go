@@ -1,12 +1,17 @@
 package handlers_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
+	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/hearth-app/hearth/handlers"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -125,3 +130,116 @@ func TestAdminActionWithoutItsAuditRowDoesNotHappen(t *testing.T) {
 	}
 	victim.expectSignedIn()
 }
+
+// A visitor without a session gets none by signing out: the goodbye message
+// needs no row in the sessions table (every anonymous POST made one, kept
+// for the whole session lifetime).
+func TestSigningOutWithoutASessionStoresNone(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := ta.client(t)
+	for range 3 {
+		expectRedirect(t, c.post("/logout", nil), "/")
+	}
+	expectStatus(t, c.get("/"), http.StatusOK)
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM sessions"); n != 0 {
+		t.Errorf("anonymous sign-outs left %d session rows, want 0", n)
+	}
+
+	// Signing out for real ends the session and leaves no new one either;
+	// the message is still shown, once.
+	c.signUp("leaving@example.com", goodPassword)
+	expectRedirect(t, c.post("/logout", nil), "/")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM sessions WHERE revoked_at IS NULL"); n != 0 {
+		t.Errorf("after sign-out %d live session rows, want 0", n)
+	}
+	if got := c.get("/").Doc.Find("[data-testid=flash]").Text(); !strings.Contains(got, "signed out") {
+		t.Errorf("flash after sign-out = %q, want the signed-out message", got)
+	}
+	if c.get("/").Doc.Find("[data-testid=flash]").Length() != 0 {
+		t.Error("the flash was shown twice")
+	}
+
+	// The cookie is signed: no one can make the site say what they like.
+	forger := ta.client(t)
+	u, _ := url.Parse(ta.URL)
+	msg := base64.RawURLEncoding.EncodeToString([]byte("error|Your account is locked: call +1 555 0100"))
+	forger.http.Jar.SetCookies(u, []*http.Cookie{{Name: "hearth_flash", Value: msg + ".bm90LWEtbWFj", Path: "/"}})
+	if got := forger.get("/").Doc.Find("[data-testid=flash]").Text(); got != "" {
+		t.Errorf("a forged flash cookie was shown: %q", got)
+	}
+}
+
+// A session that holds no user (an OAuth sign-in under way, say) lives for
+// minutes, not for the signed-in lifetime.
+func TestAnonymousSessionsAreShortLived(t *testing.T) {
+	t.Parallel()
+	m := startOIDC(t)
+	ta := newTestApp(t, withOIDC(m))
+	c := ta.client(t)
+	begin := c.get("/auth/oidc")
+	expectStatus(t, begin, http.StatusSeeOther)
+	var expiry []time.Time
+	if err := ta.DB.Read.Raw("SELECT expiry FROM sessions WHERE user_id IS NULL").Scan(&expiry).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(expiry) != 1 {
+		t.Fatalf("sign-in start left %d anonymous session rows, want 1 (for the OAuth state)", len(expiry))
+	}
+	limit := ta.clock.Now().Add(models.AnonymousSessionTimeout + time.Second)
+	if expiry[0].After(limit) {
+		t.Errorf("anonymous session expires at %s, want by %s", expiry[0], limit)
+	}
+	if ck := c.cookie(); ck == nil {
+		t.Fatal("no session cookie for the OAuth state")
+	}
+	for _, sc := range begin.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(sc, handlers.SessionCookieName+"=") && !strings.Contains(sc, "Max-Age=") {
+			t.Errorf("session cookie without Max-Age: %s", sc)
+		}
+	}
+	// After the limit the sign-in cannot be finished: the state is gone.
+	m.QueueUser(&mockoidc.MockUser{Subject: "sub-late", Email: "late@example.com", EmailVerified: true})
+	callback := providerRoundTrip(t, begin.Header.Get("Location"))
+	ta.clock.Advance(models.AnonymousSessionTimeout + time.Minute)
+	expectStatus(t, c.get(callback), http.StatusBadRequest)
+
+	// Signed in, the session gets the full lifetime.
+	c = ta.client(t)
+	m.QueueUser(&mockoidc.MockUser{Subject: "sub-on-time", Email: "ontime@example.com", EmailVerified: true})
+	expectRedirect(t, c.socialSignIn("oidc"), "/account")
+	ta.clock.Advance(models.AnonymousSessionTimeout + time.Minute)
+	c.expectSignedIn()
+}
+
+// A huge email in a failed sign-in reaches neither the audit log nor the
+// throttle table: it is refused like a wrong password before either.
+func TestHugeEmailsAreNeitherAuditedNorThrottleKeys(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_RATE_SIGNIN_IP", "30/5m"), withEnv("HEARTH_RATE_SIGNIN_ACCOUNT", "10/15m"),
+		withEnv("HEARTH_RATE_SIGNUP_IP", "10/1h"))
+	huge := strings.Repeat("a", MaxBodyForEmail) + "@example.com"
+	c := ta.client(t)
+	res := c.post("/login", url.Values{"email": {huge}, "password": {"wrong password!"}})
+	expectStatus(t, res, http.StatusUnauthorized)
+	if !strings.Contains(res.Doc.Find("[data-testid=form-error]").Text(), "Incorrect email or password") {
+		t.Errorf("message = %q, want the usual one", res.Doc.Find("[data-testid=form-error]").Text())
+	}
+	// The honeypot path audits the email it was given.
+	expectStatus(t, c.post("/signup", url.Values{"email": {huge}, "password": {goodPassword}, "website": {"x"}}), http.StatusUnprocessableEntity)
+	// Ordinary attempts still make keys, all bounded.
+	expectStatus(t, c.post("/login", url.Values{"email": {"someone@example.com"}, "password": {"wrong password!"}}), http.StatusUnauthorized)
+
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE length(email) > 254 OR length(detail) > 1000"); n != 0 {
+		t.Errorf("%d audit rows hold the huge email", n)
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM throttle_buckets"); n == 0 {
+		t.Error("no throttle buckets: is throttling on?")
+	}
+	if n := countRows(t, ta.DB, "SELECT coalesce(max(length(key)), 0) FROM throttle_buckets"); n > 100 {
+		t.Errorf("a throttle key of %d bytes, want at most 100", n)
+	}
+}
+
+// MaxBodyForEmail is an email's share of a body just under the 1 MB limit.
+const MaxBodyForEmail = 1<<20 - 1024

@@ -37,6 +37,24 @@ type SessionStore struct {
 	Now           func() time.Time
 }
 
+// AnonymousSessionTimeout is how long a session that holds no user lasts
+// after it was last written: long enough for a sign-in under way (the OAuth
+// state while the provider asks for consent), far shorter than a signed-in
+// session, so that visitors who never sign in do not pile up rows.
+const AnonymousSessionTimeout = 15 * time.Minute
+
+// SessionExpiry is when a session written at now with the given deadline
+// expires: the deadline for a signed-in one, at most AnonymousSessionTimeout
+// away for one without a user.
+func SessionExpiry(deadline, now time.Time, signedIn bool) time.Time {
+	if !signedIn {
+		if limit := now.Add(AnonymousSessionTimeout); limit.Before(deadline) {
+			return limit
+		}
+	}
+	return deadline
+}
+
 // NewSessionStore returns a store with an idle timeout.
 func NewSessionStore(db *DB, idle time.Duration, now func() time.Time) *SessionStore {
 	return &SessionStore{DB: db, IdleTimeout: idle, TouchInterval: time.Minute, Now: now}
@@ -206,8 +224,9 @@ func (s *SessionStore) load(ctx context.Context, hash string, now time.Time) (ca
 	return e, true, nil
 }
 
-// CommitCtx stores a session. A token that was revoked meanwhile is not
-// brought back: the upsert leaves revoked rows alone.
+// CommitCtx stores a session, until expiry for a signed-in one (see
+// SessionExpiry). A token that was revoked meanwhile is not brought back:
+// the upsert leaves revoked rows alone.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, data []byte, expiry time.Time) error {
 	now := s.Now().UTC()
 	var userID *string
@@ -216,6 +235,7 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, data []byte,
 			userID = &id
 		}
 	}
+	expiry = SessionExpiry(expiry, now, userID != nil)
 	c := clientFrom(ctx)
 	err := s.DB.Write.WithContext(ctx).Exec(`
 INSERT INTO sessions (token_hash, data, expiry, user_id, user_agent, ip, created_at, last_seen_at)
