@@ -26,7 +26,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.limit(c, a.Config.Rates.SignUpIP, "signup-ip:"+c.RealIP()); err != nil {
+	if err := a.limit(c, a.Config.Rates.SignUpIP, addressKey(c, "signup-ip")); err != nil {
 		return err
 	}
 	f := auth.SignupForm{Name: form.Get("name"), Email: form.Get("email"), Stamp: form.Get("form_stamp"), Providers: a.providerButtons()}
@@ -103,7 +103,7 @@ func (a *App) LoginSubmit(c echo.Context) error {
 
 	// Every attempt counts against the client address; attempts on one
 	// account count whatever the address, until a successful sign-in.
-	if err := a.limit(c, a.Config.Rates.SignInIP, "signin-ip:"+c.RealIP()); err != nil {
+	if err := a.limit(c, a.Config.Rates.SignInIP, addressKey(c, "signin-ip")); err != nil {
 		return err
 	}
 	accountKey := "signin-account:" + f.Email

@@ -243,3 +243,30 @@ func TestHugeEmailsAreNeitherAuditedNorThrottleKeys(t *testing.T) {
 
 // MaxBodyForEmail is an email's share of a body just under the 1 MB limit.
 const MaxBodyForEmail = 1<<20 - 1024
+
+// One IPv6 subscriber holds a whole /64 and can take a fresh address for
+// every request: throttles count the /64 (and IPv4 per address).
+func TestThrottlesCountAnIPv6SlashSixtyFourAsOneClient(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_RATE_SIGNIN_IP", "3/1m"), withEnv("HEARTH_TRUSTED_PROXIES", "127.0.0.1/32"))
+	attempt := func(xff string) *response {
+		form := url.Values{"email": {"someone@example.com"}, "password": {"wrong password!"}}
+		req, _ := http.NewRequest(http.MethodPost, ta.URL+"/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("X-Forwarded-For", xff)
+		return ta.client(t).do(req)
+	}
+	for _, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:fffe"} {
+		expectStatus(t, attempt(ip), http.StatusUnauthorized)
+	}
+	retryAfter(t, attempt("2001:db8:1:2:abcd::9"))                       // the same /64: over the limit
+	expectStatus(t, attempt("2001:db8:1:3::1"), http.StatusUnauthorized) // the next /64 is someone else
+
+	// IPv4 stays per address, written plainly or mapped into IPv6.
+	for range 3 {
+		expectStatus(t, attempt("198.51.100.1"), http.StatusUnauthorized)
+	}
+	retryAfter(t, attempt("::ffff:198.51.100.1"))
+	expectStatus(t, attempt("198.51.100.2"), http.StatusUnauthorized)
+}
