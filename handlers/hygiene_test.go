@@ -270,3 +270,21 @@ func TestThrottlesCountAnIPv6SlashSixtyFourAsOneClient(t *testing.T) {
 	retryAfter(t, attempt("::ffff:198.51.100.1"))
 	expectStatus(t, attempt("198.51.100.2"), http.StatusUnauthorized)
 }
+
+// An idle timeout of a minute slides like a long one: the store refreshes
+// last-seen at most every quarter of it (it did so once a minute at most, so
+// a session used every 40 s died after its second request).
+func TestShortIdleTimeoutSlides(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_SESSION_IDLE_TIMEOUT", "1m"))
+	c := ta.client(t)
+	c.signUp("brief@example.com", goodPassword)
+	for elapsed := time.Duration(0); elapsed < 5*time.Minute; elapsed += 40 * time.Second {
+		ta.clock.Advance(40 * time.Second)
+		if res := c.get("/account"); res.StatusCode != http.StatusOK {
+			t.Fatalf("after %s of use every 40 s: status %d, want 200", elapsed+40*time.Second, res.StatusCode)
+		}
+	}
+	ta.clock.Advance(61 * time.Second)
+	c.expectSignedOut()
+}

@@ -27,9 +27,9 @@ const SessionUserKey = "user_id"
 // never holds a token that could be replayed as a cookie.
 //
 // It enforces the idle timeout itself instead of letting scs rewrite every
-// session on every request: each lookup checks last_seen_at, and refreshes it
-// at most once per TouchInterval. It deliberately has no All(): scs would
-// hand the hashes back as if they were tokens.
+// session on every request: each lookup checks last_seen_at, and refreshes
+// it at most once per TouchInterval (see NewSessionStore). It deliberately
+// has no All(): scs would hand the hashes back as if they were tokens.
 type SessionStore struct {
 	DB            *DB
 	IdleTimeout   time.Duration
@@ -55,9 +55,15 @@ func SessionExpiry(deadline, now time.Time, signedIn bool) time.Time {
 	return deadline
 }
 
-// NewSessionStore returns a store with an idle timeout.
+// NewSessionStore returns a store with an idle timeout. Last-seen times are
+// refreshed at most once a minute, or every quarter of a shorter idle
+// timeout, so that a session in use never looks idle.
 func NewSessionStore(db *DB, idle time.Duration, now func() time.Time) *SessionStore {
-	return &SessionStore{DB: db, IdleTimeout: idle, TouchInterval: time.Minute, Now: now}
+	touch := time.Minute
+	if idle > 0 {
+		touch = min(touch, idle/4)
+	}
+	return &SessionStore{DB: db, IdleTimeout: idle, TouchInterval: touch, Now: now}
 }
 
 // HashToken is how a session token is keyed in the database.
