@@ -25,6 +25,15 @@ func (a *App) auditBy(c echo.Context) models.AuditEvent {
 // do not use it: their rows are written in the action's own transaction
 // (models.BanUser and the like), so none happens unrecorded.
 func (a *App) audit(c echo.Context, action string, target *models.User, email, detail string) {
+	if err := a.auditFirst(c, action, target, email, detail); err != nil {
+		a.Logger.Error("audit", "action", action, "request_id", c.Get(ctxRequestID), "err", err)
+	}
+}
+
+// auditFirst records the event and returns the error if it cannot: for an
+// admin action whose only database write is its audit row (impersonation),
+// which must then not happen.
+func (a *App) auditFirst(c echo.Context, action string, target *models.User, email, detail string) error {
 	e := a.auditBy(c)
 	e.Action, e.Email, e.Detail = action, email, detail
 	if target != nil {
@@ -33,7 +42,5 @@ func (a *App) audit(c echo.Context, action string, target *models.User, email, d
 			e.Email = target.Email
 		}
 	}
-	if err := models.RecordEvent(c.Request().Context(), a.DB, e); err != nil {
-		a.Logger.Error("audit", "action", action, "request_id", c.Get(ctxRequestID), "err", err)
-	}
+	return models.RecordEvent(c.Request().Context(), a.DB, e)
 }

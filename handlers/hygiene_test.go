@@ -117,9 +117,10 @@ func TestAdminActionWithoutItsAuditRowDoesNotHappen(t *testing.T) {
 	}
 
 	for path, form := range map[string]url.Values{
-		"/role":   {"role": {models.RoleAdmin}},
-		"/ban":    {"reason": {"spam"}},
-		"/delete": {"confirm": {m.Email}},
+		"/role":        {"role": {models.RoleAdmin}},
+		"/ban":         {"reason": {"spam"}},
+		"/delete":      {"confirm": {m.Email}},
+		"/impersonate": {},
 	} {
 		res := admin.post("/admin/users/"+m.ID+path, form)
 		expectStatus(t, res, http.StatusInternalServerError)
@@ -129,6 +130,10 @@ func TestAdminActionWithoutItsAuditRowDoesNotHappen(t *testing.T) {
 		t.Errorf("the user changed without an audit row: role %s, banned %v", u.Role, u.BannedAt)
 	}
 	victim.expectSignedIn()
+	if res := admin.get("/account"); res.StatusCode != http.StatusOK || res.Doc.Find("[data-testid=impersonation-banner]").Length() != 0 ||
+		!strings.Contains(res.Body, "boss@example.com") {
+		t.Errorf("after a failed impersonation the admin is not themselves (status %d)", res.StatusCode)
+	}
 }
 
 // A visitor without a session gets none by signing out: the goodbye message
