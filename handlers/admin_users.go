@@ -75,15 +75,14 @@ func (a *App) AdminSetRole(c echo.Context) error {
 	if target.ID == currentUser(c).ID {
 		keep = a.currentTokenHash(c)
 	}
-	u, err := models.SetUserRole(c.Request().Context(), a.DB, a.Now(), target.ID, role, keep)
+	u, changed, err := models.SetUserRole(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID, role, keep)
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
 	}
-	if target.Role == u.Role {
+	if !changed {
 		a.flash(c, "info", u.Email+" is already "+articled(u.Role)+".")
 		return redirect(c, adminUserPath(u))
 	}
-	a.audit(c, models.AuditRoleChange, u, "", target.Role+" → "+u.Role)
 	if u.ID == currentUser(c).ID {
 		if err := a.Sessions.RenewToken(c.Request().Context()); err != nil {
 			return err
@@ -113,16 +112,9 @@ func (a *App) AdminBan(c echo.Context) error {
 		d := admin.UserPageData{User: target, Ban: admin.BanForm{Reason: reason, Error: "Keep the reason under 200 characters."}}
 		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
 	}
-	u, err := models.BanUser(c.Request().Context(), a.DB, a.Now(), currentUser(c).ID, target.ID)
+	u, _, err := models.BanUser(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID, reason)
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
-	}
-	if target.BannedAt == nil {
-		detail := "all sessions ended"
-		if reason != "" {
-			detail = "reason: " + reason + "; " + detail
-		}
-		a.audit(c, models.AuditBan, u, "", detail)
 	}
 	a.flash(c, "success", u.Email+" is banned and signed out everywhere.")
 	return redirect(c, adminUserPath(u))
@@ -134,12 +126,9 @@ func (a *App) AdminUnban(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := models.UnbanUser(c.Request().Context(), a.DB, a.Now(), target.ID)
+	u, _, err := models.UnbanUser(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID)
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
-	}
-	if target.BannedAt != nil {
-		a.audit(c, models.AuditUnban, u, "", "")
 	}
 	a.flash(c, "success", u.Email+" can sign in again.")
 	return redirect(c, adminUserPath(u))
@@ -151,12 +140,9 @@ func (a *App) AdminVerifyEmail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, proof, err := models.MarkEmailVerified(c.Request().Context(), a.DB, a.Now(), target.ID)
+	u, proof, err := models.MarkEmailVerified(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID)
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
-	}
-	if target.EmailVerifiedAt == nil {
-		a.audit(c, models.AuditEmailVerified, u, "", "marked verified by an admin")
 	}
 	if err := a.tellProof(c, u, proof); err != nil {
 		return err
@@ -178,14 +164,13 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if id := form.Get("session"); id != "" {
-		err := models.RevokeUserSession(ctx, a.DB, a.Now(), target.ID, id)
+		err := models.AdminRevokeSessions(ctx, a.DB, a.Now(), a.auditBy(c), target, id, "")
 		if errors.Is(err, models.ErrNotFound) {
 			a.flash(c, "info", "That session had already ended.")
 			return redirect(c, adminUserPath(target))
 		} else if err != nil {
 			return err
 		}
-		a.audit(c, models.AuditSessionRevoke, target, "", "one session, by an admin")
 		a.flash(c, "success", "The session has ended.")
 		return redirect(c, adminUserPath(target))
 	}
@@ -193,10 +178,9 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 	if target.ID == currentUser(c).ID {
 		keep = models.HashToken(a.Sessions.Token(ctx))
 	}
-	if err := models.SignOutEverywhere(ctx, a.DB, a.Now(), target.ID, keep); err != nil {
+	if err := models.AdminRevokeSessions(ctx, a.DB, a.Now(), a.auditBy(c), target, "", keep); err != nil {
 		return err
 	}
-	a.audit(c, models.AuditSessionRevoke, target, "", "all sessions, by an admin")
 	a.flash(c, "success", "Every session of "+target.Email+" has ended.")
 	return redirect(c, adminUserPath(target))
 }
@@ -216,11 +200,10 @@ func (a *App) AdminDelete(c echo.Context) error {
 		d := admin.UserPageData{User: target, Delete: admin.DeleteForm{Confirm: confirm, Error: "Type " + target.Email + " to confirm."}}
 		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
 	}
-	u, err := models.AdminDeleteUser(c.Request().Context(), a.DB, currentUser(c).ID, target.ID)
+	u, err := models.AdminDeleteUser(c.Request().Context(), a.DB, a.auditBy(c), target.ID)
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
 	}
-	a.audit(c, models.AuditUserDelete, u, "", "deleted by an admin")
 	a.flash(c, "success", u.Email+" has been deleted.")
 	return redirect(c, "/admin/users")
 }

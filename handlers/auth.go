@@ -27,7 +27,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.limit(c, a.Config.Rates.SignUpIP, "signup-ip:"+c.RealIP()); err != nil {
+	if err := a.limit(c, a.Config.Rates.SignUpIP, addressKey(c, "signup-ip")); err != nil {
 		return err
 	}
 	f := auth.SignupForm{Name: form.Get("name"), Email: form.Get("email"), Stamp: form.Get("form_stamp"), Providers: a.providerButtons()}
@@ -98,10 +98,14 @@ func (a *App) LoginSubmit(c echo.Context) error {
 		f.Error = "Enter your email and password."
 		return a.render(c, http.StatusUnprocessableEntity, auth.LoginPage(a.page(c, "Sign in"), f))
 	}
+	if len(f.Email) > models.MaxEmailLen { // no account has it: refused before it is counted or audited
+		f.Email, f.Error = "", "Incorrect email or password."
+		return a.render(c, http.StatusUnauthorized, auth.LoginPage(a.page(c, "Sign in"), f))
+	}
 
 	// Every attempt counts against the client address; attempts on one
 	// account count whatever the address, until a successful sign-in.
-	if err := a.limit(c, a.Config.Rates.SignInIP, "signin-ip:"+c.RealIP()); err != nil {
+	if err := a.limit(c, a.Config.Rates.SignInIP, addressKey(c, "signin-ip")); err != nil {
 		return err
 	}
 	// A browser the account signed in from before has a limit of its own, so

@@ -67,7 +67,9 @@ func (a *App) AdminImpersonate(c echo.Context) error {
 	case target.BannedAt != nil:
 		return a.renderAdminUserError(c, target, "A banned user cannot be impersonated: unban them first.")
 	}
-	a.audit(c, models.AuditImpersonateStart, target, "", "")
+	if err := a.auditFirst(c, models.AuditImpersonateStart, target, "", ""); err != nil {
+		return err // no impersonation without its audit row
+	}
 	ctx := c.Request().Context()
 	if err := a.Sessions.RenewToken(ctx); err != nil {
 		return err

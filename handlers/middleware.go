@@ -258,7 +258,9 @@ func (a *App) commitSession(ctx context.Context, c echo.Context) {
 			a.Logger.Error("commit session", "request_id", c.Get(ctxRequestID), "err", err)
 			return
 		}
-		a.Sessions.WriteSessionCookie(ctx, w, token, expiry)
+		// The cookie lasts as long as the row (a session without a user, minutes).
+		signedIn := a.Sessions.GetString(ctx, models.SessionUserKey) != ""
+		a.Sessions.WriteSessionCookie(ctx, w, token, models.SessionExpiry(expiry, a.Now(), signedIn))
 	case scs.Destroyed:
 		a.Sessions.WriteSessionCookie(ctx, w, "", time.Time{})
 	}

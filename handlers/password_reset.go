@@ -32,7 +32,7 @@ func (a *App) ForgotPasswordSubmit(c echo.Context) error {
 		f.Email, f.Error = form.Get("email"), msg
 		return a.render(c, http.StatusUnprocessableEntity, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
 	}
-	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-ip:"+c.RealIP()); err != nil {
+	if err := a.limit(c, a.Config.Rates.ForgotPassword, addressKey(c, "forgot-ip")); err != nil {
 		return err
 	}
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-email:"+f.Email); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -43,18 +42,11 @@ const maxPooledBuffer = 256 << 10
 func (a *App) page(c echo.Context, title string) layout.Page {
 	p := layout.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path, Impersonator: impersonator(c)}
 	if hasSession(c) {
-		ctx := c.Request().Context()
-		if msg := a.Sessions.PopString(ctx, "flash"); msg != "" {
-			level, text, _ := strings.Cut(msg, "|")
+		if level, text := a.popFlash(c); text != "" {
 			p.Flash = layout.Flash{Level: level, Message: text}
 		}
 	}
 	return p
-}
-
-// flash queues a one-time message for the next page.
-func (a *App) flash(c echo.Context, level, message string) {
-	a.Sessions.Put(c.Request().Context(), "flash", level+"|"+message)
 }
 
 // redirect answers a successful form post: 303 to the next page.

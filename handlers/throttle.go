@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,32 @@ func (a *App) limit(c echo.Context, rate config.Rate, key string) error {
 		return tooMany(c, te.RetryAfter, "Too many attempts. Please wait "+waitText(te.RetryAfter)+" and try again.")
 	}
 	return err
+}
+
+// addressKey is the throttle key of kind for the client's address (see
+// clientBucket).
+func addressKey(c echo.Context, kind string) string {
+	return kind + ":" + clientBucket(c.RealIP())
+}
+
+// clientBucket is a client address as throttles count it: an IPv4 address
+// alone (also when written mapped into IPv6), an IPv6 address by its /64,
+// the block one subscriber is given and may take a fresh address from for
+// every request.
+func clientBucket(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.WithZone("").Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // tooMany is a 429 with Retry-After in whole seconds.

@@ -287,22 +287,30 @@ func UsersByID(ctx context.Context, db *DB, ids []string) (map[string]*User, err
 	return out, nil
 }
 
+// The admin actions below take by, the part of their audit row that the
+// request knows: the acting admin (by.ActorID), the address, the user agent
+// and the time. Each writes its row in its own transaction (AuditRoleChange,
+// AuditBan…), so no action happens without its row; an action that changes
+// nothing (banning a banned user) writes none, and reports changed false.
+
 // SetUserRole changes a user's role on behalf of an admin. The last admin
 // who can still sign in cannot be demoted.
-func SetUserRole(ctx context.Context, db *DB, now time.Time, targetID, role, keep string) (*User, error) {
+func SetUserRole(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID, role, keep string) (u *User, changed bool, err error) {
 	if role != RoleMember && role != RoleAdmin {
-		return nil, FieldErrors{"role": "Choose admin or member."}
+		return nil, false, FieldErrors{"role": "Choose admin or member."}
 	}
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+	by.Action = AuditRoleChange
+	return auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, e *AuditEvent) (bool, error) {
 		if u.Role == role {
-			return nil
+			return false, nil
 		}
 		if u.IsAdmin() {
 			if err := keepOneAdmin(tx, db.Dialect, u); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return changeRole(tx, now, u, role, keep)
+		e.Detail = u.Role + " → " + role
+		return true, changeRole(tx, now, u, role, keep)
 	})
 }
 
@@ -320,67 +328,105 @@ func changeRole(tx *gorm.DB, now time.Time, u *User, role, keep string) error {
 
 // BanUser bans a user and ends every session of theirs in the same
 // transaction: their next request is signed out. Admins cannot ban
-// themselves, nor the last admin.
-func BanUser(ctx context.Context, db *DB, now time.Time, actorID, targetID string) (*User, error) {
-	if actorID == targetID {
-		return nil, ErrSelf
+// themselves, nor the last admin. The reason goes into the audit row.
+func BanUser(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID, reason string) (*User, bool, error) {
+	if by.ActorID != nil && *by.ActorID == targetID {
+		return nil, false, ErrSelf
 	}
 	now = now.UTC()
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+	by.Action, by.Detail = AuditBan, "all sessions ended"
+	if reason != "" {
+		by.Detail = "reason: " + reason + "; " + by.Detail
+	}
+	return auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		if u.BannedAt != nil {
-			return nil
+			return false, nil
 		}
 		if u.IsAdmin() {
 			if err := keepOneAdmin(tx, db.Dialect, u); err != nil {
-				return err
+				return false, err
 			}
 		}
 		u.BannedAt, u.UpdatedAt = &now, now
 		if err := tx.Model(u).Updates(map[string]any{"banned_at": now, "updated_at": now}).Error; err != nil {
-			return err
+			return false, err
 		}
 		_, err := revokeSessionsTx(tx, now, "user_id = ?", u.ID)
-		return err
+		return true, err
 	})
 }
 
 // UnbanUser lifts a ban. The user signs in again; old sessions stay ended.
-func UnbanUser(ctx context.Context, db *DB, now time.Time, targetID string) (*User, error) {
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+func UnbanUser(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID string) (*User, bool, error) {
+	by.Action = AuditUnban
+	return auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		if u.BannedAt == nil {
-			return nil
+			return false, nil
 		}
 		u.BannedAt, u.UpdatedAt = nil, now.UTC()
-		return tx.Model(u).Updates(map[string]any{"banned_at": nil, "updated_at": u.UpdatedAt}).Error
+		return true, tx.Model(u).Updates(map[string]any{"banned_at": nil, "updated_at": u.UpdatedAt}).Error
 	})
 }
 
 // AdminDeleteUser removes a user; their sessions go with them (ON DELETE
 // CASCADE), so their next request is signed out. The audit history stays.
 // Admins cannot delete themselves, nor the last admin.
-func AdminDeleteUser(ctx context.Context, db *DB, actorID, targetID string) (*User, error) {
-	if actorID == targetID {
+func AdminDeleteUser(ctx context.Context, db *DB, by AuditEvent, targetID string) (*User, error) {
+	if by.ActorID != nil && *by.ActorID == targetID {
 		return nil, ErrSelf
 	}
-	return adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+	by.Action, by.Detail = AuditUserDelete, "deleted by an admin"
+	u, _, err := auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		if u.IsAdmin() {
 			if err := keepOneAdmin(tx, db.Dialect, u); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return tx.Delete(&User{}, "id = ?", u.ID).Error
+		return true, tx.Delete(&User{}, "id = ?", u.ID).Error
 	})
+	return u, err
 }
 
 // MarkEmailVerified records that an admin vouched for the user's address.
-func MarkEmailVerified(ctx context.Context, db *DB, now time.Time, targetID string) (*User, Proof, error) {
+func MarkEmailVerified(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID string) (*User, Proof, error) {
+	by.Action, by.Detail = AuditEmailVerified, "marked verified by an admin"
 	var proof Proof
-	u, err := adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+	u, _, err := auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		var err error
 		proof, err = proveAddress(tx, now, u, "")
-		return err
+		return proof.First, err
 	})
 	return u, proof, err
+}
+
+// AdminRevokeSessions ends a user's session whose token hash is sessionID,
+// or, with sessionID "", all their sessions but the one whose hash is keep
+// (pass "" to end them all) and their pending email links (as "sign out
+// everywhere" does), with its audit row. ErrNotFound: the user has no such
+// live session.
+func AdminRevokeSessions(ctx context.Context, db *DB, now time.Time, by AuditEvent, target *User, sessionID, keep string) error {
+	by.Action, by.TargetID, by.Email = AuditSessionRevoke, &target.ID, target.Email
+	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if sessionID != "" {
+			by.Detail = "one session, by an admin"
+			n, err := revokeSessionsTx(tx, now, "user_id = ? AND token_hash = ?", target.ID, sessionID)
+			if err != nil {
+				return fmt.Errorf("revoke sessions: %w", err)
+			}
+			if n == 0 {
+				return ErrNotFound
+			}
+		} else {
+			by.Detail = "all sessions, by an admin"
+			if _, err := revokeSessionsTx(tx, now, "user_id = ? AND token_hash <> ?", target.ID, keep); err != nil {
+				return fmt.Errorf("revoke sessions: %w", err)
+			}
+			if err := killPendingLinks(tx, target.ID); err != nil {
+				return err
+			}
+		}
+		return recordEventTx(tx, by)
+	})
 }
 
 // adminChange loads the target and applies change in one write transaction.
@@ -399,6 +445,29 @@ func adminChange(ctx context.Context, db *DB, targetID string, change func(tx *g
 		return nil, err
 	}
 	return &u, nil
+}
+
+// auditedChange is adminChange that also writes e, the change's audit row
+// about the target, in the same transaction: if the row cannot be written,
+// nothing changes. change reports whether it changed anything (only a
+// change is recorded) and may fill in e's detail.
+func auditedChange(ctx context.Context, db *DB, targetID string, e AuditEvent, change func(tx *gorm.DB, u *User, e *AuditEvent) (bool, error)) (*User, bool, error) {
+	changed := false
+	u, err := adminChange(ctx, db, targetID, func(tx *gorm.DB, u *User) error {
+		var err error
+		if changed, err = change(tx, u, &e); err != nil || !changed {
+			return err
+		}
+		e.TargetID = &u.ID
+		if e.Email == "" {
+			e.Email = u.Email
+		}
+		return recordEventTx(tx, e)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return u, changed, nil
 }
 
 // keepOneAdmin refuses a change that would leave no admin able to sign in,

@@ -49,8 +49,19 @@ type AuditEvent struct {
 	Detail    string // a short, secret-free description
 }
 
+// MaxAuditDetail bounds an event's detail, in bytes.
+const MaxAuditDetail = 1000
+
 // RecordEvent appends an event to the audit log. Times are UTC.
 func RecordEvent(ctx context.Context, db *DB, e AuditEvent) error {
+	return recordEventTx(db.Write.WithContext(ctx), e)
+}
+
+// recordEventTx appends an event in the transaction tx: the change it
+// records and the event are written together, or neither is. The strings a
+// request brought are made fit to store (StoredText); an email too long to
+// be an address is left out, and the detail says so.
+func recordEventTx(tx *gorm.DB, e AuditEvent) error {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return err
@@ -59,10 +70,19 @@ func RecordEvent(ctx context.Context, db *DB, e AuditEvent) error {
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.Now().UTC()
 	}
-	if len(e.UserAgent) > 512 {
-		e.UserAgent = e.UserAgent[:512]
+	e.CreatedAt = e.CreatedAt.UTC()
+	if len(e.Email) > MaxEmailLen {
+		note := fmt.Sprintf("an email of %d bytes, left out", len(e.Email))
+		if e.Detail != "" {
+			note = e.Detail + "; " + note
+		}
+		e.Email, e.Detail = "", note
 	}
-	if err := db.Write.WithContext(ctx).Create(&e).Error; err != nil {
+	e.Email = StoredText(e.Email, MaxEmailLen)
+	e.IP = StoredText(e.IP, MaxIPLen)
+	e.UserAgent = StoredText(e.UserAgent, MaxUserAgentLen)
+	e.Detail = StoredText(e.Detail, MaxAuditDetail)
+	if err := tx.Create(&e).Error; err != nil {
 		return fmt.Errorf("record audit event: %w", err)
 	}
 	return nil

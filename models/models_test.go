@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
@@ -86,7 +87,11 @@ func TestSessionStoreLifetimeIdleAndRevocation(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
 	store := models.NewSessionStore(db, time.Hour, clk.Now)
-	data, _ := models.JSONCodec{}.Encode(clk.now.Add(24*time.Hour), map[string]any{"k": "v"})
+	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "idle@example.com", Password: "long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := models.JSONCodec{}.Encode(clk.now.Add(24*time.Hour), map[string]any{models.SessionUserKey: u.ID})
 
 	if err := store.CommitCtx(ctx, "tok-1", data, clk.now.Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
@@ -114,6 +119,14 @@ func TestSessionStoreLifetimeIdleAndRevocation(t *testing.T) {
 		t.Fatal("session found after its expiry")
 	}
 
+	// A session without a user lasts minutes, whatever its deadline.
+	guest, _ := models.JSONCodec{}.Encode(clk.now.Add(24*time.Hour), map[string]any{"k": "v"})
+	store.CommitCtx(ctx, "tok-guest", guest, clk.now.Add(24*time.Hour))
+	clk.now = clk.now.Add(models.AnonymousSessionTimeout + time.Second)
+	if _, found, _ := store.FindCtx(ctx, "tok-guest"); found {
+		t.Fatal("a guest session outlived AnonymousSessionTimeout")
+	}
+
 	// A revoked session stays revoked even if a request still in flight
 	// commits it afterwards.
 	store.CommitCtx(ctx, "tok-3", data, clk.now.Add(time.Hour))
@@ -130,8 +143,8 @@ func TestSessionStoreLifetimeIdleAndRevocation(t *testing.T) {
 	// Cleanup removes expired rows and old tombstones.
 	clk.now = clk.now.Add(2 * time.Hour)
 	n, err := models.DeleteExpiredSessions(ctx, db, clk.now, time.Hour)
-	if err != nil || n != 3 {
-		t.Errorf("cleanup deleted %d rows (%v), want 3", n, err)
+	if err != nil || n != 4 {
+		t.Errorf("cleanup deleted %d rows (%v), want 4", n, err)
 	}
 }
 
@@ -267,5 +280,26 @@ func TestFindLoadsTheSessionsUserInTheSameQuery(t *testing.T) {
 	g := &models.Client{}
 	if _, found, err := store.FindCtx(models.WithClient(ctx, g), "guest"); !found || err != nil || g.User != nil {
 		t.Fatalf("guest session: found %v, err %v, user %+v", found, err, g.User)
+	}
+}
+
+func TestStoredTextIsValidBoundedUTF8(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"Mozilla", "Mozill"},
+		{"\xff\xfe", "\uFFFD"},
+		{"a\x00b", "ab"},
+		{"abcdefgh", "abcdef"},
+		{"abcde\u00e9", "abcde"},    // é is two bytes: cut before it, not inside
+		{"abc\U0001F600xyz", "abc"}, // an emoji is four
+		{"abcd\xff\xffzz", "abcd"},  // the replacement does not fit
+	} {
+		if got := models.StoredText(tc.in, 6); got != tc.want {
+			t.Errorf("StoredText(%q, 6) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	long := models.StoredText(strings.Repeat("\xe9", 10_000), models.MaxUserAgentLen)
+	if !utf8.ValidString(long) || len(long) > models.MaxUserAgentLen {
+		t.Errorf("10 KB of invalid bytes became %d bytes, valid %v", len(long), utf8.ValidString(long))
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -25,9 +27,9 @@ const SessionUserKey = "user_id"
 // never holds a token that could be replayed as a cookie.
 //
 // It enforces the idle timeout itself instead of letting scs rewrite every
-// session on every request: each lookup checks last_seen_at, and refreshes it
-// at most once per TouchInterval. It deliberately has no All(): scs would
-// hand the hashes back as if they were tokens.
+// session on every request: each lookup checks last_seen_at, and refreshes
+// it at most once per TouchInterval (see NewSessionStore). It deliberately
+// has no All(): scs would hand the hashes back as if they were tokens.
 type SessionStore struct {
 	DB            *DB
 	IdleTimeout   time.Duration
@@ -35,9 +37,33 @@ type SessionStore struct {
 	Now           func() time.Time
 }
 
-// NewSessionStore returns a store with an idle timeout.
+// AnonymousSessionTimeout is how long a session that holds no user lasts
+// after it was last written: long enough for a sign-in under way (the OAuth
+// state while the provider asks for consent), far shorter than a signed-in
+// session, so that visitors who never sign in do not pile up rows.
+const AnonymousSessionTimeout = 15 * time.Minute
+
+// SessionExpiry is when a session written at now with the given deadline
+// expires: the deadline for a signed-in one, at most AnonymousSessionTimeout
+// away for one without a user.
+func SessionExpiry(deadline, now time.Time, signedIn bool) time.Time {
+	if !signedIn {
+		if limit := now.Add(AnonymousSessionTimeout); limit.Before(deadline) {
+			return limit
+		}
+	}
+	return deadline
+}
+
+// NewSessionStore returns a store with an idle timeout. Last-seen times are
+// refreshed at most once a minute, or every quarter of a shorter idle
+// timeout, so that a session in use never looks idle.
 func NewSessionStore(db *DB, idle time.Duration, now func() time.Time) *SessionStore {
-	return &SessionStore{DB: db, IdleTimeout: idle, TouchInterval: time.Minute, Now: now}
+	touch := time.Minute
+	if idle > 0 {
+		touch = min(touch, idle/4)
+	}
+	return &SessionStore{DB: db, IdleTimeout: idle, TouchInterval: touch, Now: now}
 }
 
 // HashToken is how a session token is keyed in the database.
@@ -71,12 +97,42 @@ func ClientFrom(ctx context.Context) *Client {
 	return &Client{}
 }
 
+// clientFrom is the request's client as it is stored: see StoredText.
 func clientFrom(ctx context.Context) Client {
 	c := *ClientFrom(ctx)
-	if len(c.UserAgent) > 512 {
-		c.UserAgent = c.UserAgent[:512]
-	}
+	c.IP, c.UserAgent = StoredText(c.IP, MaxIPLen), StoredText(c.UserAgent, MaxUserAgentLen)
 	return c
+}
+
+// The longest request strings kept in sessions and audit rows, in bytes.
+const (
+	MaxUserAgentLen = 512
+	MaxIPLen        = 64 // an IPv6 address with a zone fits
+)
+
+// StoredText is s made fit to store: valid UTF-8 (PostgreSQL refuses
+// anything else in a text column, and the insert fails), without NUL bytes,
+// and at most max bytes, cut on a character boundary. Every string a request
+// brings (User-Agent, address, email of a failed sign-in) goes through it
+// before it reaches a session or an audit row.
+func StoredText(s string, max int) string {
+	s = cutText(s, max) // bounds the work on a huge header
+	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	}
+	return cutText(s, max)
+}
+
+// cutText cuts s to at most max bytes, not inside a character.
+func cutText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for back := 0; i > 0 && back < utf8.UTFMax-1 && !utf8.RuneStart(s[i]); back++ {
+		i--
+	}
+	return s[:i]
 }
 
 const findSessionQuery = `
@@ -175,8 +231,9 @@ func (s *SessionStore) load(ctx context.Context, hash string, now time.Time) (ca
 	return e, true, nil
 }
 
-// CommitCtx stores a session. A token that was revoked meanwhile is not
-// brought back: the upsert leaves revoked rows alone.
+// CommitCtx stores a session, until expiry for a signed-in one (see
+// SessionExpiry). A token that was revoked meanwhile is not brought back:
+// the upsert leaves revoked rows alone.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, data []byte, expiry time.Time) error {
 	now := s.Now().UTC()
 	var userID *string
@@ -185,6 +242,7 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, data []byte,
 			userID = &id
 		}
 	}
+	expiry = SessionExpiry(expiry, now, userID != nil)
 	c := clientFrom(ctx)
 	err := s.DB.Write.WithContext(ctx).Exec(`
 INSERT INTO sessions (token_hash, data, expiry, user_id, user_agent, ip, created_at, last_seen_at)

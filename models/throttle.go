@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -33,6 +36,7 @@ func Throttle(ctx context.Context, db *DB, now time.Time, l Limit, key string) e
 		return nil // no limit configured
 	}
 	interval := l.Window / time.Duration(l.Count)
+	key = bucketKey(key)
 	nowMs := now.UnixMilli()
 	for range 10 {
 		var rows []struct{ TatMs int64 }
@@ -67,8 +71,23 @@ func Throttle(ctx context.Context, db *DB, now time.Time, l Limit, key string) e
 // ResetThrottle empties a bucket, e.g. the failed-sign-in count of an
 // account after a successful sign-in.
 func ResetThrottle(ctx context.Context, db *DB, key string) error {
-	return db.Write.WithContext(ctx).Exec("DELETE FROM throttle_buckets WHERE key = ?", key).Error
+	return db.Write.WithContext(ctx).Exec("DELETE FROM throttle_buckets WHERE key = ?", bucketKey(key)).Error
 }
+
+// bucketKey is how a key like "signin-account:EMAIL" is stored: its kind
+// (before the first colon) in clear, the rest as its SHA-256. Keys are then
+// bounded (at most 76 bytes) whatever a request sent, and the table holds no
+// email or client address.
+func bucketKey(key string) string {
+	kind, value, ok := strings.Cut(key, ":")
+	if !ok || len(kind) > maxBucketKind {
+		kind, value = "", key
+	}
+	sum := sha256.Sum256([]byte(value))
+	return kind + ":" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+const maxBucketKind = 32
 
 // DeleteIdleThrottles removes buckets that have fully refilled.
 func DeleteIdleThrottles(ctx context.Context, db *DB, now time.Time) (int64, error) {

@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Flash messages ("You have been signed out.") are shown once, on the next
+// page. A visitor with a session carries theirs in it. A visitor without one
+// (signed out, or never signed in) gets a signed cookie of a minute instead:
+// a message is no reason to store a session row.
+const (
+	flashKey        = "flash"
+	flashCookieName = "hearth_flash"
+	flashMaxAge     = 60 // seconds: the next page follows the redirect at once
+)
+
+// flash queues a one-time message for the next page.
+func (a *App) flash(c echo.Context, level, message string) {
+	ctx := c.Request().Context()
+	msg := level + "|" + message
+	if a.Sessions.Token(ctx) != "" { // a stored session, or one about to be (a sign-in)
+		a.Sessions.Put(ctx, flashKey, msg)
+		return
+	}
+	payload := base64.RawURLEncoding.EncodeToString([]byte(msg))
+	a.setFlashCookie(c, payload+"."+a.flashMAC(payload), flashMaxAge)
+}
+
+// popFlash returns the pending message, level and text, and forgets it.
+func (a *App) popFlash(c echo.Context) (level, text string) {
+	msg := a.Sessions.PopString(c.Request().Context(), flashKey)
+	if ck, err := c.Cookie(a.flashCookie()); err == nil {
+		a.setFlashCookie(c, "", -1)
+		if msg == "" {
+			msg = a.openFlash(ck.Value)
+		}
+	}
+	level, text, _ = strings.Cut(msg, "|")
+	return level, text
+}
+
+// openFlash checks a flash cookie's signature and returns its message, or "".
+func (a *App) openFlash(value string) string {
+	payload, mac, ok := strings.Cut(value, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(a.flashMAC(payload))) {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil || !cleanString(string(b)) {
+		return ""
+	}
+	return string(b)
+}
+
+// flashMAC signs a flash cookie with the key the instances share, so that
+// no one can make the site show a message of their choosing.
+func (a *App) flashMAC(payload string) string {
+	m := hmac.New(sha256.New, a.formKey)
+	m.Write([]byte("flash|" + payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (a *App) flashCookie() string {
+	if a.Config.IsProduction() {
+		return "__Host-" + flashCookieName
+	}
+	return flashCookieName
+}
+
+func (a *App) setFlashCookie(c echo.Context, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{
+		Name: a.flashCookie(), Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.Config.IsProduction(),
+	})
+}
