@@ -20,6 +20,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/auth"
 	"github.com/hearth-app/hearth/views/components"
 )
 
@@ -101,44 +102,80 @@ const (
 	keyOAuthSession  = "oauth_session"
 	keyOAuthVerifier = "oauth_verifier"
 	keyOAuthConnect  = "oauth_connect"
+	// The account page's Connect, until its same-origin GET starts the flow.
+	keyOAuthConnectIntent = "oauth_connect_intent"
 )
 
 // SocialBegin sends the browser to the provider. The state (and the PKCE
 // verifier) stay in this user's server-side session.
 func (a *App) SocialBegin(c echo.Context) error {
-	return a.beginSocial(c, false)
-}
-
-// SocialConnect starts the same flow to connect a provider to the signed-in
-// account (a POST from the account page).
-func (a *App) SocialConnect(c echo.Context) error {
-	return a.beginSocial(c, true)
-}
-
-func (a *App) beginSocial(c echo.Context, connect bool) error {
 	p := a.provider(c.Param("provider"))
 	if p == nil {
 		return echo.ErrNotFound
 	}
+	authURL, err := a.beginSocial(c, p, false)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, authURL)
+}
+
+// SocialConnect is the account page's "Connect" (a POST, refused
+// cross-site): it records the intent in the session and sends the browser
+// to SocialConnectContinue. It cannot redirect to the provider itself: the
+// page's CSP says form-action 'self', which Chromium applies to every
+// redirect after a form submission, the provider's address included.
+func (a *App) SocialConnect(c echo.Context) error {
+	p := a.provider(c.Param("provider"))
+	if p == nil {
+		return echo.ErrNotFound
+	}
+	a.Sessions.Put(c.Request().Context(), keyOAuthConnectIntent, p.Name)
+	return redirect(c, "/auth/"+p.Name+"/connect")
+}
+
+// SocialConnectContinue starts the connection that SocialConnect asked for
+// and answers with a page that takes the browser on to the provider (a
+// Refresh header, which is a new navigation, not part of the form's). Without
+// that intent (a link from elsewhere, a reload) it starts nothing.
+func (a *App) SocialConnectContinue(c echo.Context) error {
+	p := a.provider(c.Param("provider"))
+	if p == nil {
+		return echo.ErrNotFound
+	}
+	if a.Sessions.PopString(c.Request().Context(), keyOAuthConnectIntent) != p.Name {
+		return redirect(c, "/account")
+	}
+	authURL, err := a.beginSocial(c, p, true)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Refresh", "0; url="+authURL)
+	return a.render(c, http.StatusOK, auth.ProviderRedirectPage(a.page(c, p.Label), p.Label, authURL))
+}
+
+// beginSocial records a new attempt in the session and returns the
+// provider's authorize URL.
+func (a *App) beginSocial(c echo.Context, p *SocialProvider, connect bool) (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
-		return err
+		return "", err
 	}
 	state := hex.EncodeToString(b)
 	sess, err := p.goth.BeginAuth(state)
 	if err != nil {
-		return err
+		return "", err
 	}
 	authURL, err := sess.GetAuthURL()
 	if err != nil {
-		return err
+		return "", err
 	}
 	ctx := c.Request().Context()
 	if p.pkce {
 		verifier := oauth2.GenerateVerifier()
 		u, err := url.Parse(authURL)
 		if err != nil {
-			return err
+			return "", err
 		}
 		q := u.Query()
 		q.Set("code_challenge", oauth2.S256ChallengeFromVerifier(verifier))
@@ -153,7 +190,7 @@ func (a *App) beginSocial(c echo.Context, connect bool) error {
 	if connect {
 		a.Sessions.Put(ctx, keyOAuthConnect, "1")
 	}
-	return c.Redirect(http.StatusSeeOther, authURL)
+	return authURL, nil
 }
 
 // SocialCallback finishes a provider sign-in (or connection). The state must

@@ -128,6 +128,25 @@ func (c *client) socialSignIn(provider string) *response {
 	return c.get(providerRoundTrip(c.t, begin.Header.Get("Location")))
 }
 
+// connect clicks "Connect" on the account page and returns the provider's
+// authorize URL. The POST only records the intent and sends the browser to a
+// page of our own, which hands it on to the provider (Refresh header, and a
+// link). Had the POST's redirects led to the provider, the browser would
+// have stopped there: the page's CSP says form-action 'self', and Chromium
+// applies form-action to every redirect that follows a form submission.
+func (c *client) connect(provider string) string {
+	c.t.Helper()
+	res := c.submit("/account", "form[action='/auth/"+provider+"/connect']", nil)
+	expectRedirect(c.t, res, "/auth/"+provider+"/connect")
+	page := c.get("/auth/" + provider + "/connect")
+	expectStatus(c.t, page, http.StatusOK)
+	to := page.Doc.Find("[data-testid=provider-continue]").AttrOr("href", "")
+	if refresh := page.Header.Get("Refresh"); to == "" || refresh != "0; url="+to {
+		c.t.Fatalf("the page on the way to the provider has Refresh %q and link %q", refresh, to)
+	}
+	return to
+}
+
 func (c *client) flash() string {
 	return c.get("/").Doc.Find("[data-testid=flash]").Text()
 }
@@ -282,9 +301,7 @@ func TestGitHubConnectDisconnectAndLastMethod(t *testing.T) {
 	c := ta.client(t)
 	c.signUp("dev@example.com", goodPassword)
 	g.set(101, "", map[string]any{"email": "dev-gh@example.com", "primary": true, "verified": true})
-	connect := c.post("/auth/github/connect", nil)
-	expectStatus(t, connect, http.StatusSeeOther)
-	expectRedirect(t, c.get(providerRoundTrip(t, connect.Header.Get("Location"))), "/account")
+	expectRedirect(t, c.get(providerRoundTrip(t, c.connect("github"))), "/account")
 	acc := c.get("/account")
 	if acc.Doc.Find("[data-testid=identity-row]").Length() != 1 {
 		t.Fatal("GitHub not listed as connected")
@@ -362,4 +379,47 @@ func TestNoProviderButtonsWhenNoneConfigured(t *testing.T) {
 		}
 	}
 	expectStatus(t, ta.client(t).get("/auth/github"), http.StatusNotFound)
+}
+
+func TestConnectReachesTheProviderThroughAPageOfOurOwn(t *testing.T) {
+	t.Parallel()
+	g := startGitHub(t)
+	ta := newTestApp(t, withGitHub(g))
+	c := ta.client(t)
+	c.signUp("dev@example.com", goodPassword)
+
+	// The CSP stays as strict as it was: forms post to this origin only.
+	if csp := c.get("/account").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self';") {
+		t.Errorf("CSP %q", csp)
+	}
+	to := c.connect("github")
+	if !strings.HasPrefix(to, g.URL+"/login/oauth/authorize?") {
+		t.Fatalf("the page leads to %s, not to GitHub", to)
+	}
+	g.set(303, "", map[string]any{"email": "dev-gh@example.com", "primary": true, "verified": true})
+	expectRedirect(t, c.get(providerRoundTrip(t, to)), "/account")
+	if !strings.Contains(c.flash(), "now connected") {
+		t.Error("no message that GitHub is connected")
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities i JOIN users u ON u.id = i.user_id WHERE u.email = 'dev@example.com' AND i.provider = 'github'"); n != 1 {
+		t.Fatal("GitHub is not connected to the account")
+	}
+
+	// The page alone, without the account page's POST (a link from another
+	// site, a reload), starts nothing.
+	other := ta.client(t)
+	other.signUp("other@example.com", goodPassword)
+	expectRedirect(t, other.get("/auth/github/connect"), "/account")
+	expectStatus(t, other.get("/auth/github/callback?code=gh-code&state=x"), http.StatusBadRequest)
+
+	// A cross-site POST is refused and records no intent.
+	req, _ := http.NewRequest(http.MethodPost, ta.URL+"/auth/github/connect", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	expectStatus(t, other.do(req), http.StatusForbidden)
+	expectRedirect(t, other.get("/auth/github/connect"), "/account")
+
+	// Signed out: to the sign-in page; unknown provider: 404.
+	expectRedirect(t, ta.client(t).get("/auth/github/connect"), "/login?next=%2Fauth%2Fgithub%2Fconnect")
+	expectStatus(t, other.post("/auth/nope/connect", nil), http.StatusNotFound)
 }
