@@ -287,10 +287,9 @@ func (a *App) exchange(c echo.Context, p *SocialProvider, stored, verifier strin
 	if err != nil {
 		return models.External{}, err
 	}
-	params := url.Values{}
-	for k, v := range c.QueryParams() {
-		params[k] = v
-	}
+	// Only the code (and our verifier): goth's openidConnect would send the
+	// provider a redirect_uri taken from the callback URL.
+	params := url.Values{"code": {c.QueryParam("code")}}
 	if p.pkce {
 		params.Set("code_verifier", verifier)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/oauth/oauthtest"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -32,6 +33,16 @@ func withOIDC(m *mockoidc.MockOIDC) func(*appOptions) {
 		o.env["HEARTH_OIDC_CLIENT_ID"] = m.ClientID
 		o.env["HEARTH_OIDC_CLIENT_SECRET"] = m.ClientSecret
 		o.env["HEARTH_OIDC_NAME"] = "Mock SSO"
+	}
+}
+
+// withIssuer configures the generic OpenID Connect provider as f.
+func withIssuer(f *oauthtest.Issuer) func(*appOptions) {
+	return func(o *appOptions) {
+		o.env["HEARTH_OIDC_ISSUER"] = f.Issuer()
+		o.env["HEARTH_OIDC_CLIENT_ID"] = f.ClientID
+		o.env["HEARTH_OIDC_CLIENT_SECRET"] = f.ClientSecret
+		o.env["HEARTH_OIDC_NAME"] = "Test SSO"
 	}
 }
 
@@ -422,4 +433,39 @@ func TestConnectReachesTheProviderThroughAPageOfOurOwn(t *testing.T) {
 	// Signed out: to the sign-in page; unknown provider: 404.
 	expectRedirect(t, ta.client(t).get("/auth/github/connect"), "/login?next=%2Fauth%2Fgithub%2Fconnect")
 	expectStatus(t, other.post("/auth/nope/connect", nil), http.StatusNotFound)
+}
+
+// TestCallbackSendsTheProviderOnlyTheCode: parameters an attacker adds to the
+// callback URL (a redirect_uri of theirs above all) never reach the token
+// endpoint; it gets the code, our own redirect_uri and the PKCE verifier.
+func TestCallbackSendsTheProviderOnlyTheCode(t *testing.T) {
+	t.Parallel()
+	f := oauthtest.NewIssuer(t)
+	ta := newTestApp(t, withIssuer(f))
+	c := ta.client(t)
+	f.Queue(oauthtest.User{Subject: "sub-l1", Email: "l1@example.com", EmailVerified: true})
+	callback := providerRoundTrip(t, c.get("/auth/oidc").Header.Get("Location"))
+	extra := url.Values{"redirect_uri": {"https://evil.example/steal"}, "client_id": {"evil"}, "grant_type": {"password"}, "scope": {"admin"}}
+	res := c.get(callback + "&" + extra.Encode())
+
+	reqs := f.TokenRequests()
+	if len(reqs) == 0 {
+		t.Fatal("no token request")
+	}
+	for _, req := range reqs {
+		if got := req.Form.Get("redirect_uri"); got != ta.URL+"/auth/oidc/callback" {
+			t.Errorf("redirect_uri sent to the provider: %q", got)
+		}
+		for k, v := range req.Form {
+			switch k {
+			case "code", "code_verifier", "redirect_uri", "grant_type", "client_id", "client_secret":
+				if len(v) != 1 || v[0] == "evil" || v[0] == "password" {
+					t.Errorf("token request %s=%q", k, v)
+				}
+			default:
+				t.Errorf("token request carries %s=%q from the callback URL", k, v)
+			}
+		}
+	}
+	expectRedirect(t, res, "/account")
 }
