@@ -177,9 +177,8 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	if c.OIDC.Issuer != "" {
-		u, err := url.Parse(c.OIDC.Issuer)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("HEARTH_OIDC_ISSUER: %q is not an http(s) URL", c.OIDC.Issuer)
+		if err := CheckProviderURL(c.OIDC.Issuer, c.IsProduction()); err != nil {
+			return nil, fmt.Errorf("HEARTH_OIDC_ISSUER: %w", err)
 		}
 	}
 	for name, p := range map[string]OAuthClient{"GITHUB": c.GitHub, "GOOGLE": c.Google, "OIDC": c.OIDC.OAuthClient} {
@@ -259,6 +258,35 @@ func (c *Config) checkProduction() error {
 		return fmt.Errorf("HEARTH_SESSION_IDLE_TIMEOUT: under a minute is refused in production")
 	}
 	return nil
+}
+
+// CheckProviderURL says whether a sign-in provider's issuer or endpoint may
+// be used: the client secret, codes, ID tokens and the keys that vouch for
+// them travel over it, so it must be https; in development plain http is
+// allowed to this machine (a provider running beside the app).
+func CheckProviderURL(raw string, production bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case production:
+		return fmt.Errorf("%q must be https in production", raw)
+	case !isLoopback(u.Hostname()):
+		return fmt.Errorf("%q must be https (plain http only to localhost, in development)", raw)
+	}
+	return nil
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func parseRate(raw string) (Rate, error) {
