@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/oauth2-proxy/mockoidc"
 
-	"github.com/hearth-app/hearth/handlers"
 	"github.com/hearth-app/hearth/internal/oauth/oauthtest"
 	"github.com/hearth-app/hearth/models"
 )
@@ -100,10 +100,18 @@ func withGitHub(g *fakeGitHub) func(*appOptions) {
 	return func(o *appOptions) {
 		o.env["HEARTH_GITHUB_CLIENT_ID"] = "gh-client"
 		o.env["HEARTH_GITHUB_CLIENT_SECRET"] = "gh-secret"
-		o.endpoints = handlers.ProviderEndpoints{
-			GitHubAuth: g.URL + "/login/oauth/authorize", GitHubToken: g.URL + "/login/oauth/access_token",
-			GitHubProfile: g.URL + "/user", GitHubEmails: g.URL + "/user/emails",
-		}
+		o.endpoints.GitHubAuth, o.endpoints.GitHubToken = g.URL+"/login/oauth/authorize", g.URL+"/login/oauth/access_token"
+		o.endpoints.GitHubProfile, o.endpoints.GitHubEmails = g.URL+"/user", g.URL+"/user/emails"
+	}
+}
+
+// withGoogle points Google sign-in at f, which says it is Google.
+func withGoogle(f *oauthtest.Issuer) func(*appOptions) {
+	f.Iss = "https://accounts.google.com"
+	return func(o *appOptions) {
+		o.env["HEARTH_GOOGLE_CLIENT_ID"] = f.ClientID
+		o.env["HEARTH_GOOGLE_CLIENT_SECRET"] = f.ClientSecret
+		o.endpoints.GoogleAuth, o.endpoints.GoogleToken, o.endpoints.GoogleJWKS = f.URL+"/authorize", f.URL+"/token", f.URL+"/jwks"
 	}
 }
 
@@ -468,4 +476,117 @@ func TestCallbackSendsTheProviderOnlyTheCode(t *testing.T) {
 		}
 	}
 	expectRedirect(t, res, "/account")
+}
+
+// TestGoogleSignInSendsThePKCEVerifier: Hearth asks Google for a PKCE
+// challenge, so the code exchange must carry the verifier (Google, like the
+// fake, refuses it otherwise).
+func TestGoogleSignInSendsThePKCEVerifier(t *testing.T) {
+	t.Parallel()
+	f := oauthtest.NewIssuer(t)
+	ta := newTestApp(t, withGoogle(f))
+	c := ta.client(t)
+	if c.get("/login").Doc.Find("[data-testid=provider-google]").Length() != 1 {
+		t.Fatal("no Google button")
+	}
+	loc := mustURL(t, c.get("/auth/google").Header.Get("Location"))
+	if q := loc.Query(); q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("nonce") == "" {
+		t.Errorf("authorize URL lacks PKCE or a nonce: %s", loc)
+	}
+	f.Queue(oauthtest.User{Subject: "google-1", Email: "gee@example.com", EmailVerified: true, Name: "Gee Mail"})
+	res := c.get(providerRoundTrip(t, loc.String()))
+	for _, req := range f.TokenRequests() {
+		if req.Form.Get("code_verifier") == "" {
+			t.Error("the token request has no code_verifier")
+		}
+	}
+	expectRedirect(t, res, "/account")
+	acc := c.get("/account")
+	if acc.Doc.Find("[data-testid=account-email]").Text() != "gee@example.com" || acc.Doc.Find("[data-testid=email-verified]").Length() != 1 {
+		t.Fatal("not signed in with Google's verified address")
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities WHERE provider = 'google' AND provider_user_id = 'google-1' AND email_verified"); n != 1 {
+		t.Error("no Google identity row")
+	}
+
+	// Google's keys are checked like any issuer's.
+	f.Queue(oauthtest.User{Subject: "google-2", Email: "forged@example.com", EmailVerified: true, Signing: oauthtest.SignedByOtherKey})
+	other := ta.client(t)
+	expectRedirect(t, other.socialSignIn("google"), "/login")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM users WHERE email = 'forged@example.com'"); n != 0 {
+		t.Error("a Google ID token signed by another key signed someone up")
+	}
+}
+
+// TestOIDCAuthorizeSendsAFreshNonce: every attempt asks for an ID token
+// bound to a new random nonce (kept in the session with the state).
+func TestOIDCAuthorizeSendsAFreshNonce(t *testing.T) {
+	t.Parallel()
+	f := oauthtest.NewIssuer(t)
+	ta := newTestApp(t, withIssuer(f))
+	seen := map[string]bool{}
+	for range 3 {
+		n := mustURL(t, ta.client(t).get("/auth/oidc").Header.Get("Location")).Query().Get("nonce")
+		if len(n) < 20 || seen[n] {
+			t.Fatalf("nonce %q: missing, short or repeated", n)
+		}
+		seen[n] = true
+	}
+}
+
+// TestIDTokensAreVerified: an ID token is believed only when the issuer's
+// published key signed it, for this client, from this issuer, unexpired,
+// and bound to this attempt's nonce. Anything else is refused with a
+// message, never a 500, and nobody is signed in or created.
+func TestIDTokensAreVerified(t *testing.T) {
+	t.Parallel()
+	f := oauthtest.NewIssuer(t)
+	ta := newTestApp(t, withIssuer(f))
+	set := func(k string, v any) func(map[string]any) { return func(c map[string]any) { c[k] = v } }
+	drop := func(k string) func(map[string]any) { return func(c map[string]any) { delete(c, k) } }
+	for i, tc := range []struct {
+		name string
+		user oauthtest.User
+	}{
+		{"signed by another key", oauthtest.User{Signing: oauthtest.SignedByOtherKey}},
+		{"unsigned", oauthtest.User{Signing: oauthtest.Unsigned}},
+		{"for another client", oauthtest.User{Spoil: set("aud", "another-client")}},
+		{"for another client too, authorized party the other", oauthtest.User{Spoil: func(c map[string]any) {
+			c["aud"] = []string{f.ClientID, "another-client"}
+			c["azp"] = "another-client"
+		}}},
+		{"from another issuer", oauthtest.User{Spoil: set("iss", "https://evil.example")}},
+		{"expired", oauthtest.User{Spoil: func(c map[string]any) {
+			c["iat"] = time.Now().Add(-time.Hour).Unix()
+			c["exp"] = time.Now().Add(-10 * time.Minute).Unix()
+		}}},
+		{"without exp", oauthtest.User{Spoil: drop("exp")}},
+		{"exp not a number", oauthtest.User{Spoil: set("exp", "tomorrow")}},
+		{"another nonce", oauthtest.User{Spoil: set("nonce", "not-the-nonce-of-this-attempt")}},
+		{"without nonce", oauthtest.User{Spoil: drop("nonce")}},
+		{"without subject", oauthtest.User{Spoil: drop("sub")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			email := fmt.Sprintf("forged-%d@example.com", i)
+			u := tc.user
+			u.Subject, u.Email, u.EmailVerified = fmt.Sprintf("forged-%d", i), email, true
+			f.Queue(u)
+			c := ta.client(t)
+			expectRedirect(t, c.socialSignIn("oidc"), "/login")
+			if !strings.Contains(c.flash(), "could not complete signing in") {
+				t.Error("no message that the sign-in failed")
+			}
+			expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
+			if n := countRows(t, ta.DB, "SELECT count(*) FROM users WHERE email = ?", email); n != 0 {
+				t.Error("the bad ID token created a user")
+			}
+		})
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities"); n != 0 {
+		t.Errorf("%d identities from bad ID tokens", n)
+	}
+
+	// The same issuer's good token still signs in.
+	f.Queue(oauthtest.User{Subject: "good", Email: "good@example.com", EmailVerified: true})
+	expectRedirect(t, ta.client(t).socialSignIn("oidc"), "/account")
 }
