@@ -191,9 +191,8 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	if c.OIDC.Issuer != "" {
-		u, err := url.Parse(c.OIDC.Issuer)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("HEARTH_OIDC_ISSUER: %q is not an http(s) URL", c.OIDC.Issuer)
+		if err := CheckProviderURL(c.OIDC.Issuer, c.IsProduction()); err != nil {
+			return nil, fmt.Errorf("HEARTH_OIDC_ISSUER: %w", err)
 		}
 	}
 	for name, p := range map[string]OAuthClient{"GITHUB": c.GitHub, "GOOGLE": c.Google, "OIDC": c.OIDC.OAuthClient} {
@@ -261,22 +260,24 @@ func (c *Config) Warnings() []string {
 		return nil
 	}
 	var w []string
-	if host, _, _ := net.SplitHostPort(c.Addr); !isLoopback(host) {
+	if host, _, _ := net.SplitHostPort(c.Addr); !IsLoopbackHost(host) {
 		w = append(w, fmt.Sprintf("HEARTH_ADDR: %q is reachable from other machines, in development (HEARTH_ENV is not production); listen on 127.0.0.1 unless you mean it", c.Addr))
 	}
-	if !isLoopback(c.BaseURL.Hostname()) {
+	if !IsLoopbackHost(c.BaseURL.Hostname()) {
 		w = append(w, fmt.Sprintf("HEARTH_BASE_URL: %q is not this machine, in development (HEARTH_ENV is not production); set HEARTH_ENV=production for a server others use", c.BaseURL.String()))
 	}
 	return w
 }
 
-// isLoopback reports whether host names this machine: localhost or a
-// loopback address. An empty host (all interfaces) does not.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
+// IsLoopbackHost reports whether a host name or address names this
+// machine: localhost, *.localhost or a loopback address (brackets and a
+// final dot allowed). An empty host (all interfaces) does not.
+func IsLoopbackHost(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
-	ip := net.ParseIP(host)
+	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"))
 	return ip != nil && ip.IsLoopback()
 }
 
@@ -299,6 +300,26 @@ func (c *Config) checkProduction() error {
 	}
 	if c.SessionIdleTimeout < time.Minute {
 		return fmt.Errorf("HEARTH_SESSION_IDLE_TIMEOUT: under a minute is refused in production")
+	}
+	return nil
+}
+
+// CheckProviderURL says whether a sign-in provider's issuer or endpoint may
+// be used: the client secret, codes, ID tokens and the keys that vouch for
+// them travel over it, so it must be https; in development plain http is
+// allowed to this machine (a provider running beside the app).
+func CheckProviderURL(raw string, production bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case production:
+		return fmt.Errorf("%q must be https in production", raw)
+	case !IsLoopbackHost(u.Hostname()):
+		return fmt.Errorf("%q must be https (plain http only to localhost, in development)", raw)
 	}
 	return nil
 }

@@ -164,6 +164,8 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"github secret blank", map[string]string{"HEARTH_GITHUB_CLIENT_ID": "id", "HEARTH_GITHUB_CLIENT_SECRET": "   "}, "HEARTH_GITHUB_CLIENT_SECRET"},
 		{"oidc id without issuer", map[string]string{"HEARTH_OIDC_CLIENT_ID": "id", "HEARTH_OIDC_CLIENT_SECRET": "secret"}, "HEARTH_OIDC_ISSUER"},
 		{"oidc issuer not a URL", map[string]string{"HEARTH_OIDC_ISSUER": "not a url"}, "HEARTH_OIDC_ISSUER"},
+		{"oidc issuer http on another host", map[string]string{"HEARTH_OIDC_ISSUER": "http://sso.example.com/realms/x"}, "HEARTH_OIDC_ISSUER"},
+		{"oidc issuer http on a host named like loopback", map[string]string{"HEARTH_OIDC_ISSUER": "http://127.0.0.1.example.com"}, "HEARTH_OIDC_ISSUER"},
 		{"mail from garbage", map[string]string{"HEARTH_MAIL_FROM": "garbage"}, "HEARTH_MAIL_FROM"},
 		{"mail from two addresses", map[string]string{"HEARTH_MAIL_FROM": "a@example.com, b@example.com"}, "HEARTH_MAIL_FROM"},
 	}
@@ -211,6 +213,21 @@ func TestConfigErrorsAreOneLineAndKeepSecrets(t *testing.T) {
 	}
 }
 
+// TestConfigOIDCIssuerOverPlainHTTPOnlyOnLoopback: an issuer's keys and
+// tokens come over its URL, so plain http is for a provider on this machine
+// in development only.
+func TestConfigOIDCIssuerOverPlainHTTPOnlyOnLoopback(t *testing.T) {
+	t.Parallel()
+	for _, issuer := range []string{"http://localhost:8081/realms/x", "http://127.0.0.1:5556", "http://[::1]:5556", "http://sso.localhost", "https://sso.example.com"} {
+		c, err := Load(mapEnv(map[string]string{"HEARTH_OIDC_ISSUER": issuer, "HEARTH_OIDC_CLIENT_ID": "oi", "HEARTH_OIDC_CLIENT_SECRET": "secret"}))
+		if err != nil {
+			t.Errorf("%s refused in development: %v", issuer, err)
+		} else if c.OIDC.Issuer != issuer {
+			t.Errorf("issuer %q, want %q", c.OIDC.Issuer, issuer)
+		}
+	}
+}
+
 func TestConfigProduction(t *testing.T) {
 	t.Parallel()
 	good := map[string]string{
@@ -254,6 +271,8 @@ func TestConfigProduction(t *testing.T) {
 		{"short GitHub secret", map[string]string{"HEARTH_GITHUB_CLIENT_ID": "gh", "HEARTH_GITHUB_CLIENT_SECRET": "short"}, "HEARTH_GITHUB_CLIENT_SECRET"},
 		{"short Google secret", map[string]string{"HEARTH_GOOGLE_CLIENT_ID": "gg", "HEARTH_GOOGLE_CLIENT_SECRET": long[:15]}, "HEARTH_GOOGLE_CLIENT_SECRET"},
 		{"short OIDC secret", map[string]string{"HEARTH_OIDC_ISSUER": "https://sso.example.com", "HEARTH_OIDC_CLIENT_ID": "oi", "HEARTH_OIDC_CLIENT_SECRET": "tiny"}, "HEARTH_OIDC_CLIENT_SECRET"},
+		{"http OIDC issuer, even on loopback", map[string]string{"HEARTH_OIDC_ISSUER": "http://127.0.0.1:5556", "HEARTH_OIDC_CLIENT_ID": "oi", "HEARTH_OIDC_CLIENT_SECRET": long}, "HEARTH_OIDC_ISSUER"},
+		{"http OIDC issuer on localhost", map[string]string{"HEARTH_OIDC_ISSUER": "http://localhost:8081/realms/x", "HEARTH_OIDC_CLIENT_ID": "oi", "HEARTH_OIDC_CLIENT_SECRET": long}, "HEARTH_OIDC_ISSUER"},
 		{"sub-minute lifetime", map[string]string{"HEARTH_SESSION_LIFETIME": "30s"}, "HEARTH_SESSION_LIFETIME"},
 		{"sub-minute idle timeout", map[string]string{"HEARTH_SESSION_IDLE_TIMEOUT": "30s"}, "HEARTH_SESSION_IDLE_TIMEOUT"},
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -93,7 +94,7 @@ func (a *App) checkHost(next echo.HandlerFunc) echo.HandlerFunc {
 	want := canonicalHost(base.Host, base.Scheme)
 	// In development a loopback base URL answers under every loopback name
 	// (localhost, 127.0.0.1, [::1]): a rebinding page's name is none of them.
-	loopbackDev := !a.Config.IsProduction() && isLoopbackHost(base.Hostname())
+	loopbackDev := !a.Config.IsProduction() && config.IsLoopbackHost(base.Hostname())
 	_, wantPort, _ := net.SplitHostPort(want)
 	refusal := echo.NewHTTPError(http.StatusMisdirectedRequest, "This site answers at "+base.Scheme+"://"+base.Host+", not at this address.")
 	return func(c echo.Context) error {
@@ -111,21 +112,11 @@ func (a *App) checkHost(next echo.HandlerFunc) echo.HandlerFunc {
 		if got == want {
 			return next(c)
 		}
-		if gotHost, gotPort, _ := net.SplitHostPort(got); loopbackDev && gotPort == wantPort && isLoopbackHost(gotHost) {
+		if gotHost, gotPort, _ := net.SplitHostPort(got); loopbackDev && gotPort == wantPort && config.IsLoopbackHost(gotHost) {
 			return next(c)
 		}
 		return refusal
 	}
-}
-
-// isLoopbackHost reports whether a host name or address is this machine.
-func isLoopbackHost(h string) bool {
-	h = strings.TrimSuffix(strings.ToLower(h), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(h, "[]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 // fromTrustedProxy reports whether the connection comes from one of

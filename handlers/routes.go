@@ -41,7 +41,8 @@ func (a *App) Routes() *echo.Echo {
 	e.POST("/verify-email/change", a.EmailChangeSubmit)
 	e.GET("/auth/:provider", a.SocialBegin, a.redirectSignedIn)
 	e.GET("/auth/:provider/callback", a.SocialCallback)
-	e.POST("/auth/:provider/connect", a.SocialConnect, a.requireUser, a.refuseWhileImpersonating, a.requireVerifiedEmail)
+	e.POST("/auth/:provider/connect", a.SocialConnect, a.requireUser, a.refuseWhileImpersonating)
+	e.GET("/auth/:provider/connect", a.SocialConnectContinue, a.requireUser, a.refuseWhileImpersonating)
 
 	// Protected: signed-in users only.
 	account := e.Group("/account", a.requireUser)

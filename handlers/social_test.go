@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,7 +13,7 @@ import (
 
 	"github.com/oauth2-proxy/mockoidc"
 
-	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/oauth/oauthtest"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -32,6 +33,16 @@ func withOIDC(m *mockoidc.MockOIDC) func(*appOptions) {
 		o.env["HEARTH_OIDC_CLIENT_ID"] = m.ClientID
 		o.env["HEARTH_OIDC_CLIENT_SECRET"] = m.ClientSecret
 		o.env["HEARTH_OIDC_NAME"] = "Mock SSO"
+	}
+}
+
+// withIssuer configures the generic OpenID Connect provider as f.
+func withIssuer(f *oauthtest.Issuer) func(*appOptions) {
+	return func(o *appOptions) {
+		o.env["HEARTH_OIDC_ISSUER"] = f.Issuer()
+		o.env["HEARTH_OIDC_CLIENT_ID"] = f.ClientID
+		o.env["HEARTH_OIDC_CLIENT_SECRET"] = f.ClientSecret
+		o.env["HEARTH_OIDC_NAME"] = "Test SSO"
 	}
 }
 
@@ -89,10 +100,18 @@ func withGitHub(g *fakeGitHub) func(*appOptions) {
 	return func(o *appOptions) {
 		o.env["HEARTH_GITHUB_CLIENT_ID"] = "gh-client"
 		o.env["HEARTH_GITHUB_CLIENT_SECRET"] = "gh-secret"
-		o.endpoints = handlers.ProviderEndpoints{
-			GitHubAuth: g.URL + "/login/oauth/authorize", GitHubToken: g.URL + "/login/oauth/access_token",
-			GitHubProfile: g.URL + "/user", GitHubEmails: g.URL + "/user/emails",
-		}
+		o.endpoints.GitHubAuth, o.endpoints.GitHubToken = g.URL+"/login/oauth/authorize", g.URL+"/login/oauth/access_token"
+		o.endpoints.GitHubProfile, o.endpoints.GitHubEmails = g.URL+"/user", g.URL+"/user/emails"
+	}
+}
+
+// withGoogle points Google sign-in at f, which says it is Google.
+func withGoogle(f *oauthtest.Issuer) func(*appOptions) {
+	f.Iss = "https://accounts.google.com"
+	return func(o *appOptions) {
+		o.env["HEARTH_GOOGLE_CLIENT_ID"] = f.ClientID
+		o.env["HEARTH_GOOGLE_CLIENT_SECRET"] = f.ClientSecret
+		o.endpoints.GoogleAuth, o.endpoints.GoogleToken, o.endpoints.GoogleJWKS = f.URL+"/authorize", f.URL+"/token", f.URL+"/jwks"
 	}
 }
 
@@ -126,6 +145,25 @@ func (c *client) socialSignIn(provider string) *response {
 	begin := c.get("/auth/" + provider)
 	expectStatus(c.t, begin, http.StatusSeeOther)
 	return c.get(providerRoundTrip(c.t, begin.Header.Get("Location")))
+}
+
+// connect clicks "Connect" on the account page and returns the provider's
+// authorize URL. The POST only records the intent and sends the browser to a
+// page of our own, which hands it on to the provider (Refresh header, and a
+// link). Had the POST's redirects led to the provider, the browser would
+// have stopped there: the page's CSP says form-action 'self', and Chromium
+// applies form-action to every redirect that follows a form submission.
+func (c *client) connect(provider string) string {
+	c.t.Helper()
+	res := c.submit("/account", "form[action='/auth/"+provider+"/connect']", nil)
+	expectRedirect(c.t, res, "/auth/"+provider+"/connect")
+	page := c.get("/auth/" + provider + "/connect")
+	expectStatus(c.t, page, http.StatusOK)
+	to := page.Doc.Find("[data-testid=provider-continue]").AttrOr("href", "")
+	if refresh := page.Header.Get("Refresh"); to == "" || refresh != "0; url="+to {
+		c.t.Fatalf("the page on the way to the provider has Refresh %q and link %q", refresh, to)
+	}
+	return to
 }
 
 func (c *client) flash() string {
@@ -283,9 +321,7 @@ func TestGitHubConnectDisconnectAndLastMethod(t *testing.T) {
 	c.signUp("dev@example.com", goodPassword)
 	confirmVerification(t, ta, c, "dev@example.com") // only a proven account may add a sign-in method
 	g.set(101, "", map[string]any{"email": "dev-gh@example.com", "primary": true, "verified": true})
-	connect := c.post("/auth/github/connect", nil)
-	expectStatus(t, connect, http.StatusSeeOther)
-	expectRedirect(t, c.get(providerRoundTrip(t, connect.Header.Get("Location"))), "/account")
+	expectRedirect(t, c.get(providerRoundTrip(t, c.connect("github"))), "/account")
 	acc := c.get("/account")
 	if acc.Doc.Find("[data-testid=identity-row]").Length() != 1 {
 		t.Fatal("GitHub not listed as connected")
@@ -369,4 +405,196 @@ func TestNoProviderButtonsWhenNoneConfigured(t *testing.T) {
 		}
 	}
 	expectStatus(t, ta.client(t).get("/auth/github"), http.StatusNotFound)
+}
+
+func TestConnectReachesTheProviderThroughAPageOfOurOwn(t *testing.T) {
+	t.Parallel()
+	g := startGitHub(t)
+	ta := newTestApp(t, withGitHub(g))
+	c := ta.client(t)
+	c.signUp("dev@example.com", goodPassword)
+	confirmVerification(t, ta, c, "dev@example.com") // only a proven account may add a sign-in method
+
+	// The CSP stays as strict as it was: forms post to this origin only.
+	if csp := c.get("/account").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self';") {
+		t.Errorf("CSP %q", csp)
+	}
+	to := c.connect("github")
+	if !strings.HasPrefix(to, g.URL+"/login/oauth/authorize?") {
+		t.Fatalf("the page leads to %s, not to GitHub", to)
+	}
+	g.set(303, "", map[string]any{"email": "dev-gh@example.com", "primary": true, "verified": true})
+	expectRedirect(t, c.get(providerRoundTrip(t, to)), "/account")
+	if !strings.Contains(c.flash(), "now connected") {
+		t.Error("no message that GitHub is connected")
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities i JOIN users u ON u.id = i.user_id WHERE u.email = 'dev@example.com' AND i.provider = 'github'"); n != 1 {
+		t.Fatal("GitHub is not connected to the account")
+	}
+
+	// The page alone, without the account page's POST (a link from another
+	// site, a reload), starts nothing.
+	other := ta.client(t)
+	other.signUp("other@example.com", goodPassword)
+	expectRedirect(t, other.get("/auth/github/connect"), "/account")
+	expectStatus(t, other.get("/auth/github/callback?code=gh-code&state=x"), http.StatusBadRequest)
+
+	// A cross-site POST is refused and records no intent.
+	req, _ := http.NewRequest(http.MethodPost, ta.URL+"/auth/github/connect", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	expectStatus(t, other.do(req), http.StatusForbidden)
+	expectRedirect(t, other.get("/auth/github/connect"), "/account")
+
+	// Signed out: to the sign-in page; unknown provider: 404.
+	expectRedirect(t, ta.client(t).get("/auth/github/connect"), "/login?next=%2Fauth%2Fgithub%2Fconnect")
+	expectStatus(t, other.post("/auth/nope/connect", nil), http.StatusNotFound)
+}
+
+// TestCallbackSendsTheProviderOnlyTheCode: parameters an attacker adds to the
+// callback URL (a redirect_uri of theirs above all) never reach the token
+// endpoint; it gets the code, our own redirect_uri and the PKCE verifier.
+func TestCallbackSendsTheProviderOnlyTheCode(t *testing.T) {
+	t.Parallel()
+	f := oauthtest.NewIssuer(t)
+	ta := newTestApp(t, withIssuer(f))
+	c := ta.client(t)
+	f.Queue(oauthtest.User{Subject: "sub-l1", Email: "l1@example.com", EmailVerified: true})
+	callback := providerRoundTrip(t, c.get("/auth/oidc").Header.Get("Location"))
+	extra := url.Values{"redirect_uri": {"https://evil.example/steal"}, "client_id": {"evil"}, "grant_type": {"password"}, "scope": {"admin"}}
+	res := c.get(callback + "&" + extra.Encode())
+
+	reqs := f.TokenRequests()
+	if len(reqs) == 0 {
+		t.Fatal("no token request")
+	}
+	for _, req := range reqs {
+		if got := req.Form.Get("redirect_uri"); got != ta.URL+"/auth/oidc/callback" {
+			t.Errorf("redirect_uri sent to the provider: %q", got)
+		}
+		for k, v := range req.Form {
+			switch k {
+			case "code", "code_verifier", "redirect_uri", "grant_type", "client_id", "client_secret":
+				if len(v) != 1 || v[0] == "evil" || v[0] == "password" {
+					t.Errorf("token request %s=%q", k, v)
+				}
+			default:
+				t.Errorf("token request carries %s=%q from the callback URL", k, v)
+			}
+		}
+	}
+	expectRedirect(t, res, "/account")
+}
+
+// TestGoogleSignInSendsThePKCEVerifier: Hearth asks Google for a PKCE
+// challenge, so the code exchange must carry the verifier (Google, like the
+// fake, refuses it otherwise).
+func TestGoogleSignInSendsThePKCEVerifier(t *testing.T) {
+	t.Parallel()
+	f := oauthtest.NewIssuer(t)
+	ta := newTestApp(t, withGoogle(f))
+	c := ta.client(t)
+	if c.get("/login").Doc.Find("[data-testid=provider-google]").Length() != 1 {
+		t.Fatal("no Google button")
+	}
+	loc := mustURL(t, c.get("/auth/google").Header.Get("Location"))
+	if q := loc.Query(); q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("nonce") == "" {
+		t.Errorf("authorize URL lacks PKCE or a nonce: %s", loc)
+	}
+	f.Queue(oauthtest.User{Subject: "google-1", Email: "gee@example.com", EmailVerified: true, Name: "Gee Mail"})
+	res := c.get(providerRoundTrip(t, loc.String()))
+	for _, req := range f.TokenRequests() {
+		if req.Form.Get("code_verifier") == "" {
+			t.Error("the token request has no code_verifier")
+		}
+	}
+	expectRedirect(t, res, "/account")
+	acc := c.get("/account")
+	if acc.Doc.Find("[data-testid=account-email]").Text() != "gee@example.com" || acc.Doc.Find("[data-testid=email-verified]").Length() != 1 {
+		t.Fatal("not signed in with Google's verified address")
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities WHERE provider = 'google' AND provider_user_id = 'google-1' AND email_verified"); n != 1 {
+		t.Error("no Google identity row")
+	}
+
+	// Google's keys are checked like any issuer's.
+	f.Queue(oauthtest.User{Subject: "google-2", Email: "forged@example.com", EmailVerified: true, Signing: oauthtest.SignedByOtherKey})
+	other := ta.client(t)
+	expectRedirect(t, other.socialSignIn("google"), "/login")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM users WHERE email = 'forged@example.com'"); n != 0 {
+		t.Error("a Google ID token signed by another key signed someone up")
+	}
+}
+
+// TestOIDCAuthorizeSendsAFreshNonce: every attempt asks for an ID token
+// bound to a new random nonce (kept in the session with the state).
+func TestOIDCAuthorizeSendsAFreshNonce(t *testing.T) {
+	t.Parallel()
+	f := oauthtest.NewIssuer(t)
+	ta := newTestApp(t, withIssuer(f))
+	seen := map[string]bool{}
+	for range 3 {
+		n := mustURL(t, ta.client(t).get("/auth/oidc").Header.Get("Location")).Query().Get("nonce")
+		if len(n) < 20 || seen[n] {
+			t.Fatalf("nonce %q: missing, short or repeated", n)
+		}
+		seen[n] = true
+	}
+}
+
+// TestIDTokensAreVerified: an ID token is believed only when the issuer's
+// published key signed it, for this client, from this issuer, unexpired,
+// and bound to this attempt's nonce. Anything else is refused with a
+// message, never a 500, and nobody is signed in or created.
+func TestIDTokensAreVerified(t *testing.T) {
+	t.Parallel()
+	f := oauthtest.NewIssuer(t)
+	ta := newTestApp(t, withIssuer(f))
+	set := func(k string, v any) func(map[string]any) { return func(c map[string]any) { c[k] = v } }
+	drop := func(k string) func(map[string]any) { return func(c map[string]any) { delete(c, k) } }
+	for i, tc := range []struct {
+		name string
+		user oauthtest.User
+	}{
+		{"signed by another key", oauthtest.User{Signing: oauthtest.SignedByOtherKey}},
+		{"unsigned", oauthtest.User{Signing: oauthtest.Unsigned}},
+		{"for another client", oauthtest.User{Spoil: set("aud", "another-client")}},
+		{"for another client too, authorized party the other", oauthtest.User{Spoil: func(c map[string]any) {
+			c["aud"] = []string{f.ClientID, "another-client"}
+			c["azp"] = "another-client"
+		}}},
+		{"from another issuer", oauthtest.User{Spoil: set("iss", "https://evil.example")}},
+		{"expired", oauthtest.User{Spoil: func(c map[string]any) {
+			c["iat"] = time.Now().Add(-time.Hour).Unix()
+			c["exp"] = time.Now().Add(-10 * time.Minute).Unix()
+		}}},
+		{"without exp", oauthtest.User{Spoil: drop("exp")}},
+		{"exp not a number", oauthtest.User{Spoil: set("exp", "tomorrow")}},
+		{"another nonce", oauthtest.User{Spoil: set("nonce", "not-the-nonce-of-this-attempt")}},
+		{"without nonce", oauthtest.User{Spoil: drop("nonce")}},
+		{"without subject", oauthtest.User{Spoil: drop("sub")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			email := fmt.Sprintf("forged-%d@example.com", i)
+			u := tc.user
+			u.Subject, u.Email, u.EmailVerified = fmt.Sprintf("forged-%d", i), email, true
+			f.Queue(u)
+			c := ta.client(t)
+			expectRedirect(t, c.socialSignIn("oidc"), "/login")
+			if !strings.Contains(c.flash(), "could not complete signing in") {
+				t.Error("no message that the sign-in failed")
+			}
+			expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
+			if n := countRows(t, ta.DB, "SELECT count(*) FROM users WHERE email = ?", email); n != 0 {
+				t.Error("the bad ID token created a user")
+			}
+		})
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities"); n != 0 {
+		t.Errorf("%d identities from bad ID tokens", n)
+	}
+
+	// The same issuer's good token still signs in.
+	f.Queue(oauthtest.User{Subject: "good", Email: "good@example.com", EmailVerified: true})
+	expectRedirect(t, ta.client(t).socialSignIn("oidc"), "/account")
 }
