@@ -20,18 +20,6 @@ func (a *App) AdminDashboard(c echo.Context) error {
 	return a.render(c, http.StatusOK, admin.DashboardPage(a.page(c, "Admin"), admin.DashboardPageData{Stats: stats}))
 }
 
-// refuseWhileImpersonating keeps the admin area, and the user's own
-// sensitive settings, closed to a session that is browsing as someone else:
-// the admin has to stop impersonating first.
-func (a *App) refuseWhileImpersonating(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if impersonator(c) != nil {
-			return echo.NewHTTPError(http.StatusForbidden, "You are browsing as another user: stop impersonating to do this.")
-		}
-		return next(c)
-	}
-}
-
 // pageParam reads ?page=, treating anything unusable as the first page.
 func pageParam(c echo.Context) int {
 	n, err := strconv.Atoi(c.QueryParam("page"))

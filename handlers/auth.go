@@ -164,15 +164,11 @@ func (a *App) startSession(c echo.Context, u *models.User) error {
 	if err := a.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	a.Sessions.Put(ctx, models.SessionUserKey, u.ID)
-	a.Sessions.Put(ctx, keySignedInAt, strconv.FormatInt(a.Now().Unix(), 10))
+	a.putSession(ctx, keyUser, u.ID)
+	a.putSession(ctx, keySignedInAt, strconv.FormatInt(a.Now().Unix(), 10))
 	c.Set(ctxUser, u)
 	return nil
 }
-
-// keySignedInAt is the session value holding when the user signed in
-// (Unix seconds), for the actions that want a recent sign-in.
-const keySignedInAt = "signed_in_at"
 
 // recentSignIn is how long after signing in an account without a password
 // may make changes that would otherwise ask for it.
@@ -181,6 +177,6 @@ const recentSignIn = 10 * time.Minute
 // signedInRecently reports whether this session signed in within
 // recentSignIn.
 func (a *App) signedInRecently(c echo.Context) bool {
-	at, err := strconv.ParseInt(a.Sessions.GetString(c.Request().Context(), keySignedInAt), 10, 64)
+	at, err := strconv.ParseInt(a.sessionString(c.Request().Context(), keySignedInAt), 10, 64)
 	return err == nil && a.Now().Sub(time.Unix(at, 0)) <= recentSignIn
 }

@@ -15,7 +15,6 @@ import (
 // (signed out, or never signed in) gets a signed cookie of a minute instead:
 // a message is no reason to store a session row.
 const (
-	flashKey        = "flash"
 	flashCookieName = "hearth_flash"
 	flashMaxAge     = 60 // seconds: the next page follows the redirect at once
 )
@@ -25,7 +24,7 @@ func (a *App) flash(c echo.Context, level, message string) {
 	ctx := c.Request().Context()
 	msg := level + "|" + message
 	if a.Sessions.Token(ctx) != "" { // a stored session, or one about to be (a sign-in)
-		a.Sessions.Put(ctx, flashKey, msg)
+		a.putSession(ctx, keyFlash, msg)
 		return
 	}
 	payload := base64.RawURLEncoding.EncodeToString([]byte(msg))
@@ -34,7 +33,7 @@ func (a *App) flash(c echo.Context, level, message string) {
 
 // popFlash returns the pending message, level and text, and forgets it.
 func (a *App) popFlash(c echo.Context) (level, text string) {
-	msg := a.Sessions.PopString(c.Request().Context(), flashKey)
+	msg := a.popSession(c.Request().Context(), keyFlash)
 	if ck, err := c.Cookie(a.flashCookie()); err == nil {
 		a.setFlashCookie(c, "", -1)
 		if msg == "" {

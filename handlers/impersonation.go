@@ -9,16 +9,22 @@ import (
 	"github.com/hearth-app/hearth/models"
 )
 
-// sessionImpersonatorKey holds, while an admin browses as another user, the
-// admin's own id; SessionUserKey then holds the user's.
-const sessionImpersonatorKey = "impersonator_id"
-
-const ctxImpersonator = "impersonator"
-
 // impersonator is the admin browsing as the current user, or nil.
 func impersonator(c echo.Context) *models.User {
 	u, _ := c.Get(ctxImpersonator).(*models.User)
 	return u
+}
+
+// refuseWhileImpersonating keeps the admin area, and the user's own
+// sensitive settings, closed to a session that is browsing as someone else:
+// the admin has to stop impersonating first.
+func (a *App) refuseWhileImpersonating(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if impersonator(c) != nil {
+			return echo.NewHTTPError(http.StatusForbidden, "You are browsing as another user: stop impersonating to do this.")
+		}
+		return next(c)
+	}
 }
 
 // loadImpersonator runs after loadUser. A session that impersonates on
@@ -30,7 +36,7 @@ func (a *App) loadImpersonator(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		ctx := c.Request().Context()
-		id := a.Sessions.GetString(ctx, sessionImpersonatorKey)
+		id := a.sessionString(ctx, keyImpersonator)
 		if id == "" {
 			return next(c)
 		}
@@ -74,8 +80,8 @@ func (a *App) AdminImpersonate(c echo.Context) error {
 	if err := a.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	a.Sessions.Put(ctx, sessionImpersonatorKey, me.ID)
-	a.Sessions.Put(ctx, models.SessionUserKey, target.ID)
+	a.putSession(ctx, keyImpersonator, me.ID)
+	a.putSession(ctx, keyUser, target.ID)
 	a.flash(c, "info", "You are now viewing Hearth as "+target.Email+".")
 	return redirect(c, "/account")
 }
@@ -96,8 +102,8 @@ func (a *App) StopImpersonation(c echo.Context) error {
 	if err := a.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	a.Sessions.Remove(ctx, sessionImpersonatorKey)
-	a.Sessions.Put(ctx, models.SessionUserKey, imp.ID)
+	a.removeSession(ctx, keyImpersonator)
+	a.putSession(ctx, keyUser, imp.ID)
 	a.flash(c, "success", "You are back in your own session.")
 	return redirect(c, adminUserPath(target))
 }

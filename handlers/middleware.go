@@ -1,35 +1,27 @@
 package handlers
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-app/hearth/config"
-	"github.com/hearth-app/hearth/models"
 )
 
 // MaxBodyBytes bounds every request body. Forms are tiny; anything larger is
 // refused with 413 before it is read.
 const MaxBodyBytes = 1 << 20
 
-const (
-	ctxUser      = "user"
-	ctxRequestID = "request_id"
-	ctxSession   = "session_loaded"
-)
+// ctxRequestID is the echo.Context value holding the request's id.
+const ctxRequestID = "request_id"
 
 // requestID gives each request a random id, echoed in X-Request-Id, written
 // in the log line and shown on 500 pages. A client-sent id is not trusted.
@@ -197,68 +189,6 @@ func (a *App) logRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// staticPrefix is where assets are served; they need no session.
-const staticPrefix = "/static"
-
-// loadSession loads the scs session for the request and commits it just
-// before the response is written — on error pages too — with one Set-Cookie.
-func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		if p := req.URL.Path; strings.HasPrefix(p, staticPrefix+"/") || p == "/healthz" {
-			return next(c)
-		}
-		var token string
-		if ck, err := req.Cookie(a.Sessions.Cookie.Name); err == nil {
-			token = ck.Value
-		}
-		ctx := models.WithClient(req.Context(), &models.Client{IP: c.RealIP(), UserAgent: req.UserAgent()})
-		ctx, err := a.Sessions.Load(ctx, token)
-		if err != nil {
-			return fmt.Errorf("load session: %w", err)
-		}
-		c.SetRequest(req.WithContext(ctx))
-		c.Set(ctxSession, true)
-
-		res := c.Response()
-		res.Header().Add("Vary", "Cookie")
-		res.Before(func() { a.commitSession(ctx, c) })
-		if req.Method != http.MethodGet && req.Method != http.MethodHead {
-			// Whatever this request changed is committed when it ends: only
-			// then can no cached session be older than the change.
-			defer func() {
-				switch err := a.DB.InvalidateSessions(ctx); {
-				case err == nil || ctx.Err() != nil:
-				case errors.Is(err, models.ErrCacheSyncSlow):
-					a.Logger.Debug("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
-				default:
-					a.Logger.Warn("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
-				}
-			}()
-		}
-		return next(c)
-	}
-}
-
-func (a *App) commitSession(ctx context.Context, c echo.Context) {
-	w := c.Response()
-	switch a.Sessions.Status(ctx) {
-	case scs.Modified:
-		token, expiry, err := a.Sessions.Commit(ctx)
-		if err != nil {
-			a.Logger.Error("commit session", "request_id", c.Get(ctxRequestID), "err", err)
-			return
-		}
-		// The cookie lasts as long as the row (a session without a user, minutes).
-		signedIn := a.Sessions.GetString(ctx, models.SessionUserKey) != ""
-		a.Sessions.WriteSessionCookie(ctx, w, token, models.SessionExpiry(expiry, a.Now(), signedIn))
-	case scs.Destroyed:
-		a.Sessions.WriteSessionCookie(ctx, w, "", time.Time{})
-	}
-	// Pages with a session may show account data: never store them.
-	w.Header().Set("Cache-Control", "no-store")
-}
-
 // refuseCrossOrigin rejects state-changing requests from other origins with
 // 403, using the browser's Sec-Fetch-Site and Origin headers (Go's
 // http.CrossOriginProtection). The session cookie's SameSite=Lax is the
@@ -267,78 +197,6 @@ func (a *App) refuseCrossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := a.crossOrigin.Check(c.Request()); err != nil {
 			return echo.NewHTTPError(http.StatusForbidden, "This request came from another site and was refused.")
-		}
-		return next(c)
-	}
-}
-
-// loadUser puts the signed-in user, if any, on the context. The session
-// store loaded the user with the session; a session whose user is gone or
-// banned is ended on the spot.
-func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if !hasSession(c) {
-			return next(c)
-		}
-		ctx := c.Request().Context()
-		id := a.Sessions.GetString(ctx, models.SessionUserKey)
-		if id == "" {
-			return next(c)
-		}
-		u, err := models.ClientFrom(ctx).User, error(nil) // loaded with the session
-		if u == nil || u.ID != id {
-			u, err = models.UserByID(ctx, a.DB, id)
-		}
-		switch {
-		case errors.Is(err, models.ErrNotFound) || (err == nil && u.BannedAt != nil):
-			if err := a.Sessions.Destroy(ctx); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		default:
-			c.Set(ctxUser, u)
-		}
-		return next(c)
-	}
-}
-
-// currentUser is the signed-in user, or nil.
-func currentUser(c echo.Context) *models.User {
-	u, _ := c.Get(ctxUser).(*models.User)
-	return u
-}
-
-// requireUser sends signed-out visitors to the sign-in page, with a way back.
-func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if currentUser(c) == nil {
-			target := "/login"
-			if c.Request().Method == http.MethodGet {
-				target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
-			}
-			return c.Redirect(http.StatusSeeOther, target)
-		}
-		return next(c)
-	}
-}
-
-// requireAdmin lets only admins through; others get the 403 page.
-func (a *App) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return a.requireUser(func(c echo.Context) error {
-		if !currentUser(c).IsAdmin() {
-			return echo.NewHTTPError(http.StatusForbidden)
-		}
-		return next(c)
-	})
-}
-
-// redirectSignedIn sends signed-in users away from the sign-in and sign-up
-// pages, to where they were going.
-func (a *App) redirectSignedIn(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if currentUser(c) != nil {
-			return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next"), "/account"))
 		}
 		return next(c)
 	}

@@ -53,10 +53,3 @@ func (a *App) page(c echo.Context, title string) layout.Page {
 func redirect(c echo.Context, to string) error {
 	return c.Redirect(http.StatusSeeOther, to)
 }
-
-// hasSession reports whether the session middleware ran for this request
-// (it does not for static files and health checks).
-func hasSession(c echo.Context) bool {
-	loaded, _ := c.Get(ctxSession).(bool)
-	return loaded
-}

@@ -89,6 +89,9 @@ func (a *App) Routes() *echo.Echo {
 	return e
 }
 
+// staticPrefix is where assets are served; they need no session.
+const staticPrefix = "/static"
+
 // cacheStatic lets browsers keep assets for an hour.
 func cacheStatic(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -49,14 +49,6 @@ func (a *App) providerButtons() []components.ProviderButton {
 	return bs
 }
 
-// Session keys of a sign-in in progress.
-const (
-	// The attempt (state, nonce, PKCE verifier), until its callback.
-	keyOAuthAttempt = "oauth_attempt"
-	// The account page's Connect, until its same-origin GET starts the flow.
-	keyOAuthConnectIntent = "oauth_connect_intent"
-)
-
 // pendingSignIn is what the session keeps between the redirect to the
 // provider and the callback.
 type pendingSignIn struct {
@@ -92,7 +84,7 @@ func (a *App) SocialConnect(c echo.Context) error {
 		a.flash(c, "error", unverifiedConnect)
 		return redirect(c, "/account")
 	}
-	a.Sessions.Put(c.Request().Context(), keyOAuthConnectIntent, p.Name)
+	a.putSession(c.Request().Context(), keyOAuthConnectIntent, p.Name)
 	return redirect(c, "/auth/"+p.Name+"/connect")
 }
 
@@ -105,7 +97,7 @@ func (a *App) SocialConnectContinue(c echo.Context) error {
 	if p == nil {
 		return echo.ErrNotFound
 	}
-	if a.Sessions.PopString(c.Request().Context(), keyOAuthConnectIntent) != p.Name {
+	if a.popSession(c.Request().Context(), keyOAuthConnectIntent) != p.Name {
 		return redirect(c, "/account")
 	}
 	authURL, err := a.beginSocial(c, p, true)
@@ -127,7 +119,7 @@ func (a *App) beginSocial(c echo.Context, p *SocialProvider, connect bool) (stri
 	if err != nil {
 		return "", err
 	}
-	a.Sessions.Put(c.Request().Context(), keyOAuthAttempt, string(b))
+	a.putSession(c.Request().Context(), keyOAuthAttempt, string(b))
 	return authURL, nil
 }
 
@@ -141,7 +133,7 @@ func (a *App) SocialCallback(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var pending pendingSignIn
-	if raw := a.Sessions.PopString(ctx, keyOAuthAttempt); raw != "" {
+	if raw := a.popSession(ctx, keyOAuthAttempt); raw != "" {
 		if err := json.Unmarshal([]byte(raw), &pending); err != nil {
 			pending = pendingSignIn{}
 		}

@@ -1,0 +1,207 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/models"
+)
+
+// Values of the request's echo.Context set by the session middleware.
+const (
+	ctxSession      = "session_loaded"
+	ctxUser         = "user"
+	ctxImpersonator = "impersonator"
+)
+
+// sessionKey names a value kept in the scs session. Every key is declared
+// here, and the session's values are read and written only through the
+// methods below, which take a sessionKey
+// (TestSessionValuesAreReadThroughTypedKeys).
+type sessionKey string
+
+const (
+	// keyUser holds the signed-in user's id (during impersonation, the
+	// user's). The session store reads it too, to know whose session it is.
+	keyUser sessionKey = models.SessionUserKey
+	// keySignedInAt holds when the user signed in (Unix seconds), for the
+	// actions that want a recent sign-in.
+	keySignedInAt sessionKey = "signed_in_at"
+	// keyImpersonator holds, while an admin browses as another user, the
+	// admin's own id.
+	keyImpersonator sessionKey = "impersonator_id"
+	// keyFlash holds the message for the next page (flash.go).
+	keyFlash sessionKey = "flash"
+	// keyOAuthAttempt holds a provider sign-in under way (state, nonce, PKCE
+	// verifier), until its callback.
+	keyOAuthAttempt sessionKey = "oauth_attempt"
+	// keyOAuthConnectIntent holds the account page's Connect, until its
+	// same-origin GET starts the flow.
+	keyOAuthConnectIntent sessionKey = "oauth_connect_intent"
+)
+
+// sessionString is the session's value for k, or "".
+func (a *App) sessionString(ctx context.Context, k sessionKey) string {
+	return a.Sessions.GetString(ctx, string(k))
+}
+
+// putSession sets the session's value for k.
+func (a *App) putSession(ctx context.Context, k sessionKey, v string) {
+	a.Sessions.Put(ctx, string(k), v)
+}
+
+// popSession returns the session's value for k and removes it.
+func (a *App) popSession(ctx context.Context, k sessionKey) string {
+	return a.Sessions.PopString(ctx, string(k))
+}
+
+// removeSession deletes the session's value for k.
+func (a *App) removeSession(ctx context.Context, k sessionKey) {
+	a.Sessions.Remove(ctx, string(k))
+}
+
+// hasSession reports whether the session middleware ran for this request
+// (it does not for static files and health checks).
+func hasSession(c echo.Context) bool {
+	loaded, _ := c.Get(ctxSession).(bool)
+	return loaded
+}
+
+// loadSession loads the scs session for the request and commits it just
+// before the response is written — on error pages too — with one Set-Cookie.
+func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if p := req.URL.Path; strings.HasPrefix(p, staticPrefix+"/") || p == "/healthz" {
+			return next(c)
+		}
+		var token string
+		if ck, err := req.Cookie(a.Sessions.Cookie.Name); err == nil {
+			token = ck.Value
+		}
+		ctx := models.WithClient(req.Context(), &models.Client{IP: c.RealIP(), UserAgent: req.UserAgent()})
+		ctx, err := a.Sessions.Load(ctx, token)
+		if err != nil {
+			return fmt.Errorf("load session: %w", err)
+		}
+		c.SetRequest(req.WithContext(ctx))
+		c.Set(ctxSession, true)
+
+		res := c.Response()
+		res.Header().Add("Vary", "Cookie")
+		res.Before(func() { a.commitSession(ctx, c) })
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			// Whatever this request changed is committed when it ends: only
+			// then can no cached session be older than the change.
+			defer func() {
+				switch err := a.DB.InvalidateSessions(ctx); {
+				case err == nil || ctx.Err() != nil:
+				case errors.Is(err, models.ErrCacheSyncSlow):
+					a.Logger.Debug("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
+				default:
+					a.Logger.Warn("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
+				}
+			}()
+		}
+		return next(c)
+	}
+}
+
+func (a *App) commitSession(ctx context.Context, c echo.Context) {
+	w := c.Response()
+	switch a.Sessions.Status(ctx) {
+	case scs.Modified:
+		token, expiry, err := a.Sessions.Commit(ctx)
+		if err != nil {
+			a.Logger.Error("commit session", "request_id", c.Get(ctxRequestID), "err", err)
+			return
+		}
+		// The cookie lasts as long as the row (a session without a user, minutes).
+		signedIn := a.sessionString(ctx, keyUser) != ""
+		a.Sessions.WriteSessionCookie(ctx, w, token, models.SessionExpiry(expiry, a.Now(), signedIn))
+	case scs.Destroyed:
+		a.Sessions.WriteSessionCookie(ctx, w, "", time.Time{})
+	}
+	// Pages with a session may show account data: never store them.
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// loadUser puts the signed-in user, if any, on the context. The session
+// store loaded the user with the session; a session whose user is gone or
+// banned is ended on the spot.
+func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !hasSession(c) {
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		id := a.sessionString(ctx, keyUser)
+		if id == "" {
+			return next(c)
+		}
+		u, err := models.ClientFrom(ctx).User, error(nil) // loaded with the session
+		if u == nil || u.ID != id {
+			u, err = models.UserByID(ctx, a.DB, id)
+		}
+		switch {
+		case errors.Is(err, models.ErrNotFound) || (err == nil && u.BannedAt != nil):
+			if err := a.Sessions.Destroy(ctx); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			c.Set(ctxUser, u)
+		}
+		return next(c)
+	}
+}
+
+// currentUser is the signed-in user, or nil.
+func currentUser(c echo.Context) *models.User {
+	u, _ := c.Get(ctxUser).(*models.User)
+	return u
+}
+
+// requireUser sends signed-out visitors to the sign-in page, with a way back.
+func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) == nil {
+			target := "/login"
+			if c.Request().Method == http.MethodGet {
+				target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+			}
+			return c.Redirect(http.StatusSeeOther, target)
+		}
+		return next(c)
+	}
+}
+
+// requireAdmin lets only admins through; others get the 403 page.
+func (a *App) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return a.requireUser(func(c echo.Context) error {
+		if !currentUser(c).IsAdmin() {
+			return echo.NewHTTPError(http.StatusForbidden)
+		}
+		return next(c)
+	})
+}
+
+// redirectSignedIn sends signed-in users away from the sign-in and sign-up
+// pages, to where they were going.
+func (a *App) redirectSignedIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) != nil {
+			return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next"), "/account"))
+		}
+		return next(c)
+	}
+}
