@@ -11,6 +11,7 @@ import (
 
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/account"
+	"github.com/hearth-app/hearth/views/layout"
 	mailview "github.com/hearth-app/hearth/views/mail"
 )
 
@@ -69,7 +70,7 @@ func (a *App) ProfileSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditProfileUpdate, u, "", "name")
-	a.flash(c, "success", "Your name was saved.")
+	a.flash(c, layout.FlashSuccess, "Your name was saved.")
 	return redirect(c, "/account")
 }
 
@@ -104,7 +105,7 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	a.flash(c, "success", "Your password was changed. Your other sessions were signed out.")
+	a.flash(c, layout.FlashSuccess, "Your password was changed. Your other sessions were signed out.")
 	return redirect(c, "/account")
 }
 
@@ -154,7 +155,7 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	sent := "We sent a link to " + newEmail + ". Your address changes when you open it."
 	if _, err := models.UserByEmail(ctx, a.DB, newEmail); err == nil {
 		// Taken: the same answer, and no mail to the other account's owner.
-		a.flash(c, "info", sent)
+		a.flash(c, layout.FlashInfo, sent)
 		return redirect(c, "/account")
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
@@ -177,7 +178,7 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	a.flash(c, "info", sent)
+	a.flash(c, layout.FlashInfo, sent)
 	return redirect(c, "/account")
 }
 
@@ -188,7 +189,7 @@ func (a *App) EmailCancelSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditEmailChange, u, "", "pending change cancelled")
-	a.flash(c, "success", "The change of your email address was cancelled.")
+	a.flash(c, layout.FlashSuccess, "The change of your email address was cancelled.")
 	return redirect(c, "/account")
 }
 
@@ -225,7 +226,7 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 	if err := a.Sessions.Destroy(ctx); err != nil {
 		return err
 	}
-	a.flash(c, "info", "Your account has been deleted. Goodbye!")
+	a.flash(c, layout.FlashInfo, "Your account has been deleted. Goodbye!")
 	return redirect(c, "/")
 }
 
@@ -272,10 +273,10 @@ func (a *App) RevokeSessionSubmit(c echo.Context) error {
 		if err := a.Sessions.Destroy(ctx); err != nil {
 			return err
 		}
-		a.flash(c, "info", "You have been signed out.")
+		a.flash(c, layout.FlashInfo, "You have been signed out.")
 		return redirect(c, "/")
 	}
-	a.flash(c, "success", "That session was signed out.")
+	a.flash(c, layout.FlashSuccess, "That session was signed out.")
 	return redirect(c, "/account/sessions")
 }
 
@@ -287,7 +288,7 @@ func (a *App) RevokeOtherSessionsSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditSessionRevoke, u, "", "all other sessions")
-	a.flash(c, "success", "All your other sessions were signed out.")
+	a.flash(c, layout.FlashSuccess, "All your other sessions were signed out.")
 	return redirect(c, "/account/sessions")
 }
 
@@ -295,7 +296,7 @@ func (a *App) RevokeOtherSessionsSubmit(c echo.Context) error {
 func (a *App) ResendVerificationSubmit(c echo.Context) error {
 	u := currentUser(c)
 	if u.EmailVerifiedAt != nil {
-		a.flash(c, "info", "Your email address is already confirmed.")
+		a.flash(c, layout.FlashInfo, "Your email address is already confirmed.")
 		return redirect(c, "/account")
 	}
 	if err := a.limit(c, a.Config.Rates.VerifyResend, "verify-resend:"+u.ID); err != nil {
@@ -304,7 +305,7 @@ func (a *App) ResendVerificationSubmit(c echo.Context) error {
 	if err := a.sendVerification(c, u); err != nil {
 		return err
 	}
-	a.flash(c, "success", "We sent a new link to "+u.Email+".")
+	a.flash(c, layout.FlashSuccess, "We sent a new link to "+u.Email+".")
 	return redirect(c, "/account")
 }
 
@@ -316,7 +317,7 @@ func (a *App) ResendVerificationSubmit(c echo.Context) error {
 func (a *App) SetPasswordSubmit(c echo.Context) error {
 	u := currentUser(c)
 	if u.PasswordHash != "" {
-		a.flash(c, "info", "You already have a password: change it below.")
+		a.flash(c, layout.FlashInfo, "You already have a password: change it below.")
 		return redirect(c, "/account")
 	}
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-email:"+u.Email); err != nil {
@@ -331,7 +332,7 @@ func (a *App) SetPasswordSubmit(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	a.flash(c, "success", "We sent a link to "+u.Email+": open it to choose your password.")
+	a.flash(c, layout.FlashSuccess, "We sent a link to "+u.Email+": open it to choose your password.")
 	return redirect(c, "/account")
 }
 
@@ -344,12 +345,12 @@ func (a *App) DisconnectIdentitySubmit(c echo.Context) error {
 	case errors.Is(err, models.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, "That connection does not exist.")
 	case errors.Is(err, models.ErrLastSignInMethod):
-		a.flash(c, "error", "You can't disconnect your only way to sign in. Set a password first.")
+		a.flash(c, layout.FlashError, "You can't disconnect your only way to sign in. Set a password first.")
 		return redirect(c, "/account")
 	case err != nil:
 		return err
 	}
 	a.audit(c, models.AuditIdentityUnlink, u, "", id.Provider)
-	a.flash(c, "success", "Disconnected.")
+	a.flash(c, layout.FlashSuccess, "Disconnected.")
 	return redirect(c, "/account")
 }

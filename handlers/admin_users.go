@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/admin"
+	"github.com/hearth-app/hearth/views/layout"
 )
 
 // maxBanReason bounds the reason kept in the audit log.
@@ -80,7 +81,7 @@ func (a *App) AdminSetRole(c echo.Context) error {
 		return a.adminActionFailed(c, target, err)
 	}
 	if !changed {
-		a.flash(c, "info", u.Email+" is already "+articled(u.Role)+".")
+		a.flash(c, layout.FlashInfo, u.Email+" is already "+articled(u.Role)+".")
 		return redirect(c, adminUserPath(u))
 	}
 	if u.ID == currentUser(c).ID {
@@ -88,11 +89,11 @@ func (a *App) AdminSetRole(c echo.Context) error {
 			return err
 		}
 		if !u.IsAdmin() {
-			a.flash(c, "success", "You are now a member and no longer have access to the admin area.")
+			a.flash(c, layout.FlashSuccess, "You are now a member and no longer have access to the admin area.")
 			return redirect(c, "/account")
 		}
 	}
-	a.flash(c, "success", u.Email+" is now "+articled(u.Role)+".")
+	a.flash(c, layout.FlashSuccess, u.Email+" is now "+articled(u.Role)+".")
 	return redirect(c, adminUserPath(u))
 }
 
@@ -116,7 +117,7 @@ func (a *App) AdminBan(c echo.Context) error {
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
 	}
-	a.flash(c, "success", u.Email+" is banned and signed out everywhere.")
+	a.flash(c, layout.FlashSuccess, u.Email+" is banned and signed out everywhere.")
 	return redirect(c, adminUserPath(u))
 }
 
@@ -130,7 +131,7 @@ func (a *App) AdminUnban(c echo.Context) error {
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
 	}
-	a.flash(c, "success", u.Email+" can sign in again.")
+	a.flash(c, layout.FlashSuccess, u.Email+" can sign in again.")
 	return redirect(c, adminUserPath(u))
 }
 
@@ -147,7 +148,7 @@ func (a *App) AdminVerifyEmail(c echo.Context) error {
 	if err := a.tellProof(c, u, proof); err != nil {
 		return err
 	}
-	a.flash(c, "success", u.Email+" is marked verified.")
+	a.flash(c, layout.FlashSuccess, u.Email+" is marked verified.")
 	return redirect(c, adminUserPath(u))
 }
 
@@ -166,12 +167,12 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 	if id := form.Get("session"); id != "" {
 		err := models.AdminRevokeSessions(ctx, a.DB, a.Now(), a.auditBy(c), target, id, "")
 		if errors.Is(err, models.ErrNotFound) {
-			a.flash(c, "info", "That session had already ended.")
+			a.flash(c, layout.FlashInfo, "That session had already ended.")
 			return redirect(c, adminUserPath(target))
 		} else if err != nil {
 			return err
 		}
-		a.flash(c, "success", "The session has ended.")
+		a.flash(c, layout.FlashSuccess, "The session has ended.")
 		return redirect(c, adminUserPath(target))
 	}
 	keep := ""
@@ -181,7 +182,7 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 	if err := models.AdminRevokeSessions(ctx, a.DB, a.Now(), a.auditBy(c), target, "", keep); err != nil {
 		return err
 	}
-	a.flash(c, "success", "Every session of "+target.Email+" has ended.")
+	a.flash(c, layout.FlashSuccess, "Every session of "+target.Email+" has ended.")
 	return redirect(c, adminUserPath(target))
 }
 
@@ -204,7 +205,7 @@ func (a *App) AdminDelete(c echo.Context) error {
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
 	}
-	a.flash(c, "success", u.Email+" has been deleted.")
+	a.flash(c, layout.FlashSuccess, u.Email+" has been deleted.")
 	return redirect(c, "/admin/users")
 }
 
@@ -270,6 +271,6 @@ func (a *App) AdminSendReset(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditPasswordResetSent, target, "", "by an admin")
-	a.flash(c, "success", "A password-reset link was sent to "+target.Email+".")
+	a.flash(c, layout.FlashSuccess, "A password-reset link was sent to "+target.Email+".")
 	return redirect(c, adminUserPath(target))
 }

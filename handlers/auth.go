@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/auth"
+	"github.com/hearth-app/hearth/views/layout"
 )
 
 // SignupPage shows the sign-up form.
@@ -75,7 +76,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	if err := a.sendVerification(c, u); err != nil {
 		return err
 	}
-	a.flash(c, "success", "Welcome to Hearth! Your account is ready.")
+	a.flash(c, layout.FlashSuccess, "Welcome to Hearth! Your account is ready.")
 	return redirect(c, "/account")
 }
 
@@ -140,7 +141,7 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	}
 	a.rememberDevice(c, u.Email)
 	a.audit(c, models.AuditSignIn, u, "", "password")
-	a.flash(c, "success", "Welcome back!")
+	a.flash(c, layout.FlashSuccess, "Welcome back!")
 	return redirect(c, safeNext(f.Next, "/account"))
 }
 
@@ -154,7 +155,7 @@ func (a *App) Logout(c echo.Context) error {
 	if err := a.Sessions.Destroy(ctx); err != nil {
 		return err
 	}
-	a.flash(c, "info", "You have been signed out.")
+	a.flash(c, layout.FlashInfo, "You have been signed out.")
 	return redirect(c, "/")
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/views/layout"
 )
 
 // Flash messages ("You have been signed out.") are shown once, on the next
@@ -20,9 +22,9 @@ const (
 )
 
 // flash queues a one-time message for the next page.
-func (a *App) flash(c echo.Context, level, message string) {
+func (a *App) flash(c echo.Context, level layout.FlashLevel, message string) {
 	ctx := c.Request().Context()
-	msg := level + "|" + message
+	msg := string(level) + "|" + message
 	if a.Sessions.Token(ctx) != "" { // a stored session, or one about to be (a sign-in)
 		a.putSession(ctx, keyFlash, msg)
 		return
@@ -31,8 +33,8 @@ func (a *App) flash(c echo.Context, level, message string) {
 	a.setFlashCookie(c, payload+"."+a.flashMAC(payload), flashMaxAge)
 }
 
-// popFlash returns the pending message, level and text, and forgets it.
-func (a *App) popFlash(c echo.Context) (level, text string) {
+// popFlash returns the pending message, and forgets it.
+func (a *App) popFlash(c echo.Context) layout.Flash {
 	msg := a.popSession(c.Request().Context(), keyFlash)
 	if ck, err := c.Cookie(a.flashCookie()); err == nil {
 		a.setFlashCookie(c, "", -1)
@@ -40,8 +42,8 @@ func (a *App) popFlash(c echo.Context) (level, text string) {
 			msg = a.openFlash(ck.Value)
 		}
 	}
-	level, text, _ = strings.Cut(msg, "|")
-	return level, text
+	level, text, _ := strings.Cut(msg, "|")
+	return layout.Flash{Level: layout.FlashLevel(level), Message: text}
 }
 
 // openFlash checks a flash cookie's signature and returns its message, or "".

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/layout"
 )
 
 // impersonator is the admin browsing as the current user, or nil.
@@ -82,7 +83,7 @@ func (a *App) AdminImpersonate(c echo.Context) error {
 	}
 	a.putSession(ctx, keyImpersonator, me.ID)
 	a.putSession(ctx, keyUser, target.ID)
-	a.flash(c, "info", "You are now viewing Hearth as "+target.Email+".")
+	a.flash(c, layout.FlashInfo, "You are now viewing Hearth as "+target.Email+".")
 	return redirect(c, "/account")
 }
 
@@ -91,7 +92,7 @@ func (a *App) StopImpersonation(c echo.Context) error {
 	imp := impersonator(c)
 	if imp == nil {
 		if currentUser(c).IsAdmin() {
-			a.flash(c, "info", "You were not impersonating anyone.")
+			a.flash(c, layout.FlashInfo, "You were not impersonating anyone.")
 			return redirect(c, "/admin")
 		}
 		return echo.NewHTTPError(http.StatusForbidden)
@@ -104,7 +105,7 @@ func (a *App) StopImpersonation(c echo.Context) error {
 	}
 	a.removeSession(ctx, keyImpersonator)
 	a.putSession(ctx, keyUser, imp.ID)
-	a.flash(c, "success", "You are back in your own session.")
+	a.flash(c, layout.FlashSuccess, "You are back in your own session.")
 	return redirect(c, adminUserPath(target))
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/auth"
+	"github.com/hearth-app/hearth/views/layout"
 	mailview "github.com/hearth-app/hearth/views/mail"
 )
 
@@ -133,6 +134,6 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 			return err
 		}
 	}
-	a.flash(c, "success", "Your password was changed. Sign in with the new one.")
+	a.flash(c, layout.FlashSuccess, "Your password was changed. Sign in with the new one.")
 	return redirect(c, "/login")
 }

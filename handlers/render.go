@@ -42,9 +42,7 @@ const maxPooledBuffer = 256 << 10
 func (a *App) page(c echo.Context, title string) layout.Page {
 	p := layout.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path, Impersonator: impersonator(c)}
 	if hasSession(c) {
-		if level, text := a.popFlash(c); text != "" {
-			p.Flash = layout.Flash{Level: level, Message: text}
-		}
+		p.Flash = a.popFlash(c)
 	}
 	return p
 }

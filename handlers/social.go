@@ -13,6 +13,7 @@ import (
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/auth"
 	"github.com/hearth-app/hearth/views/components"
+	"github.com/hearth-app/hearth/views/layout"
 	mailview "github.com/hearth-app/hearth/views/mail"
 )
 
@@ -81,7 +82,7 @@ func (a *App) SocialConnect(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	if currentUser(c).EmailVerifiedAt == nil { // the model refuses it too, after the provider
-		a.flash(c, "error", unverifiedConnect)
+		a.flash(c, layout.FlashError, unverifiedConnect)
 		return redirect(c, "/account")
 	}
 	a.putSession(c.Request().Context(), keyOAuthConnectIntent, p.Name)
@@ -149,7 +150,7 @@ func (a *App) SocialCallback(c echo.Context) error {
 		if e == "access_denied" {
 			msg = "You cancelled signing in with " + p.Label + "."
 		}
-		a.flash(c, "error", msg)
+		a.flash(c, layout.FlashError, msg)
 		return redirect(c, back)
 	}
 	state := pending.State
@@ -161,7 +162,7 @@ func (a *App) SocialCallback(c echo.Context) error {
 	pu, err := p.Finish(ctx, c.QueryParam("code"), pending.Attempt)
 	if err != nil {
 		a.Logger.Warn("social sign-in failed", "provider", p.Name, "err", err, "request_id", c.Get(ctxRequestID))
-		a.flash(c, "error", "We could not complete signing in with "+p.Label+". Please try again.")
+		a.flash(c, layout.FlashError, "We could not complete signing in with "+p.Label+". Please try again.")
 		return redirect(c, back)
 	}
 	ext := models.External{Provider: p.Name, ProviderUserID: pu.ID, Email: pu.Email, EmailVerified: pu.EmailVerified, Name: pu.Name}
@@ -174,14 +175,14 @@ func (a *App) SocialCallback(c echo.Context) error {
 	switch {
 	case errors.Is(err, models.ErrNotLinked):
 		a.audit(c, models.AuditSignInFailed, nil, ext.Email, p.Name+": address belongs to an unlinked account")
-		a.flash(c, "error", "An account with "+ext.Email+" already exists. Sign in with your password, then connect "+p.Label+" from your account page.")
+		a.flash(c, layout.FlashError, "An account with "+ext.Email+" already exists. Sign in with your password, then connect "+p.Label+" from your account page.")
 		return redirect(c, "/login")
 	case errors.Is(err, models.ErrBanned):
 		a.audit(c, models.AuditSignInFailed, u, "", p.Name+": account banned")
-		a.flash(c, "error", "This account has been suspended. Contact support if you think this is a mistake.")
+		a.flash(c, layout.FlashError, "This account has been suspended. Contact support if you think this is a mistake.")
 		return redirect(c, "/login")
 	case errors.Is(err, models.ErrNoEmail):
-		a.flash(c, "error", p.Label+" did not share an email address with us, so we cannot sign you in with it.")
+		a.flash(c, layout.FlashError, p.Label+" did not share an email address with us, so we cannot sign you in with it.")
 		return redirect(c, "/login")
 	case err != nil:
 		return err
@@ -203,13 +204,13 @@ func (a *App) SocialCallback(c echo.Context) error {
 	switch res.Outcome {
 	case models.SocialCreated:
 		a.audit(c, models.AuditSignUp, u, "", p.Name)
-		a.flash(c, "success", "Welcome to Hearth! Your account is ready.")
+		a.flash(c, layout.FlashSuccess, "Welcome to Hearth! Your account is ready.")
 	case models.SocialLinked:
 		a.audit(c, models.AuditIdentityLink, u, "", p.Name)
-		a.flash(c, "success", p.Label+" is now connected to your account.")
+		a.flash(c, layout.FlashSuccess, p.Label+" is now connected to your account.")
 	default:
 		a.audit(c, models.AuditSignIn, u, "", p.Name)
-		a.flash(c, "success", "Welcome back!")
+		a.flash(c, layout.FlashSuccess, "Welcome back!")
 	}
 	return redirect(c, "/account")
 }
@@ -222,16 +223,16 @@ func (a *App) finishConnect(c echo.Context, p *SocialProvider, ext models.Extern
 	u := currentUser(c)
 	err := models.ConnectIdentity(c.Request().Context(), a.DB, a.Now(), u, ext)
 	if errors.Is(err, models.ErrEmailUnverified) {
-		a.flash(c, "error", unverifiedConnect)
+		a.flash(c, layout.FlashError, unverifiedConnect)
 		return redirect(c, "/account")
 	}
 	if errors.Is(err, models.ErrIdentityTaken) {
-		a.flash(c, "error", "That "+p.Label+" account is connected to another user.")
+		a.flash(c, layout.FlashError, "That "+p.Label+" account is connected to another user.")
 		return redirect(c, "/account")
 	} else if err != nil {
 		return err
 	}
 	a.audit(c, models.AuditIdentityLink, u, "", p.Name)
-	a.flash(c, "success", p.Label+" is now connected to your account.")
+	a.flash(c, layout.FlashSuccess, p.Label+" is now connected to your account.")
 	return redirect(c, "/account")
 }

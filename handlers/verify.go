@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/account"
+	"github.com/hearth-app/hearth/views/layout"
 	mailview "github.com/hearth-app/hearth/views/mail"
 )
 
@@ -52,7 +53,7 @@ func (a *App) VerifyEmailSubmit(c echo.Context) error {
 	if err := a.tellProof(c, u, proof); err != nil {
 		return err
 	}
-	a.flash(c, "success", "Thank you: "+u.Email+" is confirmed.")
+	a.flash(c, layout.FlashSuccess, "Thank you: "+u.Email+" is confirmed.")
 	return redirect(c, a.afterLink(c))
 }
 
@@ -83,7 +84,7 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 	}); err != nil {
 		return err
 	}
-	a.flash(c, "success", "Your email address is now "+u.Email+".")
+	a.flash(c, layout.FlashSuccess, "Your email address is now "+u.Email+".")
 	return redirect(c, a.afterLink(c))
 }
 

@@ -18,6 +18,16 @@ type Page struct {
 
 // Flash is a one-time message shown at the top of the next page.
 type Flash struct {
-	Level   string // "success", "info", "error"
+	Level   FlashLevel
 	Message string
 }
+
+// FlashLevel is the kind of a flash message, which sets its style.
+type FlashLevel string
+
+// The flash levels; each has its alert-… class in app.css.
+const (
+	FlashSuccess FlashLevel = "success"
+	FlashInfo    FlashLevel = "info"
+	FlashError   FlashLevel = "error"
+)
