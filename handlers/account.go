@@ -35,11 +35,7 @@ func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageDat
 	}
 	connected := map[string]bool{}
 	for _, id := range ids {
-		label := id.Provider
-		if p := a.provider(id.Provider); p != nil {
-			label = p.Label
-		}
-		d.Identities = append(d.Identities, account.IdentityRow{ID: id.ID, Label: label, Email: id.Email})
+		d.Identities = append(d.Identities, account.IdentityRow{ID: id.ID, Label: a.providerLabel(id.Provider), Email: id.Email})
 		connected[id.Provider] = true
 	}
 	for _, b := range a.providerButtons() {
@@ -97,12 +93,7 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditPasswordChange, u, "", "")
-	if err := a.queueMail(c, u, u.Email, "password_changed", mailview.Mail{
-		Subject:     "Your password was changed",
-		Heading:     "Your password was changed",
-		Lines:       []string{"The password of your account " + u.Email + " was just changed, and your other sessions were signed out.", "If this wasn't you, reset your password now and check your account's sessions."},
-		ButtonLabel: "Reset my password", URL: a.link("/forgot-password", nil),
-	}); err != nil {
+	if err := a.queueMail(c, u, u.Email, mailview.PasswordChanged(u, a.link("/forgot-password", nil))); err != nil {
 		return err
 	}
 	a.flash(c, layout.FlashSuccess, "Your password was changed. Your other sessions were signed out.")
@@ -160,22 +151,14 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	if err := a.mailLink(c, u, models.TokenChangeEmail, newEmail, models.ChangeEmailTTL, "/verify-email", url.Values{"change": {"1"}}, mailview.Mail{
-		Subject:     "Confirm your new email address",
-		Heading:     "Confirm your new email address",
-		Lines:       []string{"You asked to use " + newEmail + " for your account instead of " + u.Email + "."},
-		ButtonLabel: "Use this address",
-		Footer:      "The link works for 24 hours. If you did not ask for this, ignore this mail: nothing changes.",
-	}); err != nil {
+	link, err := a.tokenLink(ctx, u, models.TokenChangeEmail, newEmail, models.ChangeEmailTTL, "/verify-email", url.Values{"change": {"1"}})
+	if err != nil {
 		return err
 	}
-	if err := a.queueMail(c, u, u.Email, "email_change_requested", mailview.Mail{
-		Subject: "Someone asked to change your email address",
-		Heading: "A change of your email address was requested",
-		Lines: []string{"Someone signed in to your account asked to use " + newEmail + " instead of " + u.Email + ". Nothing changes until the link mailed there is opened.",
-			"If this wasn't you, cancel the change from your account page and change your password (or reset it): that also stops the change."},
-		ButtonLabel: "Review the change", URL: a.link("/account", nil),
-	}); err != nil {
+	if err := a.queueMail(c, u, newEmail, mailview.ConfirmNewEmail(u, newEmail, link)); err != nil {
+		return err
+	}
+	if err := a.queueMail(c, u, u.Email, mailview.EmailChangeRequested(u, newEmail, a.link("/account", nil))); err != nil {
 		return err
 	}
 	a.flash(c, layout.FlashInfo, sent)
@@ -323,13 +306,11 @@ func (a *App) SetPasswordSubmit(c echo.Context) error {
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-email:"+u.Email); err != nil {
 		return err
 	}
-	if err := a.mailLink(c, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil, mailview.Mail{
-		Subject:     "Choose a password",
-		Heading:     "Choose a password",
-		Lines:       []string{"You asked to add a password to your account " + u.Email + ", so that you can also sign in with your email."},
-		ButtonLabel: "Choose my password",
-		Footer:      "The link works once, for one hour. Choosing the password signs you out everywhere; sign in again with it. If you did not ask for this, ignore this mail.",
-	}); err != nil {
+	link, err := a.tokenLink(c.Request().Context(), u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil)
+	if err != nil {
+		return err
+	}
+	if err := a.queueMail(c, u, u.Email, mailview.ChoosePassword(u, link)); err != nil {
 		return err
 	}
 	a.flash(c, layout.FlashSuccess, "We sent a link to "+u.Email+": open it to choose your password.")

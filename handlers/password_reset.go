@@ -70,13 +70,11 @@ func (a *App) sendPasswordReset(c echo.Context, u *models.User) error {
 }
 
 func (a *App) sendPasswordResetCtx(ctx context.Context, requestID any, u *models.User) error {
-	return a.mailLinkCtx(ctx, requestID, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil, mailview.Mail{
-		Subject:     "Reset your password",
-		Heading:     "Reset your password",
-		Lines:       []string{"Someone (hopefully you) asked to reset the password of the account " + u.Email + "."},
-		ButtonLabel: "Choose a new password",
-		Footer:      "The link works once, for one hour. If you did not ask for it, ignore this mail: your password stays the same.",
-	})
+	link, err := a.tokenLink(ctx, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil)
+	if err != nil {
+		return err
+	}
+	return a.queueMailCtx(ctx, requestID, u, u.Email, mailview.ResetPassword(u, link))
 }
 
 // ResetPasswordPage shows the new-password form for a valid link.
@@ -122,11 +120,7 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 	if err := a.tellProof(c, u, proof); err != nil {
 		return err
 	}
-	if err := a.queueMail(c, u, u.Email, "password_changed", mailview.Mail{
-		Subject: "Your password was reset",
-		Heading: "Your password was reset",
-		Lines:   []string{"The password of your account " + u.Email + " was reset, and every session was signed out.", "If this wasn't you, reset it again right away."},
-	}); err != nil {
+	if err := a.queueMail(c, u, u.Email, mailview.PasswordWasReset(u)); err != nil {
 		return err
 	}
 	if currentUser(c) != nil { // a reset ends this session too

@@ -41,6 +41,15 @@ func (a *App) provider(name string) *SocialProvider {
 	return nil
 }
 
+// providerLabel is how a provider is named to people: its label, or its
+// name when it is no longer configured.
+func (a *App) providerLabel(name string) string {
+	if p := a.provider(name); p != nil {
+		return p.Label
+	}
+	return name
+}
+
 // providerButtons are the sign-in buttons for the enabled providers.
 func (a *App) providerButtons() []components.ProviderButton {
 	bs := make([]components.ProviderButton, 0, len(a.Providers))
@@ -191,13 +200,7 @@ func (a *App) SocialCallback(c echo.Context) error {
 		return err
 	}
 	if res.PasswordRemoved {
-		if err := a.queueMail(c, u, u.Email, "password_removed", mailview.Mail{
-			Subject: "Your account's password was removed",
-			Heading: "Choose a new password",
-			Lines: []string{p.Label + " confirmed that " + u.Email + " is yours, and is now connected to your account.",
-				"The password on the account had been chosen before the address was confirmed, so it may not have been yours: we removed it and signed out every other session. You can keep signing in with " + p.Label + ", or choose a new password."},
-			ButtonLabel: "Choose a password", URL: a.link("/forgot-password", nil),
-		}); err != nil {
+		if err := a.queueMail(c, u, u.Email, mailview.PasswordRemoved(u, p.Label, a.link("/forgot-password", nil))); err != nil {
 			return err
 		}
 	}

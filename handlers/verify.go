@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -77,11 +76,7 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 	if err := a.tellProof(c, u, proof); err != nil {
 		return err
 	}
-	if err := a.queueMail(c, u, old, "email_changed", mailview.Mail{
-		Subject: "Your email address was changed",
-		Heading: "Your email address was changed",
-		Lines:   []string{"Your account now uses " + u.Email + " instead of " + old + ".", "If this wasn't you, contact support right away."},
-	}); err != nil {
+	if err := a.queueMail(c, u, old, mailview.EmailChanged(u, old)); err != nil {
 		return err
 	}
 	a.flash(c, layout.FlashSuccess, "Your email address is now "+u.Email+".")
@@ -104,29 +99,20 @@ func (a *App) tellProof(c echo.Context, u *models.User, proof models.Proof) erro
 	if !proof.Removed() {
 		return nil
 	}
-	lines := []string{"Your address " + u.Email + " has just been confirmed for the first time. Until then anyone could have signed up with it, so to make sure nobody else kept a way into your account:"}
-	if proof.EndedSessions > 0 {
-		lines = append(lines, "- we signed out "+plural(proof.EndedSessions, "session", "sessions")+" on other devices;")
-	}
+	removed := make([]mailview.RemovedIdentity, 0, len(proof.RemovedIdentities))
 	for _, id := range proof.RemovedIdentities {
-		label := id.Provider
-		if p := a.provider(id.Provider); p != nil {
-			label = p.Label
-		}
-		lines = append(lines, "- we disconnected "+label+" ("+id.Email+").")
+		removed = append(removed, mailview.RemovedIdentity{Label: a.providerLabel(id.Provider), Email: id.Email})
 	}
-	lines = append(lines, "If those were yours, sign in again and connect them from your account page.")
-	return a.queueMail(c, u, u.Email, "signin_methods_removed", mailview.Mail{
-		Subject: "We secured your account", Heading: "We secured your account", Lines: lines,
-		ButtonLabel: "Review your account", URL: a.link("/account", nil),
-	})
+	return a.queueMail(c, u, u.Email, mailview.SignInMethodsRemoved(u, proof.EndedSessions, removed, a.link("/account", nil)))
 }
 
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
+// sendVerification mails u a link that proves they own their address.
+func (a *App) sendVerification(c echo.Context, u *models.User) error {
+	link, err := a.tokenLink(c.Request().Context(), u, models.TokenVerifyEmail, u.Email, models.VerifyEmailTTL, "/verify-email", nil)
+	if err != nil {
+		return err
 	}
-	return strconv.FormatInt(n, 10) + " " + many
+	return a.queueMail(c, u, u.Email, mailview.VerifyEmail(u, link))
 }
 
 func (a *App) invalidLink(c echo.Context, heading string) error {

@@ -1,5 +1,6 @@
 // Package mail holds the mails Hearth sends, as templ HTML with a plain-text
-// alternative built from the same data.
+// alternative built from the same data: one constructor per mail (mails.go)
+// writes its wording; handlers queue what it returns.
 package mail
 
 import "strings"
@@ -7,6 +8,8 @@ import "strings"
 // Mail is every mail's content: a heading, a few lines, and (for most) one
 // call to action.
 type Mail struct {
+	// Template names the mail in the outbox and in the log (never its body).
+	Template    string
 	AppName     string
 	Subject     string
 	Heading     string
