@@ -94,7 +94,7 @@ func startServer(t *testing.T, env ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := handlers.New(handlers.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Providers: providers})
+	app := handlers.New(handlers.App{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Providers: providers})
 	srv.Config.Handler = app.Routes()
 	srv.Start()
 	t.Cleanup(func() { srv.Close(); db.Close() })

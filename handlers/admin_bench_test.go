@@ -69,7 +69,7 @@ func BenchmarkAdminUsersList(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	app := handlers.New(handlers.Deps{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Hasher: hasher})
+	app := handlers.New(handlers.App{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Hasher: hasher})
 	srv := httptest.NewServer(app.Routes())
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)

@@ -16,64 +16,57 @@ import (
 	"github.com/hearth-app/hearth/models"
 )
 
-// App holds every dependency of the HTTP layer. It is built once in cmd/ and
-// its methods are the handlers.
+// App holds every dependency of the HTTP layer; its methods are the
+// handlers. cmd/ fills in the exported fields and passes them to New, which
+// completes the rest.
 type App struct {
-	Config   *config.Config
-	Logger   *slog.Logger
-	DB       *models.DB
-	Sessions *scs.SessionManager
-	Hasher   *models.Hasher
-	Now      func() time.Time
-	// MailSender, when set, is woken whenever a mail is queued.
-	MailSender interface{ Wake() }
-	// Providers are the enabled social sign-in providers (BuildProviders).
-	Providers []*SocialProvider
-
-	crossOrigin *http.CrossOriginProtection
-	formKey     []byte    // signs form time stamps
-	buffers     sync.Pool // *bytes.Buffer for render
-	jobs        sync.WaitGroup
-	jobSlots    chan struct{} // inBackground's semaphore
-}
-
-// Deps are what New needs. Now defaults to the wall clock in UTC.
-type Deps struct {
 	Config *config.Config
 	Logger *slog.Logger
 	DB     *models.DB
+	// Hasher hashes and checks passwords; New makes one from Config if nil.
 	Hasher *models.Hasher
-	Now    func() time.Time
-	// FormKey signs the sign-up form's time stamp; instances sharing a
-	// database must share it (models.AppSecret). Random when nil.
+	// Now is the clock; New uses the wall clock in UTC if nil.
+	Now func() time.Time
+	// FormKey signs the sign-up form's time stamp, flash and device
+	// cookies; instances sharing a database must share it
+	// (models.AppSecret). New makes a random one if nil.
 	FormKey []byte
-	// MailSender is woken when a mail is queued (optional: it polls anyway).
+	// MailSender, when set, is woken whenever a mail is queued (it polls
+	// anyway).
 	MailSender interface{ Wake() }
-	// Providers are the social sign-in providers (BuildProviders).
+	// Providers are the enabled social sign-in providers (BuildProviders).
 	Providers []*SocialProvider
+	// Sessions is the session manager, which New builds from Config.
+	Sessions *scs.SessionManager
+
+	crossOrigin *http.CrossOriginProtection
+	buffers     *sync.Pool // *bytes.Buffer for render
+	jobs        *sync.WaitGroup
+	jobSlots    chan struct{} // inBackground's semaphore
 }
 
 // SessionCookieName is the cookie's name in development; production adds the
 // __Host- prefix, which browsers only accept with Secure, Path=/ and no Domain.
 const SessionCookieName = "hearth_session"
 
-// New builds the App and its session manager.
-func New(d Deps) *App {
-	if d.Now == nil {
-		d.Now = func() time.Time { return time.Now().UTC() }
+// New completes a: the optional fields' defaults, the session manager and
+// the handlers' own state.
+func New(a App) *App {
+	if a.Now == nil {
+		a.Now = func() time.Time { return time.Now().UTC() }
 	}
-	if d.Hasher == nil {
-		d.Hasher = models.NewHasher(d.Config.HashConcurrency, 2*time.Second)
-		d.Hasher.MinLength = d.Config.PasswordMinLength
+	if a.Hasher == nil {
+		a.Hasher = models.NewHasher(a.Config.HashConcurrency, 2*time.Second)
+		a.Hasher.MinLength = a.Config.PasswordMinLength
 	}
-	if d.FormKey == nil {
-		d.FormKey = make([]byte, 32)
-		_, _ = rand.Read(d.FormKey)
+	if a.FormKey == nil {
+		a.FormKey = make([]byte, 32)
+		_, _ = rand.Read(a.FormKey)
 	}
 	sm := scs.New()
-	sm.Store = models.NewSessionStore(d.DB, d.Config.SessionIdleTimeout, d.Now)
+	sm.Store = models.NewSessionStore(a.DB, a.Config.SessionIdleTimeout, a.Now)
 	sm.Codec = models.NewSessionCodec(10_000)
-	sm.Lifetime = d.Config.SessionLifetime
+	sm.Lifetime = a.Config.SessionLifetime
 	sm.IdleTimeout = 0 // enforced by the store, without a write per request
 	sm.Cookie.Name = SessionCookieName
 	sm.Cookie.HttpOnly = true
@@ -81,21 +74,14 @@ func New(d Deps) *App {
 	sm.Cookie.Path = "/"
 	sm.Cookie.Domain = ""
 	sm.Cookie.Persist = true
-	if d.Config.IsProduction() {
+	if a.Config.IsProduction() {
 		sm.Cookie.Name = "__Host-" + SessionCookieName
 		sm.Cookie.Secure = true
 	}
-	return &App{
-		Config:      d.Config,
-		Logger:      d.Logger,
-		DB:          d.DB,
-		Sessions:    sm,
-		Hasher:      d.Hasher,
-		Now:         d.Now,
-		crossOrigin: http.NewCrossOriginProtection(),
-		formKey:     d.FormKey,
-		MailSender:  d.MailSender,
-		Providers:   d.Providers,
-		jobSlots:    make(chan struct{}, backgroundSlots),
-	}
+	a.Sessions = sm
+	a.crossOrigin = http.NewCrossOriginProtection()
+	a.buffers = &sync.Pool{}
+	a.jobs = &sync.WaitGroup{}
+	a.jobSlots = make(chan struct{}, backgroundSlots)
+	return &a
 }

@@ -31,7 +31,7 @@ func (a *App) deviceCookieName() string {
 
 // deviceMAC signs a device nonce for one (normalized) address.
 func (a *App) deviceMAC(email, nonce string) string {
-	m := hmac.New(sha256.New, a.formKey)
+	m := hmac.New(sha256.New, a.FormKey)
 	m.Write([]byte("device|" + email + "|" + nonce))
 	return hex.EncodeToString(m.Sum(nil))
 }

@@ -62,7 +62,7 @@ func (a *App) openFlash(value string) string {
 // flashMAC signs a flash cookie with the key the instances share, so that
 // no one can make the site show a message of their choosing.
 func (a *App) flashMAC(payload string) string {
-	m := hmac.New(sha256.New, a.formKey)
+	m := hmac.New(sha256.New, a.FormKey)
 	m.Write([]byte("flash|" + payload))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

@@ -103,7 +103,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	if err != nil {
 		t.Fatalf("providers: %v", err)
 	}
-	app := handlers.New(handlers.Deps{
+	app := handlers.New(handlers.App{
 		Providers: providers,
 		Config:    cfg,
 		Logger:    slog.New(slog.NewTextHandler(logs, nil)),

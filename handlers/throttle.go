@@ -89,7 +89,7 @@ func (a *App) formStamp(t time.Time) string {
 }
 
 func (a *App) stampMAC(ms string) string {
-	m := hmac.New(sha256.New, a.formKey)
+	m := hmac.New(sha256.New, a.FormKey)
 	m.Write([]byte("signup-form|" + ms))
 	return hex.EncodeToString(m.Sum(nil))
 }

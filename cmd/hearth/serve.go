@@ -55,7 +55,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
-	app := handlers.New(handlers.Deps{Config: cfg, Logger: logger, DB: db, FormKey: formKey, MailSender: sender, Providers: providers})
+	app := handlers.New(handlers.App{Config: cfg, Logger: logger, DB: db, FormKey: formKey, MailSender: sender, Providers: providers})
 	srv := &http.Server{
 		Handler:           app.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,
