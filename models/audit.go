@@ -96,12 +96,13 @@ func AuditEventsFor(ctx context.Context, db *DB, userID string, limit int) ([]Au
 	return events, err
 }
 
-// AuditActions lists every action, for filters.
+// AuditActions lists every action, for filters, in the order declared
+// (TestAuditActionsListsEveryAction).
 var AuditActions = []string{
-	AuditSignUp, AuditSignIn, AuditSignInFailed, AuditSignOut, AuditPasswordChange, AuditPasswordReset,
-	AuditEmailChange, AuditEmailVerified, AuditProfileUpdate, AuditRoleChange, AuditBan, AuditUnban,
-	AuditUserDelete, AuditImpersonateStart, AuditImpersonateStop, AuditSessionRevoke, AuditIdentityLink,
-	AuditIdentityUnlink,
+	AuditSignUp, AuditSignUpRefused, AuditSignIn, AuditSignInFailed, AuditSignOut, AuditPasswordChange,
+	AuditPasswordReset, AuditPasswordResetSent, AuditEmailChange, AuditEmailVerified, AuditProfileUpdate,
+	AuditRoleChange, AuditBan, AuditUnban, AuditUserDelete, AuditImpersonateStart, AuditImpersonateStop,
+	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink,
 }
 
 // AuditPerPage is the size of a page of the audit log.
