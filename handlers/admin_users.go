@@ -82,7 +82,7 @@ func (a *App) AdminSetRole(c echo.Context) error {
 	}
 	if !changed {
 		a.flash(c, layout.FlashInfo, u.Email+" is already "+articled(u.Role)+".")
-		return redirect(c, adminUserPath(u))
+		return redirect(c, admin.UserURL(u.ID))
 	}
 	if u.ID == currentUser(c).ID {
 		if err := a.Sessions.RenewToken(c.Request().Context()); err != nil {
@@ -94,7 +94,7 @@ func (a *App) AdminSetRole(c echo.Context) error {
 		}
 	}
 	a.flash(c, layout.FlashSuccess, u.Email+" is now "+articled(u.Role)+".")
-	return redirect(c, adminUserPath(u))
+	return redirect(c, admin.UserURL(u.ID))
 }
 
 // AdminBan bans a user: every session of theirs ends at once and they can no
@@ -118,7 +118,7 @@ func (a *App) AdminBan(c echo.Context) error {
 		return a.adminActionFailed(c, target, err)
 	}
 	a.flash(c, layout.FlashSuccess, u.Email+" is banned and signed out everywhere.")
-	return redirect(c, adminUserPath(u))
+	return redirect(c, admin.UserURL(u.ID))
 }
 
 // AdminUnban lifts a ban.
@@ -132,7 +132,7 @@ func (a *App) AdminUnban(c echo.Context) error {
 		return a.adminActionFailed(c, target, err)
 	}
 	a.flash(c, layout.FlashSuccess, u.Email+" can sign in again.")
-	return redirect(c, adminUserPath(u))
+	return redirect(c, admin.UserURL(u.ID))
 }
 
 // AdminVerifyEmail marks the user's address verified.
@@ -149,7 +149,7 @@ func (a *App) AdminVerifyEmail(c echo.Context) error {
 		return err
 	}
 	a.flash(c, layout.FlashSuccess, u.Email+" is marked verified.")
-	return redirect(c, adminUserPath(u))
+	return redirect(c, admin.UserURL(u.ID))
 }
 
 // AdminRevokeSessions ends one session of the user (form field session) or
@@ -168,12 +168,12 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 		err := models.AdminRevokeSessions(ctx, a.DB, a.Now(), a.auditBy(c), target, id, "")
 		if errors.Is(err, models.ErrNotFound) {
 			a.flash(c, layout.FlashInfo, "That session had already ended.")
-			return redirect(c, adminUserPath(target))
+			return redirect(c, admin.UserURL(target.ID))
 		} else if err != nil {
 			return err
 		}
 		a.flash(c, layout.FlashSuccess, "The session has ended.")
-		return redirect(c, adminUserPath(target))
+		return redirect(c, admin.UserURL(target.ID))
 	}
 	keep := ""
 	if target.ID == currentUser(c).ID {
@@ -183,7 +183,7 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 		return err
 	}
 	a.flash(c, layout.FlashSuccess, "Every session of "+target.Email+" has ended.")
-	return redirect(c, adminUserPath(target))
+	return redirect(c, admin.UserURL(target.ID))
 }
 
 // AdminDelete deletes a user after the admin typed the user's email.
@@ -234,8 +234,6 @@ func adminUserData(u *models.User, formError string) admin.UserPageData {
 	return admin.UserPageData{User: u, FormError: formError}
 }
 
-func adminUserPath(u *models.User) string { return "/admin/users/" + u.ID }
-
 func articled(role string) string {
 	if role == models.RoleAdmin {
 		return "an admin"
@@ -272,5 +270,5 @@ func (a *App) AdminSendReset(c echo.Context) error {
 	}
 	a.audit(c, models.AuditPasswordResetSent, target, "", "by an admin")
 	a.flash(c, layout.FlashSuccess, "A password-reset link was sent to "+target.Email+".")
-	return redirect(c, adminUserPath(target))
+	return redirect(c, admin.UserURL(target.ID))
 }

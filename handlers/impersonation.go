@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/admin"
 	"github.com/hearth-app/hearth/views/layout"
 )
 
@@ -106,7 +107,7 @@ func (a *App) StopImpersonation(c echo.Context) error {
 	a.removeSession(ctx, keyImpersonator)
 	a.putSession(ctx, keyUser, imp.ID)
 	a.flash(c, layout.FlashSuccess, "You are back in your own session.")
-	return redirect(c, adminUserPath(target))
+	return redirect(c, admin.UserURL(target.ID))
 }
 
 // renderAdminUserError shows the user page with a refusal (409).

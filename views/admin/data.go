@@ -106,9 +106,11 @@ func auditURL(path string, q models.AuditQuery, page int) string {
 	return path + "?" + v.Encode()
 }
 
-func userURL(id string) string { return "/admin/users/" + url.PathEscape(id) }
+// UserURL is the admin page of the user with id: the one way its address is
+// built, for links here and for the handlers' redirects.
+func UserURL(id string) string { return "/admin/users/" + url.PathEscape(id) }
 
-func userActionURL(id, action string) string { return userURL(id) + "/" + action }
+func userActionURL(id, action string) string { return UserURL(id) + "/" + action }
 
 func formatTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04") }
 
