@@ -233,10 +233,17 @@ func TestRevokeOneOrAllSessions(t *testing.T) {
 	if n := page.Doc.Find("[data-testid=session-row]").Length(); n != 2 {
 		t.Fatalf("%d sessions listed, want 2", n)
 	}
-	// Revoke the laptop's session, as listed.
-	id := models.HashToken(laptop.cookie().Value)
+	// Revoke the laptop's session, as listed: under the name its owner sees
+	// on their own sessions page.
+	id := laptop.get("/account/sessions").Doc.Find("[data-testid=session-row]:has([data-testid=current-session])").AttrOr("data-session-id", "")
+	if id == "" {
+		t.Fatal("the laptop's own sessions page does not name its session")
+	}
 	if page.Doc.Find("[data-testid=revoke-session-form] input[name=session][value='"+id+"']").Length() != 1 {
-		t.Fatal("the laptop's session is not listed with a revoke button")
+		t.Fatalf("the laptop's session %s is not listed with a revoke button under that name", id)
+	}
+	if strings.Contains(page.Body, models.HashToken(laptop.cookie().Value)) {
+		t.Error("the admin page shows a session's full token hash")
 	}
 	expectRedirect(t, admin.adminPost("/admin/users/"+m.ID+"/sessions/revoke", url.Values{"session": {id}}), "/admin/users/"+m.ID)
 	laptop.expectSignedOut()

@@ -152,8 +152,8 @@ func (a *App) AdminVerifyEmail(c echo.Context) error {
 	return redirect(c, admin.UserURL(u.ID))
 }
 
-// AdminRevokeSessions ends one session of the user (form field session) or
-// all of them. On their own page an admin keeps the session they are using.
+// AdminRevokeSessions ends one session of the user (form field session, its
+// public id) or all of them. On their own page an admin keeps the session they are using.
 func (a *App) AdminRevokeSessions(c echo.Context) error {
 	form, err := parseForm(c)
 	if err != nil {
@@ -177,7 +177,7 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 	}
 	keep := ""
 	if target.ID == currentUser(c).ID {
-		keep = models.HashToken(a.Sessions.Token(ctx))
+		keep = a.currentTokenHash(c)
 	}
 	if err := models.AdminRevokeSessions(ctx, a.DB, a.Now(), a.auditBy(c), target, "", keep); err != nil {
 		return err

@@ -399,17 +399,21 @@ func MarkEmailVerified(ctx context.Context, db *DB, now time.Time, by AuditEvent
 	return u, proof, err
 }
 
-// AdminRevokeSessions ends a user's session whose token hash is sessionID,
-// or, with sessionID "", all their sessions but the one whose hash is keep
-// (pass "" to end them all) and their pending email links (as "sign out
+// AdminRevokeSessions ends a user's session named by publicID (its
+// SessionInfo.PublicID, as the user's own sessions page names it too), or,
+// with publicID "", all their sessions but the one whose hash is keep (pass
+// "" to end them all) and their pending email links (as "sign out
 // everywhere" does), with its audit row. ErrNotFound: the user has no such
 // live session.
-func AdminRevokeSessions(ctx context.Context, db *DB, now time.Time, by AuditEvent, target *User, sessionID, keep string) error {
+func AdminRevokeSessions(ctx context.Context, db *DB, now time.Time, by AuditEvent, target *User, publicID, keep string) error {
 	by.Action, by.TargetID, by.Email = AuditSessionRevoke, &target.ID, target.Email
+	if publicID != "" && !publicSessionID.MatchString(publicID) {
+		return ErrNotFound
+	}
 	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if sessionID != "" {
+		if publicID != "" {
 			by.Detail = "one session, by an admin"
-			n, err := revokeSessionsTx(tx, now, "user_id = ? AND token_hash = ?", target.ID, sessionID)
+			n, err := revokeSessionsTx(tx, now, "user_id = ? AND token_hash LIKE ?", target.ID, publicID+"%")
 			if err != nil {
 				return fmt.Errorf("revoke sessions: %w", err)
 			}
