@@ -55,7 +55,9 @@ func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) 
 	if d.People, err = models.UsersByID(ctx, a.DB, eventPeople(d.Events)); err != nil {
 		return err
 	}
-	d.IsSelf = d.User.ID == currentUser(c).ID
+	me := currentUser(c)
+	d.IsSelf = d.User.ID == me.ID
+	d.CanImpersonate = impersonationRefusal(me, d.User) == ""
 	return a.render(c, status, admin.UserPage(a.page(c, d.User.DisplayName()), d))
 }
 
@@ -220,7 +222,7 @@ func (a *App) adminActionFailed(c echo.Context, target *models.User, err error) 
 	case errors.Is(err, models.ErrLastAdmin):
 		d.FormError = "This is the last admin: make someone else an admin first."
 	case errors.Is(err, models.ErrSelf):
-		d.FormError = "You cannot do this to your own account."
+		d.FormError = refusedSelf
 	case errors.As(err, &fe):
 		d.FormError = "Choose admin or member."
 		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
@@ -229,6 +231,9 @@ func (a *App) adminActionFailed(c echo.Context, target *models.User, err error) 
 	}
 	return a.renderAdminUser(c, http.StatusConflict, d)
 }
+
+// refusedSelf refuses an admin action on the admin's own account.
+const refusedSelf = "You cannot do this to your own account."
 
 func adminUserData(u *models.User, formError string) admin.UserPageData {
 	return admin.UserPageData{User: u, FormError: formError}

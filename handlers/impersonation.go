@@ -58,22 +58,32 @@ func (a *App) loadImpersonator(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// impersonationRefusal says why admin may not browse as target, or "" when
+// they may. Admins cannot impersonate themselves, other admins (that would
+// be a way around the audit trail of what each admin did) nor banned users.
+// The user page shows its Impersonate button by the same rule.
+func impersonationRefusal(admin, target *models.User) string {
+	switch {
+	case target.ID == admin.ID:
+		return refusedSelf
+	case target.IsAdmin():
+		return "Admins cannot impersonate other admins."
+	case target.BannedAt != nil:
+		return "A banned user cannot be impersonated: unban them first."
+	}
+	return ""
+}
+
 // AdminImpersonate lets the admin browse as the user, on a new session
-// token. Admins cannot impersonate other admins (that would be a way around
-// the audit trail of what each admin did) nor banned users.
+// token, if impersonationRefusal allows it.
 func (a *App) AdminImpersonate(c echo.Context) error {
 	target, err := a.adminTarget(c)
 	if err != nil {
 		return err
 	}
 	me := currentUser(c)
-	switch {
-	case target.ID == me.ID:
-		return a.adminActionFailed(c, target, models.ErrSelf)
-	case target.IsAdmin():
-		return a.renderAdminUserError(c, target, "Admins cannot impersonate other admins.")
-	case target.BannedAt != nil:
-		return a.renderAdminUserError(c, target, "A banned user cannot be impersonated: unban them first.")
+	if refusal := impersonationRefusal(me, target); refusal != "" {
+		return a.renderAdminUserError(c, target, refusal)
 	}
 	if err := a.auditFirst(c, models.AuditImpersonateStart, target, "", ""); err != nil {
 		return err // no impersonation without its audit row

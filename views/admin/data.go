@@ -31,15 +31,12 @@ type UserPageData struct {
 	Events     []models.AuditEvent
 	People     map[string]*models.User // actors and targets of Events, by id
 	IsSelf     bool                    // the admin looking is this user
-	FormError  string                  // why the last action was refused
-	Ban        BanForm
-	Delete     DeleteForm
-}
-
-// CanImpersonate reports whether the impersonate button applies: never for
-// oneself, other admins or banned users.
-func (d UserPageData) CanImpersonate() bool {
-	return !d.IsSelf && !d.User.IsAdmin() && d.User.BannedAt == nil
+	// CanImpersonate shows the Impersonate button: the handler's rule for
+	// impersonation allows it.
+	CanImpersonate bool
+	FormError      string // why the last action was refused
+	Ban            BanForm
+	Delete         DeleteForm
 }
 
 // BanForm is the ban form: an optional reason, kept in the audit log.

@@ -316,7 +316,7 @@ func UserPage(p layout.Page, d UserPageData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if d.CanImpersonate() {
+			if d.CanImpersonate {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
