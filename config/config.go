@@ -124,7 +124,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c := &Config{
 		Env:      get("HEARTH_ENV", Development),
 		Database: get("HEARTH_DATABASE", "data/hearth.db"),
-		MailFrom: get("HEARTH_MAIL_FROM", "Hearth <no-reply@localhost>"),
+		MailFrom: get("HEARTH_MAIL_FROM", ProductName+" <no-reply@localhost>"),
 		GitHub: OAuthClient{
 			ClientID:     get("HEARTH_GITHUB_CLIENT_ID", ""),
 			ClientSecret: get("HEARTH_GITHUB_CLIENT_SECRET", ""),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/auth"
 	"github.com/hearth-app/hearth/views/layout"
@@ -76,7 +77,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	if err := a.sendVerification(c, u); err != nil {
 		return err
 	}
-	a.flash(c, layout.FlashSuccess, "Welcome to Hearth! Your account is ready.")
+	a.flash(c, layout.FlashSuccess, "Welcome to "+config.ProductName+"! Your account is ready.")
 	return redirect(c, "/account")
 }
 

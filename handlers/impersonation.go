@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/admin"
 	"github.com/hearth-app/hearth/views/layout"
@@ -94,7 +95,7 @@ func (a *App) AdminImpersonate(c echo.Context) error {
 	}
 	a.putSession(ctx, keyImpersonator, me.ID)
 	a.putSession(ctx, keyUser, target.ID)
-	a.flash(c, layout.FlashInfo, "You are now viewing Hearth as "+target.Email+".")
+	a.flash(c, layout.FlashInfo, "You are now viewing "+config.ProductName+" as "+target.Email+".")
 	return redirect(c, "/account")
 }
 

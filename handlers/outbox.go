@@ -12,9 +12,6 @@ import (
 	mailview "github.com/hearth-app/hearth/views/mail"
 )
 
-// appName is how mails sign.
-const appName = "Hearth"
-
 // queueMail renders m (a views/mail constructor's mail) and puts it in the
 // outbox for the background sender. The log says which mail went to which
 // user — never its body or link.
@@ -47,7 +44,6 @@ func (a *App) queueMailCtx(ctx context.Context, requestID any, u *models.User, t
 // outboxMail renders m into the outbox row that sends it to to, about u
 // (nil for an address without an account).
 func (a *App) outboxMail(ctx context.Context, u *models.User, to string, m mailview.Mail) (models.OutboxMail, error) {
-	m.AppName = appName
 	var html bytes.Buffer
 	if err := mailview.HTML(m).Render(ctx, &html); err != nil {
 		return models.OutboxMail{}, err

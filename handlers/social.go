@@ -207,7 +207,7 @@ func (a *App) SocialCallback(c echo.Context) error {
 	switch res.Outcome {
 	case models.SocialCreated:
 		a.audit(c, models.AuditSignUp, u, "", p.Name)
-		a.flash(c, layout.FlashSuccess, "Welcome to Hearth! Your account is ready.")
+		a.flash(c, layout.FlashSuccess, "Welcome to "+config.ProductName+"! Your account is ready.")
 	case models.SocialLinked:
 		a.audit(c, models.AuditIdentityLink, u, "", p.Name)
 		a.flash(c, layout.FlashSuccess, p.Label+" is now connected to your account.")

@@ -3,14 +3,17 @@
 // writes its wording; handlers queue what it returns.
 package mail
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/hearth-app/hearth/config"
+)
 
 // Mail is every mail's content: a heading, a few lines, and (for most) one
 // call to action.
 type Mail struct {
 	// Template names the mail in the outbox and in the log (never its body).
 	Template    string
-	AppName     string
 	Subject     string
 	Heading     string
 	Lines       []string
@@ -32,6 +35,6 @@ func (m Mail) Text() string {
 	if m.Footer != "" {
 		b.WriteString(m.Footer + "\n\n")
 	}
-	b.WriteString("— " + m.AppName + "\n")
+	b.WriteString("— " + config.ProductName + "\n")
 	return b.String()
 }

@@ -8,7 +8,10 @@ package pages
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "github.com/hearth-app/hearth/views/layout"
+import (
+	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/views/layout"
+)
 
 // HomePage is the landing page.
 func HomePage(p layout.Page) templ.Component {
@@ -44,22 +47,35 @@ func HomePage(p layout.Page) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"hero\" data-testid=\"home\"><h1>Your users. Your database. No vendor in the way.</h1><p class=\"lead\">Hearth is a Go starter with sign-up, sign-in, server-side sessions with instant logout, and an admin panel, all stored in your own database.</p><div class=\"hero-actions\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"hero\" data-testid=\"home\"><h1>Your users. Your database. No vendor in the way.</h1><p class=\"lead\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var3 string
+			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(config.ProductName)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/home.templ`, Line: 14, Col: 24}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " is a Go starter with sign-up, sign-in, server-side sessions with instant logout, and an admin panel, all stored in your own database.</p><div class=\"hero-actions\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if p.User != nil {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<a class=\"btn btn-primary\" href=\"/account\" data-testid=\"cta-account\">Go to your account</a>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<a class=\"btn btn-primary\" href=\"/account\" data-testid=\"cta-account\">Go to your account</a>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<a class=\"btn btn-primary\" href=\"/signup\" data-testid=\"cta-signup\">Create an account</a> <a class=\"btn btn-secondary\" href=\"/login\" data-testid=\"cta-login\">Sign in</a>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<a class=\"btn btn-primary\" href=\"/signup\" data-testid=\"cta-signup\">Create an account</a> <a class=\"btn btn-secondary\" href=\"/login\" data-testid=\"cta-login\">Sign in</a>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</div></section><section class=\"features\" aria-label=\"Features\"><div class=\"card\"><h2>Sessions you control</h2><p>Sessions live on the server. Signing out, changing a password or a ban ends them on the very next request.</p></div><div class=\"card\"><h2>Secure by default</h2><p>Argon2id passwords, hashed session tokens, cross-site request protection and strict security headers.</p></div><div class=\"card\"><h2>Plain Go</h2><p>Echo, templ, GORM and SQLite: one binary, no JavaScript build, PostgreSQL when you outgrow one machine.</p></div></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</div></section><section class=\"features\" aria-label=\"Features\"><div class=\"card\"><h2>Sessions you control</h2><p>Sessions live on the server. Signing out, changing a password or a ban ends them on the very next request.</p></div><div class=\"card\"><h2>Secure by default</h2><p>Argon2id passwords, hashed session tokens, cross-site request protection and strict security headers.</p></div><div class=\"card\"><h2>Plain Go</h2><p>Echo, templ, GORM and SQLite: one binary, no JavaScript build, PostgreSQL when you outgrow one machine.</p></div></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
