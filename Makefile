@@ -49,9 +49,9 @@ migration: ## create a migration: make migration name=add_things
 	 f=$$(printf "migrations/%05d_%s.sql" $$((n+1)) "$(name)"); \
 	 printf -- "-- +goose Up\n\n-- +goose Down\n" > $$f; echo "created $$f"
 
-rename: ## rename the Go module: make rename MODULE=github.com/acme/app
-	@test -n "$(MODULE)" || (echo "usage: make rename MODULE=github.com/acme/app"; exit 1)
-	$(GO) run ./internal/rename -module "$(MODULE)"
+rename: ## rename the Go module and the product: make rename MODULE=github.com/acme/app NAME=Acme (either or both)
+	@test -n "$(MODULE)$(NAME)" || (echo "usage: make rename MODULE=github.com/acme/app NAME=Acme"; exit 1)
+	$(GO) run ./internal/rename -module "$(MODULE)" -name "$(NAME)"
 
 BENCH_FLAGS ?=
 bench: ## load benchmark on SQLite and PostgreSQL next to a bare Echo baseline; writes docs/benchmarks.md

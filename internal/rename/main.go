@@ -1,7 +1,8 @@
-// Command rename changes the Go module path of this repository, so a clone of
-// Hearth becomes your own app: `make rename MODULE=github.com/acme/app`.
-// It rewrites go.mod and every import of the old path in Go, templ and
-// build files, then leaves the result for you to review with git diff.
+// Command rename makes a clone of Hearth your own app:
+// `make rename MODULE=github.com/acme/app NAME=Acme`. It changes the Go module
+// path (go.mod and every import of the old path in Go, templ and build
+// files) and the product name people see (config.ProductName, the one place
+// it is written), then leaves the result for you to review with git diff.
 package main
 
 import (
@@ -10,22 +11,79 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 func main() {
 	module := flag.String("module", "", "the new module path, e.g. github.com/acme/app")
+	name := flag.String("name", "", "the new product name, e.g. Acme")
 	dir := flag.String("dir", ".", "the repository root")
 	flag.Parse()
-	n, err := rename(*dir, *module)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "rename: %v\n", err)
+	if *module == "" && *name == "" {
+		fmt.Fprintln(os.Stderr, "rename: give -module, -name or both")
 		os.Exit(1)
 	}
-	fmt.Printf("renamed module to %s in %d files\n", *module, n)
+	if *module != "" {
+		n, err := rename(*dir, *module)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "rename: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Printf("renamed module to %s in %d files\n", *module, n)
+	}
+	if *name != "" {
+		if err := renameProduct(*dir, *name); err != nil {
+			fmt.Fprintf(os.Stderr, "rename: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Printf("renamed the product to %s in %s\n", *name, productFile)
+	}
+}
+
+// productFile declares config.ProductName, the product's name as pages,
+// mails and messages show it.
+const productFile = "config/product.go"
+
+var productLine = regexp.MustCompile(`(?m)^const ProductName = ".*"$`)
+
+// renameProduct sets config.ProductName to name. The name must work as the
+// display name of the default sender (name <no-reply@localhost>).
+func renameProduct(dir, name string) error {
+	if err := validProductName(name); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, productFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if len(productLine.FindAll(b, -1)) != 1 {
+		return fmt.Errorf("%s does not declare ProductName on one line", productFile)
+	}
+	b = productLine.ReplaceAllLiteral(b, []byte("const ProductName = "+strconv.Quote(name)))
+	return os.WriteFile(path, b, 0o644)
+}
+
+func validProductName(name string) error {
+	if name == "" || utf8.RuneCountInString(name) > 60 || strings.TrimSpace(name) != name {
+		return fmt.Errorf("%q is not a product name: 1 to 60 characters, no leading or trailing space", name)
+	}
+	for _, r := range name {
+		if !unicode.IsPrint(r) {
+			return fmt.Errorf("%q is not a product name: it has a control character", name)
+		}
+	}
+	if a, err := mail.ParseAddress(name + " <no-reply@localhost>"); err != nil || a.Name != name {
+		return fmt.Errorf("%q is not a product name: it must work as a mail sender's name (quote nothing, no commas, brackets or @)", name)
+	}
+	return nil
 }
 
 var validModule = regexp.MustCompile(`^[a-z0-9][a-z0-9.\-]*(/[A-Za-z0-9_.\-~]+)+$|^[a-z][a-z0-9_\-]*$`)

@@ -22,6 +22,13 @@ func TestRenameProducesABuildableApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := renameProduct(dst, "Acme Widgets"); err != nil {
+		t.Fatal(err)
+	}
+	product, _ := os.ReadFile(filepath.Join(dst, productFile))
+	if !strings.Contains(string(product), `const ProductName = "Acme Widgets"`) {
+		t.Fatalf("%s after the rename:\n%s", productFile, product)
+	}
 	if n < 5 {
 		t.Fatalf("only %d files changed", n)
 	}
@@ -41,6 +48,23 @@ func TestRenameProducesABuildableApp(t *testing.T) {
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go vet of the renamed copy: %v\n%s", err, out)
+	}
+}
+
+func TestProductNamesMustWorkAsASendersName(t *testing.T) {
+	for _, name := range []string{"Acme", "Acme Widgets", "Zoë's Café", "Hearth"} {
+		if err := validProductName(name); err != nil {
+			t.Errorf("%q refused: %v", name, err)
+		}
+	}
+	for _, name := range []string{"", " Acme", "Acme ", "Acme, Inc", "<Acme>", "a@b", `Ac"me`, "Ac\nme", strings.Repeat("a", 61)} {
+		if err := validProductName(name); err == nil {
+			t.Errorf("%q accepted", name)
+		}
+	}
+	dir := t.TempDir()
+	if err := renameProduct(dir, "Acme"); err == nil {
+		t.Error("renamed the product in a tree without config/product.go")
 	}
 }
 
