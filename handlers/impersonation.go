@@ -12,6 +12,9 @@ import (
 	"github.com/hearth-app/hearth/views/layout"
 )
 
+// ctxImpersonator is the echo.Context value loadImpersonator sets.
+const ctxImpersonator = "impersonator"
+
 // impersonator is the admin browsing as the current user, or nil.
 func impersonator(c echo.Context) *models.User {
 	u, _ := c.Get(ctxImpersonator).(*models.User)
@@ -59,13 +62,13 @@ func (a *App) loadImpersonator(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// impersonationRefusal says why admin may not browse as target, or "" when
-// they may. Admins cannot impersonate themselves, other admins (that would
-// be a way around the audit trail of what each admin did) nor banned users.
-// The user page shows its Impersonate button by the same rule.
-func impersonationRefusal(admin, target *models.User) string {
+// impersonationRefusal says why the admin by may not browse as target, or
+// "" when they may. Admins cannot impersonate themselves, other admins (that
+// would be a way around the audit trail of what each admin did) nor banned
+// users. The user page shows its Impersonate button by the same rule.
+func impersonationRefusal(by, target *models.User) string {
 	switch {
-	case target.ID == admin.ID:
+	case target.ID == by.ID:
 		return refusedSelf
 	case target.IsAdmin():
 		return "Admins cannot impersonate other admins."

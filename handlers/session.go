@@ -17,9 +17,8 @@ import (
 
 // Values of the request's echo.Context set by the session middleware.
 const (
-	ctxSession      = "session_loaded"
-	ctxUser         = "user"
-	ctxImpersonator = "impersonator"
+	ctxSession = "session_loaded"
+	ctxUser    = "user"
 )
 
 // sessionKey names a value kept in the scs session. Every key is declared
