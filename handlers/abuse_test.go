@@ -163,9 +163,6 @@ func TestSignUpBotChecks(t *testing.T) {
 
 func TestPasswordPolicy(t *testing.T) {
 	t.Parallel()
-	if n := models.CommonPasswordCount(); n < 100_000 {
-		t.Fatalf("the blocklist holds %d passwords, want at least 100,000", n)
-	}
 	ta := newTestApp(t, withEnv("HEARTH_PASSWORD_MIN_LENGTH", "12"))
 	for pw, want := range map[string]string{
 		"elevenchars":               "at least 12",
