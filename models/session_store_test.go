@@ -81,7 +81,9 @@ func TestSessionStoreLifetimeIdleAndRevocation(t *testing.T) {
 	}
 }
 
-func TestRevokeUserSessionsKeepsTheCurrentOne(t *testing.T) {
+// TestSignOutEverywhereKeepsTheCurrentSession: every other session of the
+// user ends at once; the one whose token hash is kept stays.
+func TestSignOutEverywhereKeepsTheCurrentSession(t *testing.T) {
 	t.Parallel()
 	db := openTestDB(t)
 	ctx := context.Background()
@@ -100,7 +102,7 @@ func TestRevokeUserSessionsKeepsTheCurrentOne(t *testing.T) {
 	if sum, _ := models.SummarizeAccount(ctx, db, now, u.ID); sum.ActiveSessions != 3 {
 		t.Fatalf("active = %d, want 3", sum.ActiveSessions)
 	}
-	if err := models.RevokeUserSessions(ctx, db, now, u.ID, models.HashToken("b")); err != nil {
+	if err := models.SignOutEverywhere(ctx, db, now, u.ID, models.HashToken("b")); err != nil {
 		t.Fatal(err)
 	}
 	for tok, want := range map[string]bool{"a": false, "b": true, "c": false} {
