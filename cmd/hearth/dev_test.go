@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestRunDevSeed(t *testing.T) {
+func TestCLIDevSeed(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	out := c.ok("", "dev", "seed", "--users", "300")

@@ -121,7 +121,7 @@ func (c *cli) noDatabaseFile(why string) {
 	}
 }
 
-func TestRunHelp(t *testing.T) {
+func TestCLIHelp(t *testing.T) {
 	t.Parallel()
 	c := newSQLiteCLI(t)
 	for _, arg := range []string{"help", "-h", "--help"} {
@@ -135,7 +135,7 @@ func TestRunHelp(t *testing.T) {
 	c.noDatabaseFile("help touched the database")
 }
 
-func TestRunUnknownCommand(t *testing.T) {
+func TestCLIUnknownCommand(t *testing.T) {
 	t.Parallel()
 	c := newSQLiteCLI(t)
 	for _, cmd := range []string{"frobnicate", "Serve", "--version", ""} {
@@ -152,7 +152,7 @@ func TestRunUnknownCommand(t *testing.T) {
 	c.noDatabaseFile("an unknown command touched the database")
 }
 
-func TestRunBadConfigNamesTheVariable(t *testing.T) {
+func TestCLIBadConfigNamesTheVariable(t *testing.T) {
 	t.Parallel()
 	commands := [][]string{
 		nil, // no arguments means serve
@@ -180,7 +180,7 @@ func TestRunBadConfigNamesTheVariable(t *testing.T) {
 	}
 }
 
-func TestRunDatabaseThatCannotBeOpened(t *testing.T) {
+func TestCLIDatabaseThatCannotBeOpened(t *testing.T) {
 	t.Parallel()
 	c := newSQLiteCLI(t)
 	// A directory is not a SQLite file.
@@ -191,7 +191,7 @@ func TestRunDatabaseThatCannotBeOpened(t *testing.T) {
 
 // HEARTH_DATABASE is documented as a SQLite file path: the file must be
 // created at exactly that path, whatever characters the name holds.
-func TestRunDatabasePathIsTakenLiterally(t *testing.T) {
+func TestCLIDatabasePathIsTakenLiterally(t *testing.T) {
 	t.Parallel()
 	// Subtest names stay plain: t.TempDir puts them into the directory path.
 	for _, tc := range []struct{ name, file string }{

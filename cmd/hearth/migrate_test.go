@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestRunMigrate(t *testing.T) {
+func TestCLIMigrate(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 
@@ -69,7 +69,7 @@ func TestRunMigrate(t *testing.T) {
 	c.fails(`unexpected argument "now"`, "", "migrate", "up", "now")
 }
 
-func TestRunMigrateDownOnEmptyDatabaseFails(t *testing.T) {
+func TestCLIMigrateDownOnEmptyDatabaseFails(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	c.fails("migrate down", "", "migrate", "down")

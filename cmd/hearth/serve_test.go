@@ -25,7 +25,7 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-func TestRunServe(t *testing.T) {
+func TestCLIServe(t *testing.T) {
 	t.Parallel()
 	for name, args := range map[string][]string{"serve": {"serve"}, "no arguments": nil} {
 		t.Run(name, func(t *testing.T) {
@@ -99,7 +99,7 @@ func TestRunServe(t *testing.T) {
 	}
 }
 
-func TestRunServeFailures(t *testing.T) {
+func TestCLIServeFailures(t *testing.T) {
 	t.Parallel()
 	t.Run("extra argument", func(t *testing.T) {
 		t.Parallel()
@@ -134,7 +134,7 @@ func TestRunServeFailures(t *testing.T) {
 
 // A development start that other machines can reach says so loudly, naming
 // the variables.
-func TestRunServeWarnsWhenDevelopmentFacesTheNetwork(t *testing.T) {
+func TestCLIServeWarnsWhenDevelopmentFacesTheNetwork(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	c.env["HEARTH_ADDR"] = "0.0.0.0:0"

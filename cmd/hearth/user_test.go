@@ -8,7 +8,7 @@ import (
 	"github.com/hearth-app/hearth/models"
 )
 
-func TestRunUserCreate(t *testing.T) {
+func TestCLIUserCreate(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 
@@ -65,7 +65,7 @@ func TestRunUserCreate(t *testing.T) {
 	}
 }
 
-func TestRunUserCreatePasswordFromStdin(t *testing.T) {
+func TestCLIUserCreatePasswordFromStdin(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct{ stdin, password string }{
 		"no trailing newline": {"no newline at all", "no newline at all"},
@@ -84,7 +84,7 @@ func TestRunUserCreatePasswordFromStdin(t *testing.T) {
 	}
 }
 
-func TestRunUserCreateFailures(t *testing.T) {
+func TestCLIUserCreateFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
@@ -128,7 +128,7 @@ func TestRunUserCreateFailures(t *testing.T) {
 	}
 }
 
-func TestRunUserSetRole(t *testing.T) {
+func TestCLIUserSetRole(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	c.ok("bobs good password\n", "user", "create", "--email", "bob@example.com", "--password-stdin")
@@ -164,7 +164,7 @@ func TestRunUserSetRole(t *testing.T) {
 	}
 }
 
-func TestRunUserWithoutSubcommand(t *testing.T) {
+func TestCLIUserWithoutSubcommand(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	c.fails("missing subcommand", "", "user")
