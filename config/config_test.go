@@ -68,6 +68,9 @@ func TestConfigDefaults(t *testing.T) {
 				{"GitHub enabled", c.GitHub.Enabled(), false},
 				{"Google enabled", c.Google.Enabled(), false},
 				{"OIDC enabled", c.OIDC.Enabled(), false},
+				{"Rates", c.Rates, DefaultRates},
+				{"PasswordMinLength", c.PasswordMinLength, 8},
+				{"SignupMinFill", c.SignupMinFill, 2 * time.Second},
 			}
 			for _, ch := range checks {
 				if ch.got != ch.want {
@@ -168,6 +171,12 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"oidc issuer http on a host named like loopback", map[string]string{"HEARTH_OIDC_ISSUER": "http://127.0.0.1.example.com"}, "HEARTH_OIDC_ISSUER"},
 		{"mail from garbage", map[string]string{"HEARTH_MAIL_FROM": "garbage"}, "HEARTH_MAIL_FROM"},
 		{"mail from two addresses", map[string]string{"HEARTH_MAIL_FROM": "a@example.com, b@example.com"}, "HEARTH_MAIL_FROM"},
+		{"mail from words", map[string]string{"HEARTH_MAIL_FROM": "not an address"}, "HEARTH_MAIL_FROM"},
+		{"rate not N/duration", map[string]string{"HEARTH_RATE_SIGNIN_IP": "lots"}, "HEARTH_RATE_SIGNIN_IP"},
+		{"rate with a bad duration", map[string]string{"HEARTH_RATE_SIGNUP_IP": "5/never"}, "HEARTH_RATE_SIGNUP_IP"},
+		{"password minimum below 8", map[string]string{"HEARTH_PASSWORD_MIN_LENGTH": "4"}, "HEARTH_PASSWORD_MIN_LENGTH"},
+		{"hash concurrency zero", map[string]string{"HEARTH_HASH_CONCURRENCY": "0"}, "HEARTH_HASH_CONCURRENCY"},
+		{"sign-up fill time not a duration", map[string]string{"HEARTH_SIGNUP_MIN_FILL": "soon"}, "HEARTH_SIGNUP_MIN_FILL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,11 +239,7 @@ func TestConfigOIDCIssuerOverPlainHTTPOnlyOnLoopback(t *testing.T) {
 
 func TestConfigProduction(t *testing.T) {
 	t.Parallel()
-	good := map[string]string{
-		"HEARTH_ENV":      "production",
-		"HEARTH_BASE_URL": "https://app.example.com",
-		"HEARTH_SMTP_URL": "smtp://user:pass@smtp.example.com:587",
-	}
+	good := prodEnv
 	long := "0123456789abcdef0123" // 20 characters: long enough for production
 	t.Run("complete https config accepted", func(t *testing.T) {
 		t.Parallel()
@@ -309,6 +314,7 @@ func TestConfigTrustedProxies(t *testing.T) {
 		{"10.1.2.3/8", []string{"10.0.0.0/8"}}, // host bits are masked off
 		{"10.0.0.0/8,172.16.0.0/12 192.168.0.0/16", []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}},
 		{" 127.0.0.1 , ,fd00::/8,, ", []string{"127.0.0.1/32", "fd00::/8"}},
+		{"10.0.0.0/8, 192.0.2.7 ,2001:db8::1", []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::1/128"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.raw, func(t *testing.T) {
@@ -340,4 +346,22 @@ func TestConfigTrustedProxies(t *testing.T) {
 			t.Errorf("IPv6 mask /%d of %d", ones, bits)
 		}
 	})
+}
+
+func TestConfigRates(t *testing.T) {
+	t.Parallel()
+	c, err := Load(mapEnv(map[string]string{
+		"HEARTH_RATE_SIGNIN_ACCOUNT": "3/1m",
+		"HEARTH_RATE_SIGNUP_IP":      "off",
+		"HEARTH_SIGNUP_MIN_FILL":     "0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rates.SignInAccount != (Rate{3, time.Minute}) || c.Rates.SignUpIP != (Rate{}) || c.SignupMinFill != 0 {
+		t.Errorf("rates %+v, min fill %v", c.Rates, c.SignupMinFill)
+	}
+	if c.Rates.SignInIP != DefaultRates.SignInIP {
+		t.Errorf("an unset rate is %+v, want the default %+v", c.Rates.SignInIP, DefaultRates.SignInIP)
+	}
 }

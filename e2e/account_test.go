@@ -5,9 +5,11 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/hearth-app/hearth/internal/testapp"
 )
 
-func (tb *tab) signUp(srv *server, name, email, password string) {
+func (tb *tab) signUp(srv *testapp.Server, name, email, password string) {
 	tb.t.Helper()
 	tb.do(
 		chromedp.Navigate(srv.URL+"/signup"),
@@ -19,7 +21,7 @@ func (tb *tab) signUp(srv *server, name, email, password string) {
 	)
 }
 
-func (tb *tab) signIn(srv *server, email, password string) {
+func (tb *tab) signIn(srv *testapp.Server, email, password string) {
 	tb.t.Helper()
 	tb.do(
 		chromedp.Navigate(srv.URL+"/login"),
@@ -32,7 +34,7 @@ func (tb *tab) signIn(srv *server, email, password string) {
 
 // openLatestMail opens the newest mail in the development mailbox and
 // follows its link.
-func (tb *tab) followLatestMail(srv *server) {
+func (tb *tab) followLatestMail(srv *testapp.Server) {
 	tb.t.Helper()
 	tb.do(chromedp.Navigate(srv.URL+"/dev/mail"), chromedp.WaitVisible("[data-testid=mail-row]"))
 	tb.do(chromedp.Click("[data-testid=mail-row] a"), chromedp.WaitVisible("[data-testid=mail-text]"))

@@ -6,8 +6,6 @@ package e2e_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,10 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/hearth-app/hearth/config"
-	"github.com/hearth-app/hearth/handlers"
-	"github.com/hearth-app/hearth/internal/testdb"
-	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/internal/testapp"
 )
 
 var browserCtx context.Context // one Chromium for the package; each test gets its own profile
@@ -62,43 +57,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// server is a real Hearth on a fresh database.
-type server struct {
-	URL string
-	DB  *models.DB
-}
-
-func startServer(t *testing.T, env ...string) *server {
+// startServer starts a real Hearth on a fresh database (internal/testapp),
+// with the rate limits a person would meet; env holds pairs of HEARTH_*
+// variables and values.
+func startServer(t *testing.T, env ...string) *testapp.Server {
 	t.Helper()
-	vars := map[string]string{
-		"HEARTH_DATABASE":        testdb.DSN(t),
-		"HEARTH_SIGNUP_MIN_FILL": "0",
-	}
+	vars := map[string]string{}
 	for i := 0; i+1 < len(env); i += 2 {
 		vars[env[i]] = env[i+1]
 	}
-	srv := httptest.NewUnstartedServer(nil)
-	vars["HEARTH_BASE_URL"] = "http://" + srv.Listener.Addr().String()
-	cfg, err := config.Load(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := models.Open(cfg.Database)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.MigrateUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	providers, err := handlers.BuildProviders(cfg, handlers.ProviderEndpoints{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := handlers.New(handlers.App{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Providers: providers})
-	srv.Config.Handler = app.Routes()
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); db.Close() })
-	return &server{URL: srv.URL, DB: db}
+	return testapp.New(t, testapp.Options{Env: vars, Throttled: true})
 }
 
 // tab is a browser tab with its own cookies. When the test fails, the tab's

@@ -3,20 +3,14 @@ package handlers_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hearth-app/hearth/config"
-	"github.com/hearth-app/hearth/handlers"
 	"github.com/hearth-app/hearth/internal/devseed"
-	"github.com/hearth-app/hearth/internal/testdb"
+	"github.com/hearth-app/hearth/internal/testapp"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -29,26 +23,9 @@ import (
 //	CGO_ENABLED=0 go test ./handlers -run '^$' -bench BenchmarkAdminUsersList -benchtime 200x
 func BenchmarkAdminUsersList(b *testing.B) {
 	ctx := context.Background()
-	dbPath := testdb.DSN(b)
-	cfg, err := config.Load(func(k string) string {
-		if k == "HEARTH_DATABASE" {
-			return dbPath
-		}
-		return ""
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := models.Open(cfg.Database)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.MigrateUp(ctx); err != nil {
-		b.Fatal(err)
-	}
-	hasher := models.NewHasher(0, time.Minute)
-	hash, err := hasher.Hash(ctx, devseed.Password)
+	ta := testapp.New(b, testapp.Options{Hasher: models.NewHasher(0, time.Minute)})
+	db := ta.DB
+	hash, err := ta.App.Hasher.Hash(ctx, devseed.Password)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,22 +42,14 @@ func BenchmarkAdminUsersList(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if _, err := models.CreateUser(ctx, db, hasher, models.NewUser{Email: "bench-admin@example.com", Password: devseed.Password, Role: models.RoleAdmin}); err != nil {
+	if _, err := models.CreateUser(ctx, db, ta.App.Hasher, models.NewUser{Email: "bench-admin@example.com", Password: devseed.Password, Role: models.RoleAdmin}); err != nil {
 		b.Fatal(err)
 	}
-
-	app := handlers.New(handlers.App{Config: cfg, Logger: slog.New(slog.DiscardHandler), DB: db, Hasher: hasher})
-	srv := httptest.NewServer(app.Routes())
-	defer srv.Close()
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	form := url.Values{"email": {"bench-admin@example.com"}, "password": {devseed.Password}}
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if r, err := hc.Do(req); err != nil || r.StatusCode != http.StatusSeeOther {
-		b.Fatalf("sign in: %v %v", r, err)
+	admin := ta.Client(b)
+	if r := admin.SignIn("bench-admin@example.com", devseed.Password); r.StatusCode != http.StatusSeeOther {
+		b.Fatalf("sign in: status %d", r.StatusCode)
 	}
+	hc, srv := admin.HTTP, ta.Server // timed below without the harness's HTML parsing
 
 	cases := []struct{ name, query string }{
 		{"page1", ""},

@@ -6,7 +6,6 @@ package mail
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"net/url"
@@ -43,9 +42,6 @@ func (DevMailbox) Send(context.Context, Message) error { return nil }
 // (STARTTLS required, except to localhost) or smtps://… (implicit TLS).
 type SMTP struct {
 	url *url.URL
-	// TLSConfig overrides the TLS settings (tests use it to trust their
-	// server's certificate).
-	TLSConfig *tls.Config
 }
 
 // NewSMTP returns an SMTP mailer for u.
@@ -82,9 +78,6 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		port = 587
 	}
 	opts = append(opts, gomail.WithPort(port))
-	if s.TLSConfig != nil {
-		opts = append(opts, gomail.WithTLSConfig(s.TLSConfig))
-	}
 	if user := s.url.User; user != nil && user.Username() != "" {
 		pass, _ := user.Password()
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(user.Username()), gomail.WithPassword(pass))

@@ -62,15 +62,8 @@ func (f *flakyMailer) Send(_ context.Context, m mail.Message) error {
 
 func TestOutboxRetriesUntilSentAndDropsNothing(t *testing.T) {
 	t.Parallel()
-	db, err := models.Open(testdb.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t)
 	ctx := context.Background()
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i := range 3 {
 		if _, err := models.EnqueueMail(ctx, db.Write, now, models.OutboxMail{Template: "test", ToAddr: fmt.Sprintf("u%d@example.com", i), Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"}); err != nil {
@@ -113,15 +106,8 @@ func TestMailAcceptedThenDroppedIsSentOnce(t *testing.T) {
 	t.Parallel()
 	srv := smtptest.Start(t)
 	srv.DropAfterData()
-	db, err := models.Open(testdb.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.Open(t)
 	ctx := context.Background()
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	queued, err := models.EnqueueMail(ctx, db.Write, now, models.OutboxMail{Template: "test", ToAddr: "ann@example.com", Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"})
 	if err != nil {
@@ -146,19 +132,6 @@ func TestMailAcceptedThenDroppedIsSentOnce(t *testing.T) {
 	}
 }
 
-func openDB(t *testing.T) *models.DB {
-	t.Helper()
-	db, err := models.Open(testdb.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 // Once delivered, a mail's bodies (which hold its link, and so a live token)
 // are wiped; only the development mailbox, which is the outbox, keeps them.
 func TestSentMailKeepsNoBodyExceptInTheDevMailbox(t *testing.T) {
@@ -173,7 +146,7 @@ func TestSentMailKeepsNoBodyExceptInTheDevMailbox(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			db := openDB(t)
+			db := testdb.Open(t)
 			ctx := context.Background()
 			now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 			queued, err := models.EnqueueMail(ctx, db.Write, now, models.OutboxMail{Template: "reset_password", ToAddr: "ann@example.com", Subject: "Reset",
@@ -204,7 +177,7 @@ func TestSentMailKeepsNoBodyExceptInTheDevMailbox(t *testing.T) {
 // Sent mail is purged after models.SentMailRetention; unsent mail never is.
 func TestOldSentMailIsPurged(t *testing.T) {
 	t.Parallel()
-	db := openDB(t)
+	db := testdb.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	ids := map[string]string{}

@@ -6,18 +6,20 @@ import (
 	"os"
 	"testing"
 	"time"
-
-	"github.com/hearth-app/hearth/internal/testdb"
 )
+
+// envPostgresURL is testdb.EnvPostgresURL, which this package's own tests
+// cannot import (testdb opens databases through models).
+const envPostgresURL = "HEARTH_TEST_POSTGRES_URL"
 
 // TestCacheStaysOffWhenTheListenerHearsNothing: a listener that does not
 // hear its own probe (here it listens on another database, as LISTEN behind
 // a transaction-mode pooler would hear nothing) never turns the cache on.
 func TestCacheStaysOffWhenTheListenerHearsNothing(t *testing.T) {
 	t.Parallel()
-	base := os.Getenv(testdb.EnvPostgresURL)
+	base := os.Getenv(envPostgresURL)
 	if base == "" {
-		t.Skip("needs PostgreSQL (" + testdb.EnvPostgresURL + ")")
+		t.Skip("needs PostgreSQL (" + envPostgresURL + ")")
 	}
 	pool, err := sql.Open("pgx", base)
 	if err != nil {

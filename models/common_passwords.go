@@ -39,9 +39,6 @@ var commonPasswords = sync.OnceValue(func() []string {
 	return list
 })
 
-// CommonPasswordCount is how many passwords the blocklist holds.
-func CommonPasswordCount() int { return len(commonPasswords()) }
-
 // isCommonPassword reports whether p, ignoring case, is on the list.
 func isCommonPassword(p string) bool {
 	_, found := slices.BinarySearch(commonPasswords(), strings.ToLower(p))

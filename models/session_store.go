@@ -294,12 +294,6 @@ func revokeWhere(ctx context.Context, db *DB, now time.Time, where string, args 
 	return nil
 }
 
-// RevokeUserSessions ends every session of a user at once, except the one
-// whose token hash is keep (pass "" to end them all).
-func RevokeUserSessions(ctx context.Context, db *DB, now time.Time, userID, keep string) error {
-	return revokeWhere(ctx, db, now, "user_id = ? AND token_hash <> ?", userID, keep)
-}
-
 // DeleteExpiredSessions removes sessions past their expiry or idle for longer
 // than idle, and tombstones once no request can still be in flight for them.
 // Safe to run from every instance at once.

@@ -7,9 +7,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,9 +25,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/internal/testapp"
+	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -131,9 +129,10 @@ func run(o options) error {
 		return err
 	}
 	server := exec.Command(bin, "serve")
-	server.Env = append(os.Environ(), "HEARTH_ADDR="+addr, "HEARTH_DATABASE="+dsn, "HEARTH_BASE_URL=http://"+addr,
-		"HEARTH_RATE_SIGNIN_IP=off", "HEARTH_RATE_SIGNIN_ACCOUNT=off", "HEARTH_RATE_SIGNUP_IP=off",
-		"HEARTH_RATE_FORGOT_PASSWORD=off", "HEARTH_RATE_VERIFY_RESEND=off", "HEARTH_SIGNUP_MIN_FILL=0")
+	server.Env = append(os.Environ(), "HEARTH_ADDR="+addr, "HEARTH_DATABASE="+dsn, "HEARTH_BASE_URL=http://"+addr)
+	for k, v := range testapp.Env(false) { // the tests' configuration: no rate limits
+		server.Env = append(server.Env, k+"="+v)
+	}
 	logFile, _ := os.Create(filepath.Join(dir, "server.log"))
 	server.Stdout, server.Stderr = logFile, logFile
 	if err := server.Start(); err != nil {
@@ -240,28 +239,19 @@ func finish(o options, results []result, dbLabel string, pid int) error {
 	return nil
 }
 
-// database returns the DSN of a fresh database and how to remove it.
+// database returns the DSN of a fresh database and how to remove it: a
+// SQLite file in dir, or a schema of its own on the PostgreSQL server spec
+// names, as the tests get theirs.
 func database(spec, dir string) (dsn, label string, cleanup func(), err error) {
-	if spec == "sqlite" {
-		return filepath.Join(dir, "bench.db"), "SQLite", func() {}, nil
+	label, pg := "SQLite", ""
+	if spec != "sqlite" {
+		label, pg = "PostgreSQL", spec
 	}
-	admin, err := sql.Open("pgx", spec)
+	dsn, drop, err := testdb.Create(pg, dir)
 	if err != nil {
 		return "", "", nil, err
 	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	name := "hearth_bench_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		admin.Close()
-		return "", "", nil, fmt.Errorf("create database: %w", err)
-	}
-	u, _ := url.Parse(spec)
-	u.Path = "/" + name
-	return u.String(), "PostgreSQL", func() {
-		admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
-		admin.Close()
-	}, nil
+	return dsn, label, func() { _ = drop() }, nil
 }
 
 // seed inserts users sharing one precomputed hash, in batches, plus an admin.
@@ -336,9 +326,7 @@ func send(c *http.Client, req *http.Request, ck *http.Cookie) (*http.Response, e
 
 // formPost is a form submission as a browser sends it from one of our pages.
 func formPost(u string, form url.Values) *http.Request {
-	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req, _ := testapp.NewFormPost(u, form)
 	return req
 }
 

@@ -2,80 +2,13 @@ package models_test
 
 import (
 	"context"
-	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
-	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
-
-func openTestDB(t testing.TB) *models.DB {
-	t.Helper()
-	db, err := models.Open(testdb.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-func TestPasswordHashAndVerify(t *testing.T) {
-	t.Parallel()
-	h := models.NewHasher(2, time.Second)
-	ctx := context.Background()
-	hash, err := h.Hash(ctx, "tr0ub4dor & 3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash2, _ := h.Hash(ctx, "tr0ub4dor & 3")
-	if hash == hash2 {
-		t.Error("two hashes of one password are equal: no salt")
-	}
-	for pw, want := range map[string]bool{"tr0ub4dor & 3": true, "tr0ub4dor & 4": false, "": false} {
-		if ok, err := h.Verify(ctx, hash, pw); err != nil || ok != want {
-			t.Errorf("Verify(%q) = %v, %v; want %v", pw, ok, err, want)
-		}
-	}
-	if ok, err := h.Verify(ctx, "", "anything"); ok || err != nil {
-		t.Errorf("an empty hash must never match: %v %v", ok, err)
-	}
-	// A tampered row asking for 4 GiB of memory is refused, not computed.
-	evil := strings.Replace(hash, "m=19456", "m=4194304", 1)
-	if _, err := h.Verify(ctx, evil, "x"); err == nil {
-		t.Error("out-of-range argon2 parameters were accepted")
-	}
-}
-
-func TestHasherIsBounded(t *testing.T) {
-	t.Parallel()
-	h := models.NewHasher(1, 5*time.Millisecond)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	busy := 0
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := h.Hash(ctx, "password password"); errors.Is(err, models.ErrHasherBusy) {
-				mu.Lock()
-				busy++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if busy == 0 {
-		t.Error("8 concurrent hashes with one slot and a 5 ms wait: none was refused")
-	}
-}
 
 type clock struct{ now time.Time }
 
@@ -148,7 +81,9 @@ func TestSessionStoreLifetimeIdleAndRevocation(t *testing.T) {
 	}
 }
 
-func TestRevokeUserSessionsKeepsTheCurrentOne(t *testing.T) {
+// TestSignOutEverywhereKeepsTheCurrentSession: every other session of the
+// user ends at once; the one whose token hash is kept stays.
+func TestSignOutEverywhereKeepsTheCurrentSession(t *testing.T) {
 	t.Parallel()
 	db := openTestDB(t)
 	ctx := context.Background()
@@ -167,91 +102,13 @@ func TestRevokeUserSessionsKeepsTheCurrentOne(t *testing.T) {
 	if sum, _ := models.SummarizeAccount(ctx, db, now, u.ID); sum.ActiveSessions != 3 {
 		t.Fatalf("active = %d, want 3", sum.ActiveSessions)
 	}
-	if err := models.RevokeUserSessions(ctx, db, now, u.ID, models.HashToken("b")); err != nil {
+	if err := models.SignOutEverywhere(ctx, db, now, u.ID, models.HashToken("b")); err != nil {
 		t.Fatal(err)
 	}
 	for tok, want := range map[string]bool{"a": false, "b": true, "c": false} {
 		if _, found, _ := store.FindCtx(ctx, tok); found != want {
 			t.Errorf("session %s found = %v, want %v", tok, found, want)
 		}
-	}
-}
-
-func TestCreateUserNormalizesAndRefusesDuplicates(t *testing.T) {
-	t.Parallel()
-	db := openTestDB(t)
-	ctx := context.Background()
-	h := models.NewHasher(1, time.Second)
-	u, err := models.CreateUser(ctx, db, h, models.NewUser{Email: " MiXeD@Example.org ", Name: " Zoë  Ünïcode ", Password: "pässwörd-ünïcode"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.Email != "mixed@example.org" || u.Name != "Zoë Ünïcode" {
-		t.Errorf("stored %q / %q", u.Email, u.Name)
-	}
-	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "mixed@EXAMPLE.org", Password: "another password"}); !errors.Is(err, models.ErrEmailTaken) {
-		t.Errorf("duplicate: %v, want ErrEmailTaken", err)
-	}
-	if _, err := models.Authenticate(ctx, db, h, "MIXED@example.org", "pässwörd-ünïcode"); err != nil {
-		t.Errorf("unicode password sign-in: %v", err)
-	}
-	// The unique index holds even for a row written around the model.
-	err = db.Write.Exec("INSERT INTO users (id, email, created_at, updated_at) VALUES ('x', 'MIXED@example.org', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)").Error
-	if err == nil {
-		t.Error("the database accepted a case-variant duplicate email")
-	}
-}
-
-func TestMigrationsGoDownAndUpAgain(t *testing.T) {
-	t.Parallel()
-	db := openTestDB(t)
-	ctx := context.Background()
-	if err := db.MigrateDown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := db.MigrateUp(ctx); err != nil || n != 1 {
-		t.Fatalf("up again: %d, %v", n, err)
-	}
-}
-
-func TestConcurrentStartsMigrateOnce(t *testing.T) {
-	t.Parallel()
-	if !testdb.Postgres() {
-		t.Skip("needs PostgreSQL (" + testdb.EnvPostgresURL + "): one SQLite file has one process")
-	}
-	dsn := testdb.DSN(t)
-	const instances = 4
-	type result struct {
-		applied int
-		err     error
-	}
-	results := make(chan result, instances)
-	for range instances {
-		go func() {
-			db, err := models.Open(dsn)
-			if err != nil {
-				results <- result{err: err}
-				return
-			}
-			defer db.Close()
-			n, err := db.MigrateUp(context.Background())
-			results <- result{n, err}
-		}()
-	}
-	total := 0
-	for range instances {
-		r := <-results
-		if r.err != nil {
-			t.Fatalf("concurrent migrate: %v", r.err)
-		}
-		total += r.applied
-	}
-	db, _ := models.Open(dsn)
-	defer db.Close()
-	var versions int64
-	db.Read.Raw("SELECT count(*) FROM goose_db_version WHERE version_id > 0").Scan(&versions)
-	if int(versions) != total {
-		t.Errorf("%d migrations recorded, %d applied in all: some ran twice or not at all", versions, total)
 	}
 }
 

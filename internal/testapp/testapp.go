@@ -1,0 +1,160 @@
+// Package testapp runs the real Hearth for tests: the App wired as
+// cmd/hearth wires it, with the real routes, middleware and migrations, on
+// a fresh database of its own (internal/testdb), served by httptest; and a
+// client that behaves like a browser. The handlers tests, the browser tests
+// in e2e and the benchmarks start their servers here, so there is one
+// definition of "a test server".
+//
+// Nothing is shared between servers: tests using it may run in parallel.
+// Production code never imports it (TestTheBinaryLinksNoTestCode).
+package testapp
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/syncbuf"
+	"github.com/hearth-app/hearth/internal/testdb"
+	"github.com/hearth-app/hearth/models"
+)
+
+// Options change the server a test gets. The zero value is the usual one.
+type Options struct {
+	// Env holds HEARTH_* variables on top of Env(Throttled). An empty value
+	// means the variable is unset (its default applies).
+	Env map[string]string
+	// Database reuses a database (a restart, a second instance behind the
+	// same load balancer): a HEARTH_DATABASE value. Empty: a fresh one.
+	Database string
+	// Endpoints point the social sign-in providers at fakes.
+	Endpoints handlers.ProviderEndpoints
+	// Hasher replaces the password hasher; its minimum length is set from
+	// the configuration. Default: the configured concurrency with a
+	// generous wait, so that a slow machine does not turn into 429s.
+	Hasher *models.Hasher
+	// Throttled keeps the configured rate limits, which are off otherwise.
+	Throttled bool
+}
+
+// Env returns the configuration tests start from. Forms are filled in
+// microseconds, so the sign-up form's minimum fill time is off; and unless
+// throttled, so is every rate limit a test would trip by signing up and in
+// many times from one address. The load benchmark starts its server with
+// the same.
+func Env(throttled bool) map[string]string {
+	env := map[string]string{"HEARTH_SIGNUP_MIN_FILL": "0"}
+	if !throttled {
+		for _, k := range []string{"HEARTH_RATE_SIGNIN_IP", "HEARTH_RATE_SIGNIN_ACCOUNT", "HEARTH_RATE_SIGNUP_IP", "HEARTH_RATE_FORGOT_PASSWORD", "HEARTH_RATE_VERIFY_RESEND"} {
+			env[k] = "off"
+		}
+	}
+	return env
+}
+
+// Server is a running Hearth with everything a test looks at.
+type Server struct {
+	*httptest.Server // its URL is HEARTH_BASE_URL unless Options.Env sets one
+	App              *handlers.App
+	DB               *models.DB
+	Logs             *syncbuf.Buffer // the app's log, as text lines
+	Clock            *Clock          // the app's clock
+}
+
+// New starts Hearth for t. It stops, waits for the app's background jobs
+// and closes the database when t ends.
+func New(t testing.TB, o Options) *Server {
+	t.Helper()
+	env := Env(o.Throttled)
+	maps.Copy(env, o.Env)
+	if o.Database == "" {
+		o.Database = testdb.DSN(t)
+	}
+	env["HEARTH_DATABASE"] = o.Database
+	srv := httptest.NewUnstartedServer(nil) // its URL is the base URL (OAuth callbacks, mail links)
+	if env["HEARTH_BASE_URL"] == "" {
+		env["HEARTH_BASE_URL"] = "http://" + srv.Listener.Addr().String()
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("testapp: config: %v", err)
+	}
+	db, err := models.Open(cfg.Database)
+	if err != nil {
+		t.Fatalf("testapp: open database: %v", err)
+	}
+	if _, err := db.MigrateUp(context.Background()); err != nil {
+		db.Close()
+		t.Fatalf("testapp: migrate: %v", err)
+	}
+	waitCacheLive(t, db)
+	if o.Hasher == nil {
+		o.Hasher = models.NewHasher(cfg.HashConcurrency, 10*time.Second)
+	}
+	o.Hasher.MinLength = cfg.PasswordMinLength
+	providers, err := handlers.BuildProviders(cfg, o.Endpoints)
+	if err != nil {
+		db.Close()
+		t.Fatalf("testapp: providers: %v", err)
+	}
+	logs := &syncbuf.Buffer{}
+	clock := NewClock(time.Now().UTC())
+	app := handlers.New(handlers.App{
+		Providers: providers,
+		Config:    cfg,
+		Logger:    slog.New(slog.NewTextHandler(logs, nil)),
+		DB:        db,
+		Hasher:    o.Hasher,
+		Now:       clock.Now,
+	})
+	srv.Config.Handler = app.Routes()
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		_ = app.WaitBackground(context.Background())
+		db.Close()
+	})
+	return &Server{Server: srv, App: app, DB: db, Logs: logs, Clock: clock}
+}
+
+// waitCacheLive waits until the session cache is in use (on PostgreSQL its
+// listener connects in the background), so that tests exercise it.
+func waitCacheLive(t testing.TB, db *models.DB) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !db.SessionCacheLive(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			db.Close()
+			t.Fatal("testapp: the session cache's listener did not connect")
+		}
+	}
+}
+
+// Clock is the app's clock. It stands still unless the test moves it, so
+// that expiry, idle timeouts and rate limits are tested without waiting.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock standing at now.
+func NewClock(now time.Time) *Clock { return &Clock{now: now} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
