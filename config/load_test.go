@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-app/hearth/internal/ratelimit"
 )
 
 func loadWith(env map[string]string) (*Config, error) {
@@ -112,7 +114,7 @@ func TestLoadParsesRatesAndTrustedProxies(t *testing.T) {
 	if strings.Join(got, " ") != "10.0.0.0/8 192.0.2.7/32 2001:db8::1/128" {
 		t.Errorf("trusted proxies %v", got)
 	}
-	if c.Rates.SignInAccount != (Rate{3, time.Minute}) || c.Rates.SignUpIP != (Rate{}) || c.SignupMinFill != 0 {
+	if c.Rates.SignInAccount != (ratelimit.Rate{Count: 3, Window: time.Minute}) || c.Rates.SignUpIP != (ratelimit.Rate{}) || c.SignupMinFill != 0 {
 		t.Errorf("rates %+v, min fill %v", c.Rates, c.SignupMinFill)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -21,7 +22,7 @@ func TestBrowserAdminSearchAndBan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := models.SetRole(context.Background(), srv.DB, u.ID, models.RoleAdmin); err != nil {
+	if _, _, err := models.SetRole(context.Background(), srv.DB, time.Now(), models.AuditEvent{}, u.ID, models.RoleAdmin, ""); err != nil {
 		t.Fatal(err)
 	}
 	admin.signIn(srv, "alice@example.com", "the admin of it all") // a role change ends the user's sessions

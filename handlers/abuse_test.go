@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/internal/password"
 )
 
 func retryAfter(t *testing.T, res *response) int {
@@ -163,7 +163,7 @@ func TestSignUpBotChecks(t *testing.T) {
 
 func TestPasswordPolicy(t *testing.T) {
 	t.Parallel()
-	if n := models.CommonPasswordCount(); n < 100_000 {
+	if n := password.CommonCount(); n < 100_000 {
 		t.Fatalf("the blocklist holds %d passwords, want at least 100,000", n)
 	}
 	ta := newTestApp(t, withEnv("HEARTH_PASSWORD_MIN_LENGTH", "12"))
@@ -197,7 +197,7 @@ func TestPasswordPolicy(t *testing.T) {
 // regression that skips hashing for unknown emails is ~100× faster.
 func TestUnknownEmailCostsTheSameAsAWrongPassword(t *testing.T) {
 	t.Parallel()
-	h := models.NewHasher(2, 10*time.Second)
+	h := password.NewHasher(2, 10*time.Second)
 	ta := newTestApp(t, withHasher(h))
 	ta.client(t).signUp("timing@example.com", goodPassword)
 	attempt := func(email string) time.Duration {
@@ -231,7 +231,7 @@ func TestSignInFloodStaysBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("flood test skipped in -short mode")
 	}
-	ta := newTestApp(t, withHasher(models.NewHasher(2, 500*time.Millisecond)))
+	ta := newTestApp(t, withHasher(password.NewHasher(2, 500*time.Millisecond)))
 	ta.client(t).signUp("flood@example.com", goodPassword)
 	runtime.GC()
 	var before runtime.MemStats

@@ -62,9 +62,9 @@ func (a *App) ProfileSubmit(c echo.Context) error {
 	}
 	u := currentUser(c)
 	err = models.UpdateName(c.Request().Context(), a.DB, a.Now(), u, form.Get("name"))
-	var fe models.FieldErrors
-	if errors.As(err, &fe) {
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: form.Get("name"), NameError: fe["name"]})
+	var invalid *models.InvalidInput
+	if errors.As(err, &invalid) {
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: form.Get("name"), NameError: a.inputMessage(invalid.Name)})
 	} else if err != nil {
 		return err
 	}
@@ -82,11 +82,21 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 	}
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	err = models.ChangePassword(ctx, a.DB, a.Hasher, a.Now(), u, form.Get("current_password"), form.Get("new_password"), a.currentTokenHash(c))
-	var fe models.FieldErrors
+	notice := announce(a, ctx, func(u *models.User) []letter {
+		return []letter{{u, u.Email, "password_changed", mailview.Mail{
+			Subject:     "Your password was changed",
+			Heading:     "Your password was changed",
+			Lines:       []string{"The password of your account " + u.Email + " was just changed, and your other sessions were signed out.", "If this wasn't you, reset your password now and check your account's sessions."},
+			ButtonLabel: "Reset my password", URL: a.link("/forgot-password", nil),
+		}}}
+	})
+	err = models.ChangePassword(ctx, a.DB, a.Hasher, a.Now(), u, form.Get("current_password"), form.Get("new_password"), a.currentTokenHash(c), notice)
+	var invalid *models.InvalidInput
 	switch {
-	case errors.As(err, &fe):
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: fe})
+	case errors.Is(err, models.ErrWrongPassword):
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: map[string]string{"current_password": a.inputMessage(err)}})
+	case errors.As(err, &invalid):
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: a.fieldErrors(invalid, inputFields{Password: "new_password"})})
 	case errors.Is(err, models.ErrHasherBusy):
 		return hasherBusy(c)
 	case err != nil:
@@ -96,14 +106,7 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditPasswordChange, u, "", "")
-	if err := a.queueMail(c, u, u.Email, "password_changed", mailview.Mail{
-		Subject:     "Your password was changed",
-		Heading:     "Your password was changed",
-		Lines:       []string{"The password of your account " + u.Email + " was just changed, and your other sessions were signed out.", "If this wasn't you, reset your password now and check your account's sessions."},
-		ButtonLabel: "Reset my password", URL: a.link("/forgot-password", nil),
-	}); err != nil {
-		return err
-	}
+	a.sent(c.Get(ctxRequestID), notice.Queued)
 	a.flash(c, "success", "Your password was changed. Your other sessions were signed out.")
 	return redirect(c, "/account")
 }
@@ -125,8 +128,8 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	fail := func(field, msg string) error {
 		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, NewEmail: form.Get("email"), EmailErrors: map[string]string{field: msg}})
 	}
-	if msg := models.ValidateEmail(newEmail); msg != "" {
-		return fail("email", msg)
+	if err := models.ValidateEmail(newEmail); err != nil {
+		return fail("email", a.inputMessage(err))
 	}
 	if newEmail == u.Email {
 		return fail("email", "That is already your address.")
@@ -139,9 +142,8 @@ func (a *App) EmailSubmit(c echo.Context) error {
 			return fail("email", "For your security, sign out and sign in again, then change your address within "+waitText(recentSignIn)+".")
 		}
 	} else {
-		var fe models.FieldErrors
-		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password"), "current_password"); errors.As(err, &fe) {
-			return fail("current_password", fe["current_password"])
+		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password")); errors.Is(err, models.ErrWrongPassword) {
+			return fail("current_password", a.inputMessage(err))
 		} else if errors.Is(err, models.ErrHasherBusy) {
 			return hasherBusy(c)
 		} else if err != nil {
@@ -159,22 +161,19 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	if err := a.mailLink(c, u, models.TokenChangeEmail, newEmail, models.ChangeEmailTTL, "/verify-email", url.Values{"change": {"1"}}, mailview.Mail{
+	if err := a.mailLink(c, u, models.TokenChangeEmail, newEmail, "/verify-email", url.Values{"change": {"1"}}, mailview.Mail{
 		Subject:     "Confirm your new email address",
 		Heading:     "Confirm your new email address",
 		Lines:       []string{"You asked to use " + newEmail + " for your account instead of " + u.Email + "."},
 		ButtonLabel: "Use this address",
 		Footer:      "The link works for 24 hours. If you did not ask for this, ignore this mail: nothing changes.",
-	}); err != nil {
-		return err
-	}
-	if err := a.queueMail(c, u, u.Email, "email_change_requested", mailview.Mail{
+	}, letter{u, u.Email, "email_change_requested", mailview.Mail{
 		Subject: "Someone asked to change your email address",
 		Heading: "A change of your email address was requested",
 		Lines: []string{"Someone signed in to your account asked to use " + newEmail + " instead of " + u.Email + ". Nothing changes until the link mailed there is opened.",
 			"If this wasn't you, cancel the change from your account page and change your password (or reset it): that also stops the change."},
 		ButtonLabel: "Review the change", URL: a.link("/account", nil),
-	}); err != nil {
+	}}); err != nil {
 		return err
 	}
 	a.flash(c, "info", sent)
@@ -206,9 +205,8 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"confirm": "Type DELETE, in capitals, to confirm."}})
 		}
 	} else {
-		var fe models.FieldErrors
-		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password"), "current_password"); errors.As(err, &fe) {
-			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: fe})
+		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password")); errors.Is(err, models.ErrWrongPassword) {
+			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"current_password": a.inputMessage(err)}})
 		} else if errors.Is(err, models.ErrHasherBusy) {
 			return hasherBusy(c)
 		} else if err != nil {
@@ -322,7 +320,7 @@ func (a *App) SetPasswordSubmit(c echo.Context) error {
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-email:"+u.Email); err != nil {
 		return err
 	}
-	if err := a.mailLink(c, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil, mailview.Mail{
+	if err := a.mailLink(c, u, models.TokenResetPassword, u.Email, "/reset-password", nil, mailview.Mail{
 		Subject:     "Choose a password",
 		Heading:     "Choose a password",
 		Lines:       []string{"You asked to add a password to your account " + u.Email + ", so that you can also sign in with your email."},

@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
 	"github.com/hearth-app/hearth/internal/devseed"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
@@ -47,7 +48,7 @@ func BenchmarkAdminUsersList(b *testing.B) {
 	if _, err := db.MigrateUp(ctx); err != nil {
 		b.Fatal(err)
 	}
-	hasher := models.NewHasher(0, time.Minute)
+	hasher := password.NewHasher(0, time.Minute)
 	hash, err := hasher.Hash(ctx, devseed.Password)
 	if err != nil {
 		b.Fatal(err)
@@ -65,7 +66,7 @@ func BenchmarkAdminUsersList(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if _, err := models.CreateUser(ctx, db, hasher, models.NewUser{Email: "bench-admin@example.com", Password: devseed.Password, Role: models.RoleAdmin}); err != nil {
+	if _, err := models.CreateUser(ctx, db, hasher, models.NewUser{Email: "bench-admin@example.com", Password: devseed.Password, Role: models.RoleAdmin}, nil); err != nil {
 		b.Fatal(err)
 	}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -23,7 +24,7 @@ type App struct {
 	Logger   *slog.Logger
 	DB       *models.DB
 	Sessions *scs.SessionManager
-	Hasher   *models.Hasher
+	Hasher   *password.Hasher
 	Now      func() time.Time
 	// MailSender, when set, is woken whenever a mail is queued.
 	MailSender interface{ Wake() }
@@ -42,7 +43,7 @@ type Deps struct {
 	Config *config.Config
 	Logger *slog.Logger
 	DB     *models.DB
-	Hasher *models.Hasher
+	Hasher *password.Hasher
 	Now    func() time.Time
 	// FormKey signs the sign-up form's time stamp; instances sharing a
 	// database must share it (models.AppSecret). Random when nil.
@@ -63,7 +64,7 @@ func New(d Deps) *App {
 		d.Now = func() time.Time { return time.Now().UTC() }
 	}
 	if d.Hasher == nil {
-		d.Hasher = models.NewHasher(d.Config.HashConcurrency, 2*time.Second)
+		d.Hasher = password.NewHasher(d.Config.HashConcurrency, 2*time.Second)
 		d.Hasher.MinLength = d.Config.PasswordMinLength
 	}
 	if d.FormKey == nil {

@@ -52,11 +52,16 @@ func (a *App) SignupSubmit(c echo.Context) error {
 		}
 	}
 
-	u, err := models.CreateUser(ctx, a.DB, a.Hasher, models.NewUser{Name: f.Name, Email: f.Email, Password: form.Get("password")})
-	var fe models.FieldErrors
+	welcome := announce(a, ctx, func(is models.Issued) []letter {
+		m := verificationMail(is.User)
+		m.URL = a.tokenLink("/verify-email", nil, is.Token)
+		return []letter{{is.User, is.User.Email, models.TokenVerifyEmail, m}}
+	})
+	u, err := models.CreateUser(ctx, a.DB, a.Hasher, models.NewUser{Name: f.Name, Email: f.Email, Password: form.Get("password")}, welcome)
+	var invalid *models.InvalidInput
 	switch {
-	case errors.As(err, &fe):
-		f.Errors = fe
+	case errors.As(err, &invalid):
+		f.Errors = a.fieldErrors(invalid, inputFields{Email: "email", Name: "name", Password: "password"})
 		return a.render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
 	case errors.Is(err, models.ErrEmailTaken):
 		f.Errors = map[string]string{"email": "An account with this email already exists. Sign in instead, or use another address."}
@@ -72,9 +77,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	}
 	a.rememberDevice(c, u.Email)
 	a.audit(c, models.AuditSignUp, u, "", "")
-	if err := a.sendVerification(c, u); err != nil {
-		return err
-	}
+	a.sent(c.Get(ctxRequestID), welcome.Queued)
 	a.flash(c, "success", "Welcome to Hearth! Your account is ready.")
 	return redirect(c, "/account")
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
@@ -51,7 +52,7 @@ func (c *testClock) Advance(d time.Duration) {
 
 type appOptions struct {
 	endpoints handlers.ProviderEndpoints
-	hasher    *models.Hasher
+	hasher    *password.Hasher
 	env       map[string]string
 	dbPath    string // reuse a database file (to test restarts)
 }
@@ -96,7 +97,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	logs := &syncbuf.Buffer{}
 	clock := &testClock{now: time.Now().UTC()}
 	if o.hasher == nil { // generous waiting: a slow CI machine must not turn into 429s
-		o.hasher = models.NewHasher(cfg.HashConcurrency, 10*time.Second)
+		o.hasher = password.NewHasher(cfg.HashConcurrency, 10*time.Second)
 	}
 	o.hasher.MinLength = cfg.PasswordMinLength
 	providers, err := handlers.BuildProviders(cfg, o.endpoints)
@@ -134,7 +135,7 @@ func waitCacheLive(t testing.TB, db *models.DB) {
 
 func withEnv(k, v string) func(*appOptions) { return func(o *appOptions) { o.env[k] = v } }
 
-func withHasher(h *models.Hasher) func(*appOptions) { return func(o *appOptions) { o.hasher = h } }
+func withHasher(h *password.Hasher) func(*appOptions) { return func(o *appOptions) { o.hasher = h } }
 
 func withDBPath(p string) func(*appOptions) { return func(o *appOptions) { o.dbPath = p } }
 

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,65 +26,101 @@ func (a *App) link(path string, query url.Values) string {
 	return u.String()
 }
 
-// queueMail renders m and puts it in the outbox for the background sender.
-// The log says which mail went to which user — never its body or link.
-func (a *App) queueMail(c echo.Context, u *models.User, to, template string, m mailview.Mail) error {
-	return a.queueMailCtx(c.Request().Context(), c.Get(ctxRequestID), u, to, template, m)
+// letter is one mail a change sends: about which user (nil for an address
+// without an account), to which address, which template (for logs), and
+// what it says.
+type letter struct {
+	user     *models.User
+	to       string
+	template string
+	mail     mailview.Mail
 }
 
-// queueMailCtx is queueMail outside a request (background jobs), logged
-// with the id of the request that asked for it.
-func (a *App) queueMailCtx(ctx context.Context, requestID any, u *models.User, to, template string, m mailview.Mail) error {
-	m.AppName = appName
-	var html bytes.Buffer
-	if err := mailview.HTML(m).Render(ctx, &html); err != nil {
-		return err
+// announce returns the models.Announce whose Compose renders the letters
+// write gives for what the change did: the model queues them in the
+// change's transaction. After the model call, a.sent logs them.
+func announce[T any](a *App, ctx context.Context, write func(T) []letter) *models.Announce[T] {
+	return &models.Announce[T]{Compose: func(v T) ([]models.OutboxMail, error) {
+		letters := write(v)
+		out := make([]models.OutboxMail, 0, len(letters))
+		for _, l := range letters {
+			m := l.mail
+			m.AppName = appName
+			var html bytes.Buffer
+			if err := mailview.HTML(m).Render(ctx, &html); err != nil {
+				return nil, err
+			}
+			om := models.OutboxMail{Template: l.template, ToAddr: l.to, Subject: m.Subject, HTMLBody: html.String(), TextBody: m.Text()}
+			if l.user != nil {
+				om.UserID = &l.user.ID
+			}
+			out = append(out, om)
+		}
+		return out, nil
+	}}
+}
+
+// sent logs the mails a model call queued, and wakes the background
+// sender. The log says which mail went to which user — never its body or
+// link. requestID is the request that asked for them.
+func (a *App) sent(requestID any, queued []models.OutboxMail) {
+	for _, m := range queued {
+		userID := "" // none: a mail to an address without an account
+		if m.UserID != nil {
+			userID = *m.UserID
+		}
+		a.Logger.Info("mail queued", "mail_id", m.ID, "template", m.Template, "user_id", userID, "request_id", requestID)
 	}
-	om := models.OutboxMail{Template: template, ToAddr: to, Subject: m.Subject, HTMLBody: html.String(), TextBody: m.Text()}
-	userID := "" // none: a mail to an address without an account
-	if u != nil {
-		om.UserID, userID = &u.ID, u.ID
-	}
-	queued, err := models.EnqueueMail(ctx, a.DB.Write, a.Now(), om)
-	if err != nil {
-		return err
-	}
-	a.Logger.Info("mail queued", "mail_id", queued.ID, "template", template, "user_id", userID, "request_id", requestID)
-	if a.MailSender != nil {
+	if len(queued) > 0 && a.MailSender != nil {
 		a.MailSender.Wake()
 	}
+}
+
+// mailLink issues u a single-use link for purpose (proving the address
+// to), puts it in a link to path (with query), and mails m with that link
+// to to, with also (notices of the same request) in the same transaction.
+func (a *App) mailLink(c echo.Context, u *models.User, purpose, to, path string, query url.Values, m mailview.Mail, also ...letter) error {
+	return a.mailLinkCtx(c.Request().Context(), c.Get(ctxRequestID), u, purpose, to, path, query, m, also...)
+}
+
+// mailLinkCtx is mailLink outside a request (background jobs), logged
+// with the id of the request that asked for it.
+func (a *App) mailLinkCtx(ctx context.Context, requestID any, u *models.User, purpose, to, path string, query url.Values, m mailview.Mail, also ...letter) error {
+	mail := announce(a, ctx, func(is models.Issued) []letter {
+		m.URL = a.tokenLink(path, query, is.Token)
+		return append([]letter{{u, to, purpose, m}}, also...)
+	})
+	if err := models.MailLink(ctx, a.DB, a.Now(), u, purpose, to, mail); err != nil {
+		return err
+	}
+	a.sent(requestID, mail.Queued)
 	return nil
 }
 
-// mailLink issues u a single-use token for purpose (proving the address to),
-// puts it in a link to path (with query), and mails m with that link to to.
-func (a *App) mailLink(c echo.Context, u *models.User, purpose, to string, ttl time.Duration, path string, query url.Values, m mailview.Mail) error {
-	return a.mailLinkCtx(c.Request().Context(), c.Get(ctxRequestID), u, purpose, to, ttl, path, query, m)
+// tokenLink is the absolute URL of path with query and the link's token.
+func (a *App) tokenLink(path string, query url.Values, token string) string {
+	q := url.Values{}
+	for k, vs := range query {
+		q[k] = vs
+	}
+	q.Set("token", token)
+	return a.link(path, q)
 }
 
-// mailLinkCtx is mailLink outside a request (background jobs).
-func (a *App) mailLinkCtx(ctx context.Context, requestID any, u *models.User, purpose, to string, ttl time.Duration, path string, query url.Values, m mailview.Mail) error {
-	raw, err := models.IssueToken(ctx, a.DB.Write, a.Now(), u, purpose, to, ttl)
-	if err != nil {
-		return err
-	}
-	if query == nil {
-		query = url.Values{}
-	}
-	query.Set("token", raw)
-	m.URL = a.link(path, query)
-	return a.queueMailCtx(ctx, requestID, u, to, purpose, m)
-}
-
-// sendVerification mails u a link that proves they own their address.
-func (a *App) sendVerification(c echo.Context, u *models.User) error {
-	return a.mailLink(c, u, models.TokenVerifyEmail, u.Email, models.VerifyEmailTTL, "/verify-email", nil, mailview.Mail{
+// verificationMail is the mail whose link proves u's address.
+func verificationMail(u *models.User) mailview.Mail {
+	return mailview.Mail{
 		Subject:     "Confirm your email address",
 		Heading:     "Confirm your email address",
 		Lines:       []string{"Welcome! Please confirm that " + u.Email + " is your address."},
 		ButtonLabel: "Confirm my email",
 		Footer:      "The link works for 48 hours. If you did not sign up, ignore this mail.",
-	})
+	}
+}
+
+// sendVerification mails u a new link that proves they own their address.
+func (a *App) sendVerification(c echo.Context, u *models.User) error {
+	return a.mailLink(c, u, models.TokenVerifyEmail, u.Email, "/verify-email", nil, verificationMail(u))
 }
 
 // devMailboxOn reports whether the development mailbox exists: in

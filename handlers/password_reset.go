@@ -28,8 +28,8 @@ func (a *App) ForgotPasswordSubmit(c echo.Context) error {
 		return err
 	}
 	f := auth.ForgotPasswordForm{Email: models.NormalizeEmail(form.Get("email"))}
-	if msg := models.ValidateEmail(f.Email); msg != "" {
-		f.Email, f.Error = form.Get("email"), msg
+	if err := models.ValidateEmail(f.Email); err != nil {
+		f.Email, f.Error = form.Get("email"), a.inputMessage(err)
 		return a.render(c, http.StatusUnprocessableEntity, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
 	}
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, addressKey(c, "forgot-ip")); err != nil {
@@ -69,7 +69,7 @@ func (a *App) sendPasswordReset(c echo.Context, u *models.User) error {
 }
 
 func (a *App) sendPasswordResetCtx(ctx context.Context, requestID any, u *models.User) error {
-	return a.mailLinkCtx(ctx, requestID, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil, mailview.Mail{
+	return a.mailLinkCtx(ctx, requestID, u, models.TokenResetPassword, u.Email, "/reset-password", nil, mailview.Mail{
 		Subject:     "Reset your password",
 		Heading:     "Reset your password",
 		Lines:       []string{"Someone (hopefully you) asked to reset the password of the account " + u.Email + "."},
@@ -82,7 +82,7 @@ func (a *App) sendPasswordResetCtx(ctx context.Context, requestID any, u *models
 func (a *App) ResetPasswordPage(c echo.Context) error {
 	f := auth.ResetPasswordForm{Token: c.QueryParam("token")}
 	status := http.StatusOK
-	if _, _, err := models.PeekToken(c.Request().Context(), a.DB.Read, a.Now(), f.Token, models.TokenResetPassword); errors.Is(err, models.ErrTokenInvalid) {
+	if _, _, err := models.PeekToken(c.Request().Context(), a.DB, a.Now(), f.Token, models.TokenResetPassword); errors.Is(err, models.ErrTokenInvalid) {
 		f.Invalid, status = true, http.StatusNotFound
 	} else if err != nil {
 		return err
@@ -99,14 +99,21 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 	}
 	f := auth.ResetPasswordForm{Token: form.Get("token")}
 	ctx := c.Request().Context()
-	u, proof, err := models.ResetPassword(ctx, a.DB, a.Hasher, a.Now(), f.Token, form.Get("password"))
-	var fe models.FieldErrors
+	mail := announce(a, ctx, func(p models.Proved) []letter {
+		return append(a.proofLetters(p.User, p.Proof), letter{p.User, p.User.Email, "password_changed", mailview.Mail{
+			Subject: "Your password was reset",
+			Heading: "Your password was reset",
+			Lines:   []string{"The password of your account " + p.User.Email + " was reset, and every session was signed out.", "If this wasn't you, reset it again right away."},
+		}})
+	})
+	u, _, err := models.ResetPassword(ctx, a.DB, a.Hasher, a.Now(), f.Token, form.Get("password"), mail)
+	var invalid *models.InvalidInput
 	switch {
 	case errors.Is(err, models.ErrTokenInvalid):
 		f.Invalid = true
 		return a.render(c, http.StatusNotFound, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
-	case errors.As(err, &fe):
-		f.Error = fe["password"]
+	case errors.As(err, &invalid):
+		f.Error = a.inputMessage(invalid.Password)
 		return a.render(c, http.StatusUnprocessableEntity, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
 	case errors.Is(err, models.ErrHasherBusy):
 		return hasherBusy(c)
@@ -118,16 +125,7 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 	if err := models.ResetThrottle(ctx, a.DB, signInAccountKey(u.Email)); err != nil {
 		return err
 	}
-	if err := a.tellProof(c, u, proof); err != nil {
-		return err
-	}
-	if err := a.queueMail(c, u, u.Email, "password_changed", mailview.Mail{
-		Subject: "Your password was reset",
-		Heading: "Your password was reset",
-		Lines:   []string{"The password of your account " + u.Email + " was reset, and every session was signed out.", "If this wasn't you, reset it again right away."},
-	}); err != nil {
-		return err
-	}
+	a.sent(c.Get(ctxRequestID), mail.Queued)
 	if currentUser(c) != nil { // a reset ends this session too
 		if err := a.Sessions.Destroy(ctx); err != nil {
 			return err

@@ -177,7 +177,20 @@ func (a *App) SocialCallback(c echo.Context) error {
 		return a.finishConnect(c, p, ext)
 	}
 
-	res, err := models.SignInWithProvider(ctx, a.DB, a.Now(), ext)
+	mail := announce(a, ctx, func(res models.SocialResult) []letter {
+		if !res.PasswordRemoved {
+			return nil
+		}
+		u := res.User
+		return []letter{{u, u.Email, "password_removed", mailview.Mail{
+			Subject: "Your account's password was removed",
+			Heading: "Choose a new password",
+			Lines: []string{p.Label + " confirmed that " + u.Email + " is yours, and is now connected to your account.",
+				"The password on the account had been chosen before the address was confirmed, so it may not have been yours: we removed it and signed out every other session. You can keep signing in with " + p.Label + ", or choose a new password."},
+			ButtonLabel: "Choose a password", URL: a.link("/forgot-password", nil),
+		}}}
+	})
+	res, err := models.SignInWithProvider(ctx, a.DB, a.Now(), ext, mail)
 	u := res.User
 	switch {
 	case errors.Is(err, models.ErrNotLinked):
@@ -197,17 +210,7 @@ func (a *App) SocialCallback(c echo.Context) error {
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
-	if res.PasswordRemoved {
-		if err := a.queueMail(c, u, u.Email, "password_removed", mailview.Mail{
-			Subject: "Your account's password was removed",
-			Heading: "Choose a new password",
-			Lines: []string{p.Label + " confirmed that " + u.Email + " is yours, and is now connected to your account.",
-				"The password on the account had been chosen before the address was confirmed, so it may not have been yours: we removed it and signed out every other session. You can keep signing in with " + p.Label + ", or choose a new password."},
-			ButtonLabel: "Choose a password", URL: a.link("/forgot-password", nil),
-		}); err != nil {
-			return err
-		}
-	}
+	a.sent(c.Get(ctxRequestID), mail.Queued)
 	switch res.Outcome {
 	case models.SocialCreated:
 		a.audit(c, models.AuditSignUp, u, "", p.Name)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearth-app/hearth/internal/devseed"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -45,7 +46,7 @@ func TestSearchFindsExactlyTheSubstrings(t *testing.T) {
 	if _, err := devseed.Users(ctx, db, devseed.Options{Users: 2100, PasswordHash: "x", Now: time.Now().UTC(), Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
-	h := models.NewHasher(1, time.Second)
+	h := password.NewHasher(1, time.Second)
 	// Characters that mean something to LIKE (% _ \) or to FTS5 (").
 	for _, u := range []models.NewUser{
 		{Email: "per%cent@example.com", Name: "Per Cent"},
@@ -56,7 +57,7 @@ func TestSearchFindsExactlyTheSubstrings(t *testing.T) {
 		{Email: "uen@example.com", Name: "Ünal Ün"},
 	} {
 		u.Password = "correct horse battery"
-		if _, err := models.CreateUser(ctx, db, h, u); err != nil {
+		if _, err := models.CreateUser(ctx, db, h, u, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,7 +117,7 @@ func TestSearchIndexFollowsWritesAroundTheApp(t *testing.T) {
 			t.Errorf("search %q found %q, want %q", search, got, want)
 		}
 	}
-	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"})
+	u, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Second), models.NewUser{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
@@ -26,57 +26,6 @@ func openTestDB(t testing.TB) *models.DB {
 	return db
 }
 
-func TestPasswordHashAndVerify(t *testing.T) {
-	t.Parallel()
-	h := models.NewHasher(2, time.Second)
-	ctx := context.Background()
-	hash, err := h.Hash(ctx, "tr0ub4dor & 3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash2, _ := h.Hash(ctx, "tr0ub4dor & 3")
-	if hash == hash2 {
-		t.Error("two hashes of one password are equal: no salt")
-	}
-	for pw, want := range map[string]bool{"tr0ub4dor & 3": true, "tr0ub4dor & 4": false, "": false} {
-		if ok, err := h.Verify(ctx, hash, pw); err != nil || ok != want {
-			t.Errorf("Verify(%q) = %v, %v; want %v", pw, ok, err, want)
-		}
-	}
-	if ok, err := h.Verify(ctx, "", "anything"); ok || err != nil {
-		t.Errorf("an empty hash must never match: %v %v", ok, err)
-	}
-	// A tampered row asking for 4 GiB of memory is refused, not computed.
-	evil := strings.Replace(hash, "m=19456", "m=4194304", 1)
-	if _, err := h.Verify(ctx, evil, "x"); err == nil {
-		t.Error("out-of-range argon2 parameters were accepted")
-	}
-}
-
-func TestHasherIsBounded(t *testing.T) {
-	t.Parallel()
-	h := models.NewHasher(1, 5*time.Millisecond)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	busy := 0
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := h.Hash(ctx, "password password"); errors.Is(err, models.ErrHasherBusy) {
-				mu.Lock()
-				busy++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if busy == 0 {
-		t.Error("8 concurrent hashes with one slot and a 5 ms wait: none was refused")
-	}
-}
-
 type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time { return c.now }
@@ -87,7 +36,7 @@ func TestSessionStoreLifetimeIdleAndRevocation(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
 	store := models.NewSessionStore(db, time.Hour, clk.Now)
-	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "idle@example.com", Password: "long enough password"})
+	u, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Second), models.NewUser{Email: "idle@example.com", Password: "long enough password"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +101,7 @@ func TestRevokeUserSessionsKeepsTheCurrentOne(t *testing.T) {
 	t.Parallel()
 	db := openTestDB(t)
 	ctx := context.Background()
-	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "r@example.com", Password: "long enough password"})
+	u, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Second), models.NewUser{Email: "r@example.com", Password: "long enough password"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,15 +130,15 @@ func TestCreateUserNormalizesAndRefusesDuplicates(t *testing.T) {
 	t.Parallel()
 	db := openTestDB(t)
 	ctx := context.Background()
-	h := models.NewHasher(1, time.Second)
-	u, err := models.CreateUser(ctx, db, h, models.NewUser{Email: " MiXeD@Example.org ", Name: " Zoë  Ünïcode ", Password: "pässwörd-ünïcode"})
+	h := password.NewHasher(1, time.Second)
+	u, err := models.CreateUser(ctx, db, h, models.NewUser{Email: " MiXeD@Example.org ", Name: " Zoë  Ünïcode ", Password: "pässwörd-ünïcode"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u.Email != "mixed@example.org" || u.Name != "Zoë Ünïcode" {
 		t.Errorf("stored %q / %q", u.Email, u.Name)
 	}
-	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "mixed@EXAMPLE.org", Password: "another password"}); !errors.Is(err, models.ErrEmailTaken) {
+	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "mixed@EXAMPLE.org", Password: "another password"}, nil); !errors.Is(err, models.ErrEmailTaken) {
 		t.Errorf("duplicate: %v, want ErrEmailTaken", err)
 	}
 	if _, err := models.Authenticate(ctx, db, h, "MIXED@example.org", "pässwörd-ünïcode"); err != nil {
@@ -259,7 +208,7 @@ func TestFindLoadsTheSessionsUserInTheSameQuery(t *testing.T) {
 	t.Parallel()
 	db := openTestDB(t)
 	ctx := context.Background()
-	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "join@example.com", Name: "Join", Password: "long enough password"})
+	u, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Second), models.NewUser{Email: "join@example.com", Name: "Join", Password: "long enough password"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

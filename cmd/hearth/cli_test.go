@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	pwhash "github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
@@ -73,7 +74,7 @@ func (c *cli) authenticates(email, password string) bool {
 	c.t.Helper()
 	db, _ := models.Open(c.env["HEARTH_DATABASE"])
 	defer db.Close()
-	_, err := models.Authenticate(context.Background(), db, models.NewHasher(1, time.Minute), email, password)
+	_, err := models.Authenticate(context.Background(), db, pwhash.NewHasher(1, time.Minute), email, password)
 	return err == nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	pwhash "github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -101,7 +102,7 @@ func (h *harness) lookup(email string) *models.User {
 func (h *harness) signsIn(email, password string) bool {
 	h.t.Helper()
 	db := h.openDB()
-	u, err := models.Authenticate(context.Background(), db, models.NewHasher(1, time.Minute), email, password)
+	u, err := models.Authenticate(context.Background(), db, pwhash.NewHasher(1, time.Minute), email, password)
 	return err == nil && u != nil
 }
 
