@@ -59,7 +59,7 @@ func BenchmarkAdminUsersList(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d users and %d audit events in %s", res.Users, res.Events, time.Since(start).Round(time.Millisecond))
-	if db.Dialect == "postgres" {
+	if db.Dialect == models.Postgres {
 		// What autovacuum does within a minute or so of a bulk load: without
 		// it the index-only scans of deep pages still read the table.
 		if _, err := db.SQL().ExecContext(ctx, "VACUUM ANALYZE users"); err != nil {

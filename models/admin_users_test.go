@@ -63,7 +63,7 @@ func TestSearchFindsExactlyTheSubstrings(t *testing.T) {
 	}
 	// SQLite's lower() folds ASCII letters only; PostgreSQL's all of them.
 	fold := strings.ToLower
-	if db.Dialect == "sqlite" {
+	if db.Dialect == models.SQLite {
 		fold = func(s string) string {
 			return strings.Map(func(r rune) rune {
 				if 'A' <= r && r <= 'Z' {

@@ -180,29 +180,21 @@ func insertIdentity(tx *gorm.DB, now time.Time, userID string, ext External) err
 }
 
 // IdentitiesOf lists a user's connected providers. It runs on every account
-// page view, so it is a prepared raw query, cached until the next write
+// page view, so it is cached until the next write
 // (callers share the slice: read it, never change it).
 func IdentitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error) {
 	return cached(db, "identities:"+userID, func() ([]Identity, error) { return identitiesOf(ctx, db, userID) })
 }
 
 func identitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error) {
-	rows, err := db.query(ctx, `SELECT id, user_id, provider, provider_user_id, email, email_verified, created_at
-FROM identities WHERE user_id = ? ORDER BY created_at`, userID)
-	if err != nil {
+	var ids []Identity
+	if err := db.Read.WithContext(ctx).Where("user_id = ?", userID).Order("created_at").Find(&ids).Error; err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []Identity
-	for rows.Next() {
-		var id Identity
-		if err := rows.Scan(&id.ID, &id.UserID, &id.Provider, &id.ProviderUserID, &id.Email, &id.EmailVerified, &id.CreatedAt); err != nil {
-			return nil, err
-		}
-		id.CreatedAt = id.CreatedAt.UTC()
-		ids = append(ids, id)
+	for i := range ids {
+		ids[i].CreatedAt = ids[i].CreatedAt.UTC()
 	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // DisconnectIdentity removes one of u's identities, unless it is their
