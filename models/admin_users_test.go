@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -149,4 +150,36 @@ func TestSearchIndexFollowsWritesAroundTheApp(t *testing.T) {
 	}
 	expect("countess")
 	expect("example")
+}
+
+// TestSetRoleGuardsTheLastAdminOnlyFromAdmins: the panel (an acting admin)
+// cannot demote the last admin; the command line (no actor) can, since it
+// is how a panel without admins is put right. Both are audited.
+func TestSetRoleGuardsTheLastAdminOnlyFromAdmins(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	boss, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Second), models.NewUser{Email: "boss@example.com", Password: "the boss's passphrase", Role: models.RoleAdmin, Verified: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := models.SetRole(ctx, db, now, models.AuditEvent{ActorID: &boss.ID}, boss.ID, models.RoleMember, ""); !errors.Is(err, models.ErrLastAdmin) {
+		t.Fatalf("the panel demoted the last admin: %v", err)
+	}
+	var invalid *models.InvalidInput
+	if _, _, err := models.SetRole(ctx, db, now, models.AuditEvent{}, boss.ID, "owner", ""); !errors.As(err, &invalid) || !errors.Is(invalid.Role, models.ErrRoleInvalid) {
+		t.Errorf("role owner: %v", err)
+	}
+	u, changed, err := models.SetRole(ctx, db, now, models.AuditEvent{UserAgent: "hearth user set-role"}, boss.ID, models.RoleMember, "")
+	if err != nil || !changed || u.Role != models.RoleMember {
+		t.Fatalf("the command line could not demote the last admin: %v %v %v", u, changed, err)
+	}
+	events, err := models.AuditEventsFor(ctx, db, boss.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Action != models.AuditRoleChange || events[0].ActorID != nil || events[0].Detail != "admin → member" {
+		t.Errorf("audit rows %+v, want one role change without an actor", events)
+	}
 }
