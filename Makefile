@@ -45,7 +45,7 @@ check: lint ## lint, and verify generated code is committed
 
 migration: ## create a migration: make migration name=add_things
 	@test -n "$(name)" || (echo "usage: make migration name=add_things"; exit 1)
-	@n=$$( (ls migrations/*.sql | sed -E 's|.*/0*([0-9]+)_.*|\1|'; grep -ho 'NewGoMigration([0-9]*' models/*.go | grep -o '[0-9]*$$') | sort -n | tail -1); \
+	@n=$$( (ls migrations/*.sql | sed -E 's|.*/0*([0-9]+)_.*|\1|'; grep -ho 'NewGoMigration([0-9]*' migrations/*.go | grep -o '[0-9]*$$') | sort -n | tail -1); \
 	 f=$$(printf "migrations/%05d_%s.sql" $$((n+1)) "$(name)"); \
 	 printf -- "-- +goose Up\n\n-- +goose Down\n" > $$f; echo "created $$f"
 

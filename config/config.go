@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hearth-app/hearth/internal/ratelimit"
 )
 
 // Environments.
@@ -61,31 +63,25 @@ type Config struct {
 	SignupMinFill     time.Duration // HEARTH_SIGNUP_MIN_FILL: faster sign-up forms are bots
 }
 
-// Rate allows Count events per Window (same shape as models.Limit).
-type Rate struct {
-	Count  int
-	Window time.Duration
-}
-
 // Rates are the throttling limits, each "N/duration" in the environment
-// ("off" disables one).
+// ("off" disables one; see ratelimit.Parse).
 type Rates struct {
-	SignInIP       Rate // HEARTH_RATE_SIGNIN_IP: every sign-in attempt, per client address
-	SignInAccount  Rate // HEARTH_RATE_SIGNIN_ACCOUNT: failed sign-ins, per email address
-	SignUpIP       Rate // HEARTH_RATE_SIGNUP_IP: sign-ups, per client address
-	ForgotPassword Rate // HEARTH_RATE_FORGOT_PASSWORD: reset requests, per client address and per email
-	VerifyResend   Rate // HEARTH_RATE_VERIFY_RESEND: verification mails, per user
-	EmailChange    Rate // HEARTH_RATE_EMAIL_CHANGE: email-change requests, per user and per new address
+	SignInIP       ratelimit.Rate // HEARTH_RATE_SIGNIN_IP: every sign-in attempt, per client address
+	SignInAccount  ratelimit.Rate // HEARTH_RATE_SIGNIN_ACCOUNT: failed sign-ins, per email address
+	SignUpIP       ratelimit.Rate // HEARTH_RATE_SIGNUP_IP: sign-ups, per client address
+	ForgotPassword ratelimit.Rate // HEARTH_RATE_FORGOT_PASSWORD: reset requests, per client address and per email
+	VerifyResend   ratelimit.Rate // HEARTH_RATE_VERIFY_RESEND: verification mails, per user
+	EmailChange    ratelimit.Rate // HEARTH_RATE_EMAIL_CHANGE: email-change requests, per user and per new address
 }
 
 // DefaultRates are documented in the README.
 var DefaultRates = Rates{
-	SignInIP:       Rate{30, 5 * time.Minute},
-	SignInAccount:  Rate{10, 15 * time.Minute},
-	SignUpIP:       Rate{10, time.Hour},
-	ForgotPassword: Rate{5, 15 * time.Minute},
-	VerifyResend:   Rate{3, 15 * time.Minute},
-	EmailChange:    Rate{5, time.Hour},
+	SignInIP:       ratelimit.Rate{Count: 30, Window: 5 * time.Minute},
+	SignInAccount:  ratelimit.Rate{Count: 10, Window: 15 * time.Minute},
+	SignUpIP:       ratelimit.Rate{Count: 10, Window: time.Hour},
+	ForgotPassword: ratelimit.Rate{Count: 5, Window: 15 * time.Minute},
+	VerifyResend:   ratelimit.Rate{Count: 3, Window: 15 * time.Minute},
+	EmailChange:    ratelimit.Rate{Count: 5, Window: time.Hour},
 }
 
 // OAuthClient holds the credentials of one OAuth provider.
@@ -220,13 +216,13 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	c.Rates = DefaultRates
-	for key, r := range map[string]*Rate{
+	for key, r := range map[string]*ratelimit.Rate{
 		"HEARTH_RATE_SIGNIN_IP": &c.Rates.SignInIP, "HEARTH_RATE_SIGNIN_ACCOUNT": &c.Rates.SignInAccount,
 		"HEARTH_RATE_SIGNUP_IP": &c.Rates.SignUpIP, "HEARTH_RATE_FORGOT_PASSWORD": &c.Rates.ForgotPassword,
 		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend, "HEARTH_RATE_EMAIL_CHANGE": &c.Rates.EmailChange,
 	} {
 		if raw := get(key, ""); raw != "" {
-			if *r, err = parseRate(raw); err != nil {
+			if *r, err = ratelimit.Parse(raw); err != nil {
 				return nil, fmt.Errorf("%s: %w", key, err)
 			}
 		}
@@ -322,19 +318,6 @@ func CheckProviderURL(raw string, production bool) error {
 		return fmt.Errorf("%q must be https (plain http only to localhost, in development)", raw)
 	}
 	return nil
-}
-
-func parseRate(raw string) (Rate, error) {
-	if raw == "off" || raw == "0" {
-		return Rate{}, nil
-	}
-	n, w, ok := strings.Cut(raw, "/")
-	count, err := strconv.Atoi(n)
-	d, derr := time.ParseDuration(w)
-	if !ok || err != nil || derr != nil || count <= 0 || d <= 0 {
-		return Rate{}, fmt.Errorf("%q is not a rate like 10/15m (or off)", raw)
-	}
-	return Rate{count, d}, nil
 }
 
 func intVar(get func(string, string) string, key string, def, lo, hi int) (int, error) {

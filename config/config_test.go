@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/hearth-app/hearth/internal/ratelimit"
 	"strings"
 	"testing"
 	"time"
@@ -358,7 +359,7 @@ func TestConfigRates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Rates.SignInAccount != (Rate{3, time.Minute}) || c.Rates.SignUpIP != (Rate{}) || c.SignupMinFill != 0 {
+	if c.Rates.SignInAccount != (ratelimit.Rate{Count: 3, Window: time.Minute}) || c.Rates.SignUpIP != (ratelimit.Rate{}) || c.SignupMinFill != 0 {
 		t.Errorf("rates %+v, min fill %v", c.Rates, c.SignupMinFill)
 	}
 	if c.Rates.SignInIP != DefaultRates.SignInIP {

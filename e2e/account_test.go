@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -36,6 +37,10 @@ func (tb *tab) signIn(srv *testapp.Server, email, password string) {
 // follows its link.
 func (tb *tab) followLatestMail(srv *testapp.Server) {
 	tb.t.Helper()
+	// Some mails (a reset link) are queued by a job after the answer.
+	if err := srv.App.WaitBackground(context.Background()); err != nil {
+		tb.t.Fatal(err)
+	}
 	tb.do(chromedp.Navigate(srv.URL+"/dev/mail"), chromedp.WaitVisible("[data-testid=mail-row]"))
 	tb.do(chromedp.Click("[data-testid=mail-row] a"), chromedp.WaitVisible("[data-testid=mail-text]"))
 	text := tb.text("[data-testid=mail-text]")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -21,7 +22,7 @@ func TestBrowserAdminSearchAndBan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := models.SetRole(context.Background(), srv.DB, u.ID, models.RoleAdmin); err != nil {
+	if _, _, err := models.SetRole(context.Background(), srv.DB, time.Now(), models.AuditEvent{}, u.ID, models.RoleAdmin, ""); err != nil {
 		t.Fatal(err)
 	}
 	admin.signIn(srv, "alice@example.com", "the admin of it all") // a role change ends the user's sessions
@@ -34,6 +35,10 @@ func TestBrowserAdminSearchAndBan(t *testing.T) {
 		chromedp.WaitVisible("[data-testid=user-filters]"),
 		chromedp.SendKeys("#q", "mallory"),
 		chromedp.Submit("#q"),
+		// The results page: its search field carries the query as its value
+		// attribute (typing sets only the property), so this waits for the
+		// navigation, not for the list shown before it.
+		chromedp.WaitVisible(`#q[value="mallory"]`),
 		chromedp.WaitVisible("[data-testid=user-link]"),
 	)
 	admin.checkAccessibility("admin users list")

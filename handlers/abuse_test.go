@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/internal/password"
 )
 
 func retryAfter(t *testing.T, res *response) int {
@@ -240,7 +240,7 @@ func TestSignInFloodStaysBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("flood test skipped in -short mode")
 	}
-	ta := newTestApp(t, withHasher(models.NewHasher(2, 500*time.Millisecond)))
+	ta := newTestApp(t, withHasher(password.NewHasher(2, 500*time.Millisecond)))
 	ta.client(t).signUp("flood@example.com", goodPassword)
 	runtime.GC()
 	var before runtime.MemStats

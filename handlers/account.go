@@ -59,9 +59,9 @@ func (a *App) ProfileSubmit(c echo.Context) error {
 	}
 	u := currentUser(c)
 	err = models.UpdateName(c.Request().Context(), a.DB, a.Now(), u, form.Get("name"))
-	var fe models.FieldErrors
-	if errors.As(err, &fe) {
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: form.Get("name"), NameError: fe["name"]})
+	var invalid *models.InvalidInput
+	if errors.As(err, &invalid) {
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: form.Get("name"), NameError: a.inputMessage(invalid.Name)})
 	} else if err != nil {
 		return err
 	}
@@ -79,11 +79,16 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 	}
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	err = models.ChangePassword(ctx, a.DB, a.Hasher, a.Now(), u, form.Get("current_password"), form.Get("new_password"), a.currentTokenHash(c))
-	var fe models.FieldErrors
+	notice := announce(a, ctx, func(u *models.User) []letter {
+		return []letter{{u, u.Email, mailview.PasswordChanged(u, a.link("/forgot-password", nil))}}
+	})
+	err = models.ChangePassword(ctx, a.DB, a.Hasher, a.Now(), u, form.Get("current_password"), form.Get("new_password"), a.currentTokenHash(c), notice)
+	var invalid *models.InvalidInput
 	switch {
-	case errors.As(err, &fe):
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: fe})
+	case errors.Is(err, models.ErrWrongPassword):
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: map[string]string{"current_password": a.inputMessage(err)}})
+	case errors.As(err, &invalid):
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: a.fieldErrors(invalid, inputFields{Password: "new_password"})})
 	case errors.Is(err, models.ErrHasherBusy):
 		return hasherBusy(c)
 	case err != nil:
@@ -93,9 +98,7 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditPasswordChange, u, "", "")
-	if err := a.queueMail(c, u, u.Email, mailview.PasswordChanged(u, a.link("/forgot-password", nil))); err != nil {
-		return err
-	}
+	a.sent(c.Get(ctxRequestID), notice.Queued)
 	a.flash(c, layout.FlashSuccess, "Your password was changed. Your other sessions were signed out.")
 	return redirect(c, "/account")
 }
@@ -117,8 +120,8 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	fail := func(field, msg string) error {
 		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, NewEmail: form.Get("email"), EmailErrors: map[string]string{field: msg}})
 	}
-	if msg := models.ValidateEmail(newEmail); msg != "" {
-		return fail("email", msg)
+	if err := models.ValidateEmail(newEmail); err != nil {
+		return fail("email", a.inputMessage(err))
 	}
 	if newEmail == u.Email {
 		return fail("email", "That is already your address.")
@@ -131,9 +134,8 @@ func (a *App) EmailSubmit(c echo.Context) error {
 			return fail("email", "For your security, sign out and sign in again, then change your address within "+waitText(recentSignIn)+".")
 		}
 	} else {
-		var fe models.FieldErrors
-		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password"), "current_password"); errors.As(err, &fe) {
-			return fail("current_password", fe["current_password"])
+		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password")); errors.Is(err, models.ErrWrongPassword) {
+			return fail("current_password", a.inputMessage(err))
 		} else if errors.Is(err, models.ErrHasherBusy) {
 			return hasherBusy(c)
 		} else if err != nil {
@@ -151,14 +153,9 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	link, err := a.tokenLink(ctx, u, models.TokenChangeEmail, newEmail, models.ChangeEmailTTL, "/verify-email", url.Values{"change": {"1"}})
-	if err != nil {
-		return err
-	}
-	if err := a.queueMail(c, u, newEmail, mailview.ConfirmNewEmail(u, newEmail, link)); err != nil {
-		return err
-	}
-	if err := a.queueMail(c, u, u.Email, mailview.EmailChangeRequested(u, newEmail, a.link("/account", nil))); err != nil {
+	if err := a.mailLink(c, u, models.TokenChangeEmail, newEmail, "/verify-email", url.Values{"change": {"1"}}, func(link string) mailview.Mail {
+		return mailview.ConfirmNewEmail(u, newEmail, link)
+	}, letter{u, u.Email, mailview.EmailChangeRequested(u, newEmail, a.link("/account", nil))}); err != nil {
 		return err
 	}
 	a.flash(c, layout.FlashInfo, sent)
@@ -190,9 +187,8 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"confirm": "Type DELETE, in capitals, to confirm."}})
 		}
 	} else {
-		var fe models.FieldErrors
-		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password"), "current_password"); errors.As(err, &fe) {
-			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: fe})
+		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password")); errors.Is(err, models.ErrWrongPassword) {
+			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"current_password": a.inputMessage(err)}})
 		} else if errors.Is(err, models.ErrHasherBusy) {
 			return hasherBusy(c)
 		} else if err != nil {
@@ -306,11 +302,9 @@ func (a *App) SetPasswordSubmit(c echo.Context) error {
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-email:"+u.Email); err != nil {
 		return err
 	}
-	link, err := a.tokenLink(c.Request().Context(), u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil)
-	if err != nil {
-		return err
-	}
-	if err := a.queueMail(c, u, u.Email, mailview.ChoosePassword(u, link)); err != nil {
+	if err := a.mailLink(c, u, models.TokenResetPassword, u.Email, "/reset-password", nil, func(link string) mailview.Mail {
+		return mailview.ChoosePassword(u, link)
+	}); err != nil {
 		return err
 	}
 	a.flash(c, layout.FlashSuccess, "We sent a link to "+u.Email+": open it to choose your password.")

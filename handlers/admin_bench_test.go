@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearth-app/hearth/internal/devseed"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/testapp"
 	"github.com/hearth-app/hearth/models"
 )
@@ -23,7 +24,7 @@ import (
 //	CGO_ENABLED=0 go test ./handlers -run '^$' -bench BenchmarkAdminUsersList -benchtime 200x
 func BenchmarkAdminUsersList(b *testing.B) {
 	ctx := context.Background()
-	ta := testapp.New(b, testapp.Options{Hasher: models.NewHasher(0, time.Minute)})
+	ta := testapp.New(b, testapp.Options{Hasher: password.NewHasher(0, time.Minute)})
 	db := ta.DB
 	hash, err := ta.App.Hasher.Hash(ctx, devseed.Password)
 	if err != nil {
@@ -35,14 +36,14 @@ func BenchmarkAdminUsersList(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d users and %d audit events in %s", res.Users, res.Events, time.Since(start).Round(time.Millisecond))
-	if db.Dialect == "postgres" {
+	if db.Dialect == models.Postgres {
 		// What autovacuum does within a minute or so of a bulk load: without
 		// it the index-only scans of deep pages still read the table.
 		if _, err := db.SQL().ExecContext(ctx, "VACUUM ANALYZE users"); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if _, err := models.CreateUser(ctx, db, ta.App.Hasher, models.NewUser{Email: "bench-admin@example.com", Password: devseed.Password, Role: models.RoleAdmin}); err != nil {
+	if _, err := models.CreateUser(ctx, db, ta.App.Hasher, models.NewUser{Email: "bench-admin@example.com", Password: devseed.Password, Role: models.RoleAdmin}, nil); err != nil {
 		b.Fatal(err)
 	}
 	admin := ta.Client(b)

@@ -23,7 +23,7 @@ func (c *client) signUpAdmin(email string) *models.User {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if err := models.SetRole(c.t.Context(), c.app.DB, u.ID, models.RoleAdmin); err != nil {
+	if _, _, err := models.SetRole(c.t.Context(), c.app.DB, c.app.clock.Now(), models.AuditEvent{}, u.ID, models.RoleAdmin, ""); err != nil {
 		c.t.Fatal(err)
 	}
 	u.Role = models.RoleAdmin

@@ -358,7 +358,7 @@ func TestImpersonationEndsWhenTheAdminLosesTheRight(t *testing.T) {
 	m := insertUser(t, ta, "member@example.com", models.RoleMember)
 	expectRedirect(t, admin.adminPost("/admin/users/"+m.ID+"/impersonate", nil), "/account")
 	admin.expectSignedIn()
-	if err := models.SetRole(t.Context(), ta.DB, boss.ID, models.RoleMember); err != nil {
+	if _, _, err := models.SetRole(t.Context(), ta.DB, ta.clock.Now(), models.AuditEvent{}, boss.ID, models.RoleMember, ""); err != nil {
 		t.Fatal(err)
 	}
 	admin.expectSignedOut()

@@ -78,7 +78,7 @@ func (a *App) AdminSetRole(c echo.Context) error {
 	if target.ID == currentUser(c).ID {
 		keep = a.currentTokenHash(c)
 	}
-	u, changed, err := models.SetUserRole(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID, role, keep)
+	u, changed, err := models.SetRole(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID, role, keep)
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
 	}
@@ -143,13 +143,12 @@ func (a *App) AdminVerifyEmail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, proof, err := models.MarkEmailVerified(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID)
+	mail := announce(a, c.Request().Context(), func(p models.Proved) []letter { return a.proofLetters(p.User, p.Proof) })
+	u, _, err := models.MarkEmailVerified(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID, mail)
 	if err != nil {
 		return a.adminActionFailed(c, target, err)
 	}
-	if err := a.tellProof(c, u, proof); err != nil {
-		return err
-	}
+	a.sent(c.Get(ctxRequestID), mail.Queued)
 	a.flash(c, layout.FlashSuccess, u.Email+" is marked verified.")
 	return redirect(c, admin.UserURL(u.ID))
 }
@@ -215,7 +214,7 @@ func (a *App) AdminDelete(c echo.Context) error {
 // with the reason, and 409 (the request was fine; the state forbids it).
 func (a *App) adminActionFailed(c echo.Context, target *models.User, err error) error {
 	d := admin.UserPageData{User: target}
-	var fe models.FieldErrors
+	var invalid *models.InvalidInput
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound)
@@ -223,8 +222,8 @@ func (a *App) adminActionFailed(c echo.Context, target *models.User, err error) 
 		d.FormError = "This is the last admin: make someone else an admin first."
 	case errors.Is(err, models.ErrSelf):
 		d.FormError = refusedSelf
-	case errors.As(err, &fe):
-		d.FormError = "Choose admin or member."
+	case errors.As(err, &invalid):
+		d.FormError = a.inputMessage(invalid.Role)
 		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
 	default:
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -24,7 +25,7 @@ type App struct {
 	Logger *slog.Logger
 	DB     *models.DB
 	// Hasher hashes and checks passwords; New makes one from Config if nil.
-	Hasher *models.Hasher
+	Hasher *password.Hasher
 	// Now is the clock; New uses the wall clock in UTC if nil.
 	Now func() time.Time
 	// FormKey signs the sign-up form's time stamp, flash and device
@@ -56,7 +57,7 @@ func New(a App) *App {
 		a.Now = func() time.Time { return time.Now().UTC() }
 	}
 	if a.Hasher == nil {
-		a.Hasher = models.NewHasher(a.Config.HashConcurrency, 2*time.Second)
+		a.Hasher = password.NewHasher(a.Config.HashConcurrency, 2*time.Second)
 		a.Hasher.MinLength = a.Config.PasswordMinLength
 	}
 	if a.FormKey == nil {

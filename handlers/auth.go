@@ -12,6 +12,7 @@ import (
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/auth"
 	"github.com/hearth-app/hearth/views/layout"
+	mailview "github.com/hearth-app/hearth/views/mail"
 )
 
 // SignupPage shows the sign-up form.
@@ -54,11 +55,14 @@ func (a *App) SignupSubmit(c echo.Context) error {
 		}
 	}
 
-	u, err := models.CreateUser(ctx, a.DB, a.Hasher, models.NewUser{Name: f.Name, Email: f.Email, Password: form.Get("password")})
-	var fe models.FieldErrors
+	welcome := announce(a, ctx, func(is models.Issued) []letter {
+		return []letter{{is.User, is.User.Email, mailview.VerifyEmail(is.User, a.tokenLink("/verify-email", nil, is.Token))}}
+	})
+	u, err := models.CreateUser(ctx, a.DB, a.Hasher, models.NewUser{Name: f.Name, Email: f.Email, Password: form.Get("password"), Now: a.Now()}, welcome)
+	var invalid *models.InvalidInput
 	switch {
-	case errors.As(err, &fe):
-		f.Errors = fe
+	case errors.As(err, &invalid):
+		f.Errors = a.fieldErrors(invalid, inputFields{Email: "email", Name: "name", Password: "password"})
 		return a.render(c, http.StatusUnprocessableEntity, auth.SignupPage(a.page(c, "Sign up"), f))
 	case errors.Is(err, models.ErrEmailTaken):
 		f.Errors = map[string]string{"email": "An account with this email already exists. Sign in instead, or use another address."}
@@ -74,9 +78,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	}
 	a.rememberDevice(c, u.Email)
 	a.audit(c, models.AuditSignUp, u, "", "")
-	if err := a.sendVerification(c, u); err != nil {
-		return err
-	}
+	a.sent(c.Get(ctxRequestID), welcome.Queued)
 	a.flash(c, layout.FlashSuccess, "Welcome to "+config.ProductName+"! Your account is ready.")
 	return redirect(c, "/account")
 }

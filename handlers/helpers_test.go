@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/testapp"
 	"github.com/hearth-app/hearth/models"
 )
@@ -20,7 +21,7 @@ type testApp struct {
 
 type appOptions struct {
 	endpoints handlers.ProviderEndpoints
-	hasher    *models.Hasher
+	hasher    *password.Hasher
 	env       map[string]string
 	dbPath    string // reuse a database (to test restarts)
 }
@@ -41,7 +42,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 
 func withEnv(k, v string) func(*appOptions) { return func(o *appOptions) { o.env[k] = v } }
 
-func withHasher(h *models.Hasher) func(*appOptions) { return func(o *appOptions) { o.hasher = h } }
+func withHasher(h *password.Hasher) func(*appOptions) { return func(o *appOptions) { o.hasher = h } }
 
 func withDBPath(p string) func(*appOptions) { return func(o *appOptions) { o.dbPath = p } }
 

@@ -29,8 +29,8 @@ func (a *App) ForgotPasswordSubmit(c echo.Context) error {
 		return err
 	}
 	f := auth.ForgotPasswordForm{Email: models.NormalizeEmail(form.Get("email"))}
-	if msg := models.ValidateEmail(f.Email); msg != "" {
-		f.Email, f.Error = form.Get("email"), msg
+	if err := models.ValidateEmail(f.Email); err != nil {
+		f.Email, f.Error = form.Get("email"), a.inputMessage(err)
 		return a.render(c, http.StatusUnprocessableEntity, auth.ForgotPasswordPage(a.page(c, "Reset your password"), f))
 	}
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, addressKey(c, "forgot-ip")); err != nil {
@@ -70,18 +70,16 @@ func (a *App) sendPasswordReset(c echo.Context, u *models.User) error {
 }
 
 func (a *App) sendPasswordResetCtx(ctx context.Context, requestID any, u *models.User) error {
-	link, err := a.tokenLink(ctx, u, models.TokenResetPassword, u.Email, models.ResetPasswordTTL, "/reset-password", nil)
-	if err != nil {
-		return err
-	}
-	return a.queueMailCtx(ctx, requestID, u, u.Email, mailview.ResetPassword(u, link))
+	return a.mailLinkCtx(ctx, requestID, u, models.TokenResetPassword, u.Email, "/reset-password", nil, func(link string) mailview.Mail {
+		return mailview.ResetPassword(u, link)
+	})
 }
 
 // ResetPasswordPage shows the new-password form for a valid link.
 func (a *App) ResetPasswordPage(c echo.Context) error {
 	f := auth.ResetPasswordForm{Token: c.QueryParam("token")}
 	status := http.StatusOK
-	if _, _, err := models.PeekToken(c.Request().Context(), a.DB.Read, a.Now(), f.Token, models.TokenResetPassword); errors.Is(err, models.ErrTokenInvalid) {
+	if _, _, err := models.PeekToken(c.Request().Context(), a.DB, a.Now(), f.Token, models.TokenResetPassword); errors.Is(err, models.ErrTokenInvalid) {
 		f.Invalid, status = true, http.StatusNotFound
 	} else if err != nil {
 		return err
@@ -98,14 +96,17 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 	}
 	f := auth.ResetPasswordForm{Token: form.Get("token")}
 	ctx := c.Request().Context()
-	u, proof, err := models.ResetPassword(ctx, a.DB, a.Hasher, a.Now(), f.Token, form.Get("password"))
-	var fe models.FieldErrors
+	mail := announce(a, ctx, func(p models.Proved) []letter {
+		return append(a.proofLetters(p.User, p.Proof), letter{p.User, p.User.Email, mailview.PasswordWasReset(p.User)})
+	})
+	u, _, err := models.ResetPassword(ctx, a.DB, a.Hasher, a.Now(), f.Token, form.Get("password"), mail)
+	var invalid *models.InvalidInput
 	switch {
 	case errors.Is(err, models.ErrTokenInvalid):
 		f.Invalid = true
 		return a.render(c, http.StatusNotFound, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
-	case errors.As(err, &fe):
-		f.Error = fe["password"]
+	case errors.As(err, &invalid):
+		f.Error = a.inputMessage(invalid.Password)
 		return a.render(c, http.StatusUnprocessableEntity, auth.ResetPasswordPage(a.page(c, "Choose a new password"), f))
 	case errors.Is(err, models.ErrHasherBusy):
 		return hasherBusy(c)
@@ -117,12 +118,7 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 	if err := models.ResetThrottle(ctx, a.DB, signInAccountKey(u.Email)); err != nil {
 		return err
 	}
-	if err := a.tellProof(c, u, proof); err != nil {
-		return err
-	}
-	if err := a.queueMail(c, u, u.Email, mailview.PasswordWasReset(u)); err != nil {
-		return err
-	}
+	a.sent(c.Get(ctxRequestID), mail.Queued)
 	if currentUser(c) != nil { // a reset ends this session too
 		if err := a.Sessions.Destroy(ctx); err != nil {
 			return err

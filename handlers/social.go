@@ -179,7 +179,14 @@ func (a *App) SocialCallback(c echo.Context) error {
 		return a.finishConnect(c, p, ext)
 	}
 
-	res, err := models.SignInWithProvider(ctx, a.DB, a.Now(), ext)
+	mail := announce(a, ctx, func(res models.SocialResult) []letter {
+		if !res.PasswordRemoved {
+			return nil
+		}
+		u := res.User
+		return []letter{{u, u.Email, mailview.PasswordRemoved(u, p.Label, a.link("/forgot-password", nil))}}
+	})
+	res, err := models.SignInWithProvider(ctx, a.DB, a.Now(), ext, mail)
 	u := res.User
 	switch {
 	case errors.Is(err, models.ErrNotLinked):
@@ -199,11 +206,7 @@ func (a *App) SocialCallback(c echo.Context) error {
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
-	if res.PasswordRemoved {
-		if err := a.queueMail(c, u, u.Email, mailview.PasswordRemoved(u, p.Label, a.link("/forgot-password", nil))); err != nil {
-			return err
-		}
-	}
+	a.sent(c.Get(ctxRequestID), mail.Queued)
 	switch res.Outcome {
 	case models.SocialCreated:
 		a.audit(c, models.AuditSignUp, u, "", p.Name)

@@ -15,15 +15,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/internal/ratelimit"
 	"github.com/hearth-app/hearth/models"
 )
 
 // limit counts one event for key against rate. Over the limit it answers
 // 429 with Retry-After and a message saying how long to wait.
-func (a *App) limit(c echo.Context, rate config.Rate, key string) error {
-	err := models.Throttle(c.Request().Context(), a.DB, a.Now(), models.Limit(rate), key)
-	var te *models.ErrThrottled
+func (a *App) limit(c echo.Context, rate ratelimit.Rate, key string) error {
+	err := models.Throttle(c.Request().Context(), a.DB, a.Now(), rate, key)
+	var te *ratelimit.Limited
 	if errors.As(err, &te) {
 		return tooMany(c, te.RetryAfter, "Too many attempts. Please wait "+waitText(te.RetryAfter)+" and try again.")
 	}

@@ -23,7 +23,7 @@ func (a *App) VerifyEmailPage(c echo.Context) error {
 		purpose = models.TokenChangeEmail
 		d.Heading, d.Action, d.Button = "Confirm your new email address", "/verify-email/change", "Use this address"
 	}
-	t, _, err := models.PeekToken(c.Request().Context(), a.DB.Read, a.Now(), token, purpose)
+	t, _, err := models.PeekToken(c.Request().Context(), a.DB, a.Now(), token, purpose)
 	switch {
 	case errors.Is(err, models.ErrTokenInvalid):
 		d.Invalid = true
@@ -42,16 +42,15 @@ func (a *App) VerifyEmailSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, proof, err := models.VerifyEmail(c.Request().Context(), a.DB, a.Now(), form.Get("token"), a.caller(c))
+	mail := announce(a, c.Request().Context(), func(p models.Proved) []letter { return a.proofLetters(p.User, p.Proof) })
+	u, _, err := models.VerifyEmail(c.Request().Context(), a.DB, a.Now(), form.Get("token"), a.caller(c), mail)
 	if errors.Is(err, models.ErrTokenInvalid) {
 		return a.invalidLink(c, "Confirm your email address")
 	} else if err != nil {
 		return err
 	}
 	a.audit(c, models.AuditEmailVerified, u, "", "")
-	if err := a.tellProof(c, u, proof); err != nil {
-		return err
-	}
+	a.sent(c.Get(ctxRequestID), mail.Queued)
 	a.flash(c, layout.FlashSuccess, "Thank you: "+u.Email+" is confirmed.")
 	return redirect(c, a.afterLink(c))
 }
@@ -63,7 +62,10 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, old, proof, err := models.ConfirmEmailChange(c.Request().Context(), a.DB, a.Now(), form.Get("token"), a.caller(c))
+	mail := announce(a, c.Request().Context(), func(p models.Proved) []letter {
+		return append(a.proofLetters(p.User, p.Proof), letter{p.User, p.OldEmail, mailview.EmailChanged(p.User, p.OldEmail)})
+	})
+	u, old, _, err := models.ConfirmEmailChange(c.Request().Context(), a.DB, a.Now(), form.Get("token"), a.caller(c), mail)
 	switch {
 	case errors.Is(err, models.ErrTokenInvalid):
 		return a.invalidLink(c, "Confirm your new email address")
@@ -73,12 +75,7 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditEmailChange, u, "", "from "+old)
-	if err := a.tellProof(c, u, proof); err != nil {
-		return err
-	}
-	if err := a.queueMail(c, u, old, mailview.EmailChanged(u, old)); err != nil {
-		return err
-	}
+	a.sent(c.Get(ctxRequestID), mail.Queued)
 	a.flash(c, layout.FlashSuccess, "Your email address is now "+u.Email+".")
 	return redirect(c, a.afterLink(c))
 }
@@ -93,9 +90,9 @@ func (a *App) caller(c echo.Context) models.Caller {
 	return cl
 }
 
-// tellProof mails the owner what the first proof of their address took
+// proofLetters tell the owner what the first proof of their address took
 // away (other sessions, providers connected before it), if anything.
-func (a *App) tellProof(c echo.Context, u *models.User, proof models.Proof) error {
+func (a *App) proofLetters(u *models.User, proof models.Proof) []letter {
 	if !proof.Removed() {
 		return nil
 	}
@@ -103,16 +100,7 @@ func (a *App) tellProof(c echo.Context, u *models.User, proof models.Proof) erro
 	for _, id := range proof.RemovedIdentities {
 		removed = append(removed, mailview.RemovedIdentity{Label: a.providerLabel(id.Provider), Email: id.Email})
 	}
-	return a.queueMail(c, u, u.Email, mailview.SignInMethodsRemoved(u, proof.EndedSessions, removed, a.link("/account", nil)))
-}
-
-// sendVerification mails u a link that proves they own their address.
-func (a *App) sendVerification(c echo.Context, u *models.User) error {
-	link, err := a.tokenLink(c.Request().Context(), u, models.TokenVerifyEmail, u.Email, models.VerifyEmailTTL, "/verify-email", nil)
-	if err != nil {
-		return err
-	}
-	return a.queueMail(c, u, u.Email, mailview.VerifyEmail(u, link))
+	return []letter{{u, u.Email, mailview.SignInMethodsRemoved(u, proof.EndedSessions, removed, a.link("/account", nil))}}
 }
 
 func (a *App) invalidLink(c echo.Context, heading string) error {

@@ -1,7 +1,8 @@
 // Package mail delivers messages: over SMTP (github.com/wneessen/go-mail), or,
 // in development without SMTP, into the development mailbox, which is the
 // outbox itself, shown at /dev/mail. Requests never send mail: they write to
-// the outbox (models.EnqueueMail), and a background Sender delivers it.
+// the outbox (in the transaction of the change they tell of: models.Announce),
+// and a background Sender delivers it.
 package mail
 
 import (

@@ -66,7 +66,7 @@ func TestOutboxRetriesUntilSentAndDropsNothing(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i := range 3 {
-		if _, err := models.EnqueueMail(ctx, db.Write, now, models.OutboxMail{Template: "test", ToAddr: fmt.Sprintf("u%d@example.com", i), Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"}); err != nil {
+		if _, err := models.EnqueueMail(ctx, db, now, models.OutboxMail{Template: "test", ToAddr: fmt.Sprintf("u%d@example.com", i), Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -109,7 +109,7 @@ func TestMailAcceptedThenDroppedIsSentOnce(t *testing.T) {
 	db := testdb.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	queued, err := models.EnqueueMail(ctx, db.Write, now, models.OutboxMail{Template: "test", ToAddr: "ann@example.com", Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"})
+	queued, err := models.EnqueueMail(ctx, db, now, models.OutboxMail{Template: "test", ToAddr: "ann@example.com", Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestSentMailKeepsNoBodyExceptInTheDevMailbox(t *testing.T) {
 			db := testdb.Open(t)
 			ctx := context.Background()
 			now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-			queued, err := models.EnqueueMail(ctx, db.Write, now, models.OutboxMail{Template: "reset_password", ToAddr: "ann@example.com", Subject: "Reset",
+			queued, err := models.EnqueueMail(ctx, db, now, models.OutboxMail{Template: "reset_password", ToAddr: "ann@example.com", Subject: "Reset",
 				HTMLBody: "<a href=\"https://app.example/reset?token=SECRET\">reset</a>", TextBody: "https://app.example/reset?token=SECRET"})
 			if err != nil {
 				t.Fatal(err)
@@ -182,7 +182,7 @@ func TestOldSentMailIsPurged(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	ids := map[string]string{}
 	for name, age := range map[string]time.Duration{"old": models.SentMailRetention + time.Hour, "recent": models.SentMailRetention - time.Hour, "unsent": 30 * 24 * time.Hour} {
-		m, err := models.EnqueueMail(ctx, db.Write, now.Add(-age), models.OutboxMail{Template: "test", ToAddr: name + "@example.com", Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"})
+		m, err := models.EnqueueMail(ctx, db, now.Add(-age), models.OutboxMail{Template: "test", ToAddr: name + "@example.com", Subject: "Hi", HTMLBody: "<p>hi</p>", TextBody: "hi"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,8 +3,9 @@
 // are TIMESTAMP in UTC, booleans are BOOLEAN. What only one of them can do
 // goes in a file named NNNNN_name.postgres.sql or NNNNN_name.sqlite.sql,
 // which the other database never sees. Migration 00012 rewrites stored
-// addresses to their normal form, which takes IDNA, so it is Go code:
-// models.normalizeEmailsMigration, registered by models' migrator.
+// addresses to their normal form, which takes IDNA, so it is Go code
+// (00012_normalize_emails.go). Migrator runs them all; models.DB's
+// MigrateUp, MigrateDown and MigrationStatus call it.
 package migrations
 
 import "embed"

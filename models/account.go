@@ -2,12 +2,12 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"regexp"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/hearth-app/hearth/internal/password"
 )
 
 // Caller is the browser a request comes from: the user it is signed in as
@@ -52,9 +52,18 @@ func proveAddress(tx *gorm.DB, now time.Time, u *User, keep string) (Proof, erro
 			return p, err
 		}
 	}
-	ended, err := revokeSessionsTx(tx, n, "user_id = ? AND token_hash <> ?", u.ID, keep)
+	ended, err := endSessions(tx, n, sessionsOf(u.ID, keep))
 	p.EndedSessions = ended
 	return p, err
+}
+
+// Proved is what a use case that proves an address did, for the mails that
+// tell of it: the user as changed, what a first proof took away, and for an
+// email change the address it replaced.
+type Proved struct {
+	User     *User
+	Proof    Proof
+	OldEmail string
 }
 
 // VerifyEmail uses a verification token and marks its address verified. A
@@ -62,11 +71,13 @@ func proveAddress(tx *gorm.DB, now time.Time, u *User, keep string) (Proof, erro
 // ends the account's other sessions and removes its identities (proveAddress);
 // when the caller is signed in as the user, its session stays and the
 // password the user signed up with counts as theirs.
-func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string, caller Caller) (*User, Proof, error) {
+//
+// mail composes the mails that tell of it, queued in the same transaction.
+func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string, caller Caller, mail *Announce[Proved]) (*User, Proof, error) {
 	var user *User
 	var proof Proof
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		t, u, err := useToken(ctx, tx, now, raw, TokenVerifyEmail)
+		t, u, err := useToken(tx, now, raw, TokenVerifyEmail)
 		if err != nil {
 			return err
 		}
@@ -87,19 +98,20 @@ func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string, caller 
 			return err
 		}
 		user = u
-		return nil
+		return mail.queue(tx, now, Proved{User: u, Proof: proof})
 	})
-	return user, proof, err
+	return user, proof, mail.settle(err)
 }
 
 // ConfirmEmailChange uses an email-change token: the new address, now proven,
-// replaces the old one. It returns the user and the old address.
-func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string, caller Caller) (*User, string, Proof, error) {
+// replaces the old one. It returns the user and the old address; mail
+// composes the mails that tell of it, queued in the same transaction.
+func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string, caller Caller, mail *Announce[Proved]) (*User, string, Proof, error) {
 	var user *User
 	var old string
 	var proof Proof
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		t, u, err := useToken(ctx, tx, now, raw, TokenChangeEmail)
+		t, u, err := useToken(tx, now, raw, TokenChangeEmail)
 		if err != nil {
 			return err
 		}
@@ -120,9 +132,9 @@ func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string, 
 			return err
 		}
 		user = u
-		return nil
+		return mail.queue(tx, now, Proved{User: u, Proof: proof, OldEmail: old})
 	})
-	return user, old, proof, err
+	return user, old, proof, mail.settle(err)
 }
 
 // CancelEmailChange ends the user's pending email changes: their links stop
@@ -145,7 +157,7 @@ func killPendingLinks(tx *gorm.DB, userID string) error {
 // and kills their pending email links.
 func SignOutEverywhere(ctx context.Context, db *DB, now time.Time, userID, keep string) error {
 	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := revokeSessionsTx(tx, now, "user_id = ? AND token_hash <> ?", userID, keep); err != nil {
+		if _, err := endSessions(tx, now, sessionsOf(userID, keep)); err != nil {
 			return err
 		}
 		return killPendingLinks(tx, userID)
@@ -155,51 +167,58 @@ func SignOutEverywhere(ctx context.Context, db *DB, now time.Time, userID, keep 
 // ResetPassword uses a reset token to set a new password and ends every
 // session of the user. The link proves the address: it is marked verified
 // (with proveAddress's first-proof rule), and the account's sign-in lock is
-// the caller's to lift. Bad passwords give FieldErrors{"password": …}.
-func ResetPassword(ctx context.Context, db *DB, h *Hasher, now time.Time, raw, password string) (*User, Proof, error) {
-	_, u, err := PeekToken(ctx, db.Read, now, raw, TokenResetPassword)
+// the caller's to lift. A refused password is an *InvalidInput; mail
+// composes the mails that tell of the reset, queued in its transaction.
+func ResetPassword(ctx context.Context, db *DB, h *password.Hasher, now time.Time, raw, newPassword string, mail *Announce[Proved]) (*User, Proof, error) {
+	_, u, err := PeekToken(ctx, db, now, raw, TokenResetPassword)
 	if err != nil {
 		return nil, Proof{}, err
 	}
-	if msg := h.Validate(password, u.Email); msg != "" {
-		return nil, Proof{}, FieldErrors{"password": msg}
+	if err := h.Check(newPassword, u.Email); err != nil {
+		return nil, Proof{}, &InvalidInput{Password: err}
 	}
-	hash, err := h.Hash(ctx, password) // before the transaction: never hash while holding the writer
+	hash, err := h.Hash(ctx, newPassword) // before the transaction: never hash while holding the writer
 	if err != nil {
 		return nil, Proof{}, err
 	}
 	var proof Proof
 	err = db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, u, err = useToken(ctx, tx, now, raw, TokenResetPassword); err != nil {
+		if _, u, err = useToken(tx, now, raw, TokenResetPassword); err != nil {
 			return err
 		}
 		if proof, err = proveAddress(tx, now, u, ""); err != nil {
 			return err
 		}
-		return setPassword(tx, now, u, hash, false, "")
+		if err := setPassword(tx, now, u, hash, false, ""); err != nil {
+			return err
+		}
+		return mail.queue(tx, now, Proved{User: u, Proof: proof})
 	})
-	return u, proof, err
+	return u, proof, mail.settle(err)
 }
 
-// ChangePassword checks the current password, sets a new one, and ends every
-// other session of the user (all but the one whose token hash is keep).
-func ChangePassword(ctx context.Context, db *DB, h *Hasher, now time.Time, u *User, current, password, keep string) error {
-	if ok, err := h.Verify(ctx, u.PasswordHash, current); err != nil {
+// ChangePassword checks the current password (ErrWrongPassword), sets a new
+// one (a refused one is an *InvalidInput), and ends every other session of
+// the user (all but the one whose token hash is keep). mail composes the
+// notice of the change, queued in its transaction.
+func ChangePassword(ctx context.Context, db *DB, h *password.Hasher, now time.Time, u *User, current, newPassword, keep string, mail *Announce[*User]) error {
+	if err := CheckPassword(ctx, h, u, current); err != nil {
 		return err
-	} else if !ok {
-		return FieldErrors{"current_password": "That is not your current password."}
 	}
-	if msg := h.Validate(password, u.Email); msg != "" {
-		return FieldErrors{"new_password": msg}
+	if err := h.Check(newPassword, u.Email); err != nil {
+		return &InvalidInput{Password: err}
 	}
-	hash, err := h.Hash(ctx, password)
+	hash, err := h.Hash(ctx, newPassword)
 	if err != nil {
 		return err
 	}
-	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return mail.settle(db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Whoever knew an unproven password still does not prove the address.
-		return setPassword(tx, now, u, hash, u.PasswordUnproven, keep)
-	})
+		if err := setPassword(tx, now, u, hash, u.PasswordUnproven, keep); err != nil {
+			return err
+		}
+		return mail.queue(tx, now, u)
+	}))
 }
 
 // setPassword stores a password hash, revokes the user's sessions but keep,
@@ -210,29 +229,30 @@ func setPassword(tx *gorm.DB, now time.Time, u *User, hash string, unproven bool
 		return err
 	}
 	u.PasswordHash, u.PasswordUnproven = hash, unproven
-	if _, err := revokeSessionsTx(tx, n, "user_id = ? AND token_hash <> ?", u.ID, keep); err != nil {
+	if _, err := endSessions(tx, n, sessionsOf(u.ID, keep)); err != nil {
 		return err
 	}
 	return killPendingLinks(tx, u.ID)
 }
 
-// CheckPassword reports whether password is u's, as FieldErrors on field.
-func CheckPassword(ctx context.Context, h *Hasher, u *User, password, field string) error {
-	ok, err := h.Verify(ctx, u.PasswordHash, password)
+// CheckPassword confirms that pw is u's password: nil, ErrWrongPassword,
+// or ErrHasherBusy.
+func CheckPassword(ctx context.Context, h *password.Hasher, u *User, pw string) error {
+	ok, err := h.Verify(ctx, u.PasswordHash, pw)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return FieldErrors{field: "That is not your current password."}
+		return ErrWrongPassword
 	}
 	return nil
 }
 
-// UpdateName changes the display name.
+// UpdateName changes the display name; a refused one is an *InvalidInput.
 func UpdateName(ctx context.Context, db *DB, now time.Time, u *User, name string) error {
 	name = NormalizeName(name)
-	if msg := ValidateName(name); msg != "" {
-		return FieldErrors{"name": msg}
+	if err := ValidateName(name); err != nil {
+		return &InvalidInput{Name: err}
 	}
 	if err := db.Write.WithContext(ctx).Model(u).Updates(map[string]any{"name": name, "updated_at": now.UTC()}).Error; err != nil {
 		return err
@@ -256,49 +276,6 @@ func DeleteUser(ctx context.Context, db *DB, id string) error {
 	return err
 }
 
-// SessionInfo is one of a user's live sessions, as listed to them.
-type SessionInfo struct {
-	TokenHash  string
-	UserAgent  string
-	IP         string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-}
-
-// PublicID is how a session is named in URLs: a prefix of its token hash,
-// which is itself no secret (it cannot be turned back into a cookie).
-func (s SessionInfo) PublicID() string { return s.TokenHash[:16] }
-
-// ListUserSessions returns a user's live sessions, most recently used first.
-func ListUserSessions(ctx context.Context, db *DB, now time.Time, idle time.Duration, userID string) ([]SessionInfo, error) {
-	var ss []SessionInfo
-	err := db.Read.WithContext(ctx).Raw(`
-SELECT token_hash, user_agent, ip, created_at, last_seen_at FROM sessions
-WHERE user_id = ? AND revoked_at IS NULL AND expiry > ? AND last_seen_at > ?
-ORDER BY last_seen_at DESC`, userID, now.UTC(), now.UTC().Add(-idle)).Scan(&ss).Error
-	return ss, err
-}
-
-var publicSessionID = regexp.MustCompile(`^[0-9a-f]{16}$`)
-
-// RevokeSession ends the user's session named by its public id and returns
-// its token hash. Another user's session is ErrNotFound.
-func RevokeSession(ctx context.Context, db *DB, now time.Time, userID, publicID string) (string, error) {
-	if !publicSessionID.MatchString(publicID) {
-		return "", ErrNotFound
-	}
-	var hash string
-	err := db.Write.WithContext(ctx).Raw("SELECT token_hash FROM sessions WHERE user_id = ? AND token_hash LIKE ? AND revoked_at IS NULL",
-		userID, publicID+"%").Scan(&hash).Error
-	if err != nil {
-		return "", err
-	}
-	if hash == "" {
-		return "", ErrNotFound
-	}
-	return hash, revokeWhere(ctx, db, now, "token_hash = ?", hash)
-}
-
 // AccountSummary is what the account page shows besides the user row.
 type AccountSummary struct {
 	ActiveSessions int64
@@ -313,12 +290,14 @@ func SummarizeAccount(ctx context.Context, db *DB, now time.Time, userID string)
 
 func summarizeAccount(ctx context.Context, db *DB, now time.Time, userID string) (AccountSummary, error) {
 	var sum AccountSummary
-	var pending sql.NullString
+	var pending *string
 	now = now.UTC()
-	err := db.queryRow(ctx, `
+	err := db.Read.WithContext(ctx).Raw(`
 SELECT (SELECT count(*) FROM sessions WHERE user_id = ? AND expiry > ? AND revoked_at IS NULL),
        (SELECT email FROM user_tokens WHERE user_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
-        ORDER BY created_at DESC LIMIT 1)`, userID, now, userID, TokenChangeEmail, now).Scan(&sum.ActiveSessions, &pending)
-	sum.PendingEmail = pending.String
+        ORDER BY created_at DESC LIMIT 1)`, userID, now, userID, TokenChangeEmail, now).Row().Scan(&sum.ActiveSessions, &pending)
+	if pending != nil {
+		sum.PendingEmail = *pending
+	}
 	return sum, err
 }

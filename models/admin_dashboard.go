@@ -35,23 +35,17 @@ func LoadDashboard(ctx context.Context, db *DB, now time.Time, idle time.Duratio
 	since := today.AddDate(0, 0, -(DashboardDays - 1))
 	r := db.Read.WithContext(ctx)
 	d := &Dashboard{}
-	counts := []struct {
-		dst   *int64
-		query string
-		args  []any
-	}{
-		{&d.TotalUsers, "SELECT count(*) FROM users", nil},
-		{&d.NewThisWeek, "SELECT count(*) FROM users WHERE created_at >= ?", []any{now.AddDate(0, 0, -7)}},
-		{&d.Admins, "SELECT count(*) FROM users WHERE role = ?", []any{RoleAdmin}},
-		{&d.Banned, "SELECT count(*) FROM users WHERE banned_at IS NOT NULL", nil},
-		{&d.Unverified, "SELECT count(*) FROM users WHERE email_verified_at IS NULL AND banned_at IS NULL", nil},
-		{&d.ActiveSessions, "SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND user_id IS NOT NULL AND expiry > ? AND last_seen_at > ?",
-			[]any{now, now.Add(-idle)}},
-	}
-	for _, c := range counts {
-		if err := r.Raw(c.query, c.args...).Scan(c.dst).Error; err != nil {
-			return nil, fmt.Errorf("dashboard: %w", err)
-		}
+	err := r.Raw(`
+SELECT (SELECT count(*) FROM users),
+       (SELECT count(*) FROM users WHERE created_at >= ?),
+       (SELECT count(*) FROM users WHERE role = ?),
+       (SELECT count(*) FROM users WHERE banned_at IS NOT NULL),
+       (SELECT count(*) FROM users WHERE email_verified_at IS NULL AND banned_at IS NULL),
+       (SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND user_id IS NOT NULL AND expiry > ? AND last_seen_at > ?)`,
+		now.AddDate(0, 0, -7), RoleAdmin, now, now.Add(-idle)).
+		Row().Scan(&d.TotalUsers, &d.NewThisWeek, &d.Admins, &d.Banned, &d.Unverified, &d.ActiveSessions)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 
 	type row struct {
@@ -59,11 +53,10 @@ func LoadDashboard(ctx context.Context, db *DB, now time.Time, idle time.Duratio
 		N   int64
 	}
 	var signUps, signIns []row
-	day := dayExpr(db, "created_at")
-	if err := r.Raw("SELECT "+day+" AS day, count(*) AS n FROM users WHERE created_at >= ? GROUP BY 1", since).Scan(&signUps).Error; err != nil {
+	if err := r.Raw("SELECT "+db.Dialect.Pick(sqliteDay, postgresDay)+" AS day, count(*) AS n FROM users WHERE created_at >= ? GROUP BY 1", since).Scan(&signUps).Error; err != nil {
 		return nil, fmt.Errorf("dashboard sign-ups: %w", err)
 	}
-	if err := r.Raw("SELECT "+day+" AS day, count(*) AS n FROM audit_events WHERE action = ? AND created_at >= ? GROUP BY 1",
+	if err := r.Raw("SELECT "+db.Dialect.Pick(sqliteDay, postgresDay)+" AS day, count(*) AS n FROM audit_events WHERE action = ? AND created_at >= ? GROUP BY 1",
 		AuditSignIn, since).Scan(&signIns).Error; err != nil {
 		return nil, fmt.Errorf("dashboard sign-ins: %w", err)
 	}
@@ -88,10 +81,8 @@ func LoadDashboard(ctx context.Context, db *DB, now time.Time, idle time.Duratio
 	return d, nil
 }
 
-// dayExpr is the UTC calendar day of a timestamp column as YYYY-MM-DD text.
-func dayExpr(db *DB, col string) string {
-	if db.Dialect == "postgres" {
-		return "to_char(" + col + ", 'YYYY-MM-DD')"
-	}
-	return "strftime('%Y-%m-%d', " + col + ")"
-}
+// The UTC calendar day of created_at as YYYY-MM-DD text.
+const (
+	sqliteDay   = "strftime('%Y-%m-%d', created_at)"
+	postgresDay = "to_char(created_at, 'YYYY-MM-DD')"
+)

@@ -2,12 +2,14 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearth-app/hearth/internal/devseed"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -45,7 +47,7 @@ func TestSearchFindsExactlyTheSubstrings(t *testing.T) {
 	if _, err := devseed.Users(ctx, db, devseed.Options{Users: 2100, PasswordHash: "x", Now: time.Now().UTC(), Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
-	h := models.NewHasher(1, time.Second)
+	h := password.NewHasher(1, time.Second)
 	// Characters that mean something to LIKE (% _ \) or to FTS5 (").
 	for _, u := range []models.NewUser{
 		{Email: "per%cent@example.com", Name: "Per Cent"},
@@ -56,13 +58,13 @@ func TestSearchFindsExactlyTheSubstrings(t *testing.T) {
 		{Email: "uen@example.com", Name: "Ünal Ün"},
 	} {
 		u.Password = "correct horse battery"
-		if _, err := models.CreateUser(ctx, db, h, u); err != nil {
+		if _, err := models.CreateUser(ctx, db, h, u, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// SQLite's lower() folds ASCII letters only; PostgreSQL's all of them.
 	fold := strings.ToLower
-	if db.Dialect == "sqlite" {
+	if db.Dialect == models.SQLite {
 		fold = func(s string) string {
 			return strings.Map(func(r rune) rune {
 				if 'A' <= r && r <= 'Z' {
@@ -116,7 +118,7 @@ func TestSearchIndexFollowsWritesAroundTheApp(t *testing.T) {
 			t.Errorf("search %q found %q, want %q", search, got, want)
 		}
 	}
-	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"})
+	u, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Second), models.NewUser{Email: "ada@example.com", Name: "Ada Lovelace", Password: "correct horse battery"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,4 +150,36 @@ func TestSearchIndexFollowsWritesAroundTheApp(t *testing.T) {
 	}
 	expect("countess")
 	expect("example")
+}
+
+// TestSetRoleGuardsTheLastAdminOnlyFromAdmins: the panel (an acting admin)
+// cannot demote the last admin; the command line (no actor) can, since it
+// is how a panel without admins is put right. Both are audited.
+func TestSetRoleGuardsTheLastAdminOnlyFromAdmins(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	boss, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Second), models.NewUser{Email: "boss@example.com", Password: "the boss's passphrase", Role: models.RoleAdmin, Verified: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := models.SetRole(ctx, db, now, models.AuditEvent{ActorID: &boss.ID}, boss.ID, models.RoleMember, ""); !errors.Is(err, models.ErrLastAdmin) {
+		t.Fatalf("the panel demoted the last admin: %v", err)
+	}
+	var invalid *models.InvalidInput
+	if _, _, err := models.SetRole(ctx, db, now, models.AuditEvent{}, boss.ID, "owner", ""); !errors.As(err, &invalid) || !errors.Is(invalid.Role, models.ErrRoleInvalid) {
+		t.Errorf("role owner: %v", err)
+	}
+	u, changed, err := models.SetRole(ctx, db, now, models.AuditEvent{UserAgent: "hearth user set-role"}, boss.ID, models.RoleMember, "")
+	if err != nil || !changed || u.Role != models.RoleMember {
+		t.Fatalf("the command line could not demote the last admin: %v %v %v", u, changed, err)
+	}
+	events, err := models.AuditEventsFor(ctx, db, boss.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Action != models.AuditRoleChange || events[0].ActorID != nil || events[0].Detail != "admin → member" {
+		t.Errorf("audit rows %+v, want one role change without an actor", events)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -17,7 +18,7 @@ func BenchmarkSessionStoreFind(b *testing.B) {
 			db := openTestDB(b)
 			ctx := context.Background()
 			now := time.Now().UTC()
-			u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "b@example.com", Password: "benchmark password"})
+			u, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Second), models.NewUser{Email: "b@example.com", Password: "benchmark password"}, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -60,7 +61,7 @@ func BenchmarkSessionStoreCommit(b *testing.B) {
 }
 
 func BenchmarkPasswordVerify(b *testing.B) {
-	h := models.NewHasher(1, time.Minute)
+	h := password.NewHasher(1, time.Minute)
 	ctx := context.Background()
 	hash, _ := h.Hash(ctx, "benchmark password")
 	b.ReportAllocs()

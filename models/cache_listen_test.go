@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
@@ -45,7 +46,7 @@ func TestCacheListenerSurvivesALostConnection(t *testing.T) {
 	}
 	waitFor(t, "the listener", db.SessionCacheLive)
 
-	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Second), models.NewUser{Email: "listen@example.com", Password: "long enough password"})
+	u, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Second), models.NewUser{Email: "listen@example.com", Password: "long enough password"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

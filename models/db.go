@@ -1,5 +1,3 @@
-// Package models holds the domain: users, sessions and their storage. Every
-// function takes a context and the *DB; nothing here is global.
 package models
 
 import (
@@ -7,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,6 +21,8 @@ import (
 	"gorm.io/gorm/logger"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/hearth-app/hearth/migrations"
 )
 
 // DB is the application's database: a handle for writes and one for reads.
@@ -34,7 +35,7 @@ import (
 type DB struct {
 	Write   *gorm.DB
 	Read    *gorm.DB
-	Dialect string // "sqlite" or "postgres"
+	Dialect Dialect
 
 	closers  []*sql.DB
 	stmts    sync.Map       // query -> *sql.Stmt on the reader, for hot raw queries
@@ -66,7 +67,7 @@ func Open(dsn string) (*DB, error) {
 		if err := cache.watchWrites(g); err != nil {
 			return nil, err
 		}
-		return &DB{Write: g, Read: g, Dialect: "postgres", closers: []*sql.DB{sqlDB},
+		return &DB{Write: g, Read: g, Dialect: Postgres, closers: []*sql.DB{sqlDB},
 			cache: cache, listener: startCacheListener(dsn, sqlDB, cache)}, nil
 	}
 	return openSQLite(dsn, cfg)
@@ -122,7 +123,7 @@ func openSQLite(path string, cfg *gorm.Config) (*DB, error) {
 	if err := cache.watchWrites(wg); err != nil {
 		return nil, err
 	}
-	return &DB{Write: wg, Read: rg, Dialect: "sqlite", closers: []*sql.DB{w, r}, cache: cache}, nil
+	return &DB{Write: wg, Read: rg, Dialect: SQLite, closers: []*sql.DB{w, r}, cache: cache}, nil
 }
 
 // The session cache's bounds: how long an entry may be trusted without a
@@ -163,6 +164,34 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // SQL returns the writer's *sql.DB (for migrations).
 func (db *DB) SQL() *sql.DB { return db.closers[0] }
+
+// MigrateUp applies every pending migration (package migrations) and
+// returns how many ran.
+func (db *DB) MigrateUp(ctx context.Context) (int, error) {
+	m, err := migrations.New(db.SQL(), db.Dialect == Postgres)
+	if err != nil {
+		return 0, err
+	}
+	return m.Up(ctx)
+}
+
+// MigrateDown rolls back the most recent migration.
+func (db *DB) MigrateDown(ctx context.Context) error {
+	m, err := migrations.New(db.SQL(), db.Dialect == Postgres)
+	if err != nil {
+		return err
+	}
+	return m.Down(ctx)
+}
+
+// MigrationStatus writes one line per migration: applied or pending.
+func (db *DB) MigrationStatus(ctx context.Context, w io.Writer) error {
+	m, err := migrations.New(db.SQL(), db.Dialect == Postgres)
+	if err != nil {
+		return err
+	}
+	return m.Status(ctx, w)
+}
 
 // writeSQL is the writer's *sql.DB, for writes that must not invalidate the
 // session cache (a session's last-seen time).
@@ -207,7 +236,7 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // rebind turns ? placeholders into PostgreSQL's $1, $2 … for raw queries.
 func (db *DB) rebind(q string) string {
-	if db.Dialect != "postgres" {
+	if db.Dialect != Postgres {
 		return q
 	}
 	var b strings.Builder

@@ -10,26 +10,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// Errors of social sign-in.
-var (
-	// ErrNotLinked: the provider's address belongs to an account, but one of
-	// the two has not verified it, so signing in as that account would let
-	// whoever controls the provider account take it over (Auth.js calls this
-	// OAuthAccountNotLinked). The user must sign in with their password and
-	// connect the provider from the account page.
-	ErrNotLinked = errors.New("an account with this email exists; sign in with your password, then connect the provider")
-	// ErrIdentityTaken: this provider account is connected to another user.
-	ErrIdentityTaken = errors.New("this provider account is connected to another user")
-	// ErrLastSignInMethod: disconnecting would leave no way to sign in.
-	ErrLastSignInMethod = errors.New("you can't disconnect your only way to sign in; set a password first")
-	// ErrEmailUnverified: an account whose address is not yet proven cannot
-	// gain a sign-in method (a provider, a password): whoever signed up with
-	// someone else's address must not keep a way in once the owner proves it.
-	ErrEmailUnverified = errors.New("confirm your email address first")
-	// ErrNoEmail: the provider shared no email address.
-	ErrNoEmail = errors.New("the provider did not share an email address")
-)
-
 // Identity is a user's account at a provider.
 type Identity struct {
 	ID             string `gorm:"primaryKey"`
@@ -76,8 +56,10 @@ const (
 //     one of someone who signed up with this address before its owner;
 //   - otherwise a new user is created, verified only if the provider said so.
 //
-// Banned users get ErrBanned (with the user).
-func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External) (SocialResult, error) {
+// Banned users get ErrBanned (with the user). mail composes the mails that
+// tell of what the sign-in did (a removed password), queued in its
+// transaction; it is not called for a banned user.
+func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External, mail *Announce[SocialResult]) (SocialResult, error) {
 	var res SocialResult
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var id Identity
@@ -95,7 +77,7 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 		}
 
 		email := NormalizeEmail(ext.Email)
-		if email == "" || ValidateEmail(email) != "" {
+		if email == "" || ValidateEmail(email) != nil {
 			return ErrNoEmail
 		}
 		existing, err := firstUser(whereEmail(tx, email))
@@ -105,7 +87,7 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 				return ErrNotLinked
 			}
 			res.User, res.Outcome = existing, SocialLinked
-			if _, err := revokeSessionsTx(tx, now, "user_id = ?", existing.ID); err != nil {
+			if _, err := endSessions(tx, now, sessionsOf(existing.ID, "")); err != nil {
 				return err
 			}
 			if existing.PasswordHash != "" && existing.PasswordUnproven {
@@ -121,7 +103,7 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 			}
 			n := now.UTC()
 			u := &User{ID: uid.String(), Email: email, Name: NormalizeName(ext.Name), Role: RoleMember, CreatedAt: n, UpdatedAt: n}
-			if ValidateName(u.Name) != "" {
+			if ValidateName(u.Name) != nil {
 				u.Name = ""
 			}
 			if ext.EmailVerified {
@@ -134,9 +116,15 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 		default:
 			return err
 		}
-		return insertIdentity(tx, now, res.User.ID, ext)
+		if err := insertIdentity(tx, now, res.User.ID, ext); err != nil {
+			return err
+		}
+		if res.User.BannedAt != nil {
+			return nil
+		}
+		return mail.queue(tx, now, res)
 	})
-	if err != nil {
+	if err := mail.settle(err); err != nil {
 		return SocialResult{}, err
 	}
 	if res.User.BannedAt != nil {
@@ -192,29 +180,21 @@ func insertIdentity(tx *gorm.DB, now time.Time, userID string, ext External) err
 }
 
 // IdentitiesOf lists a user's connected providers. It runs on every account
-// page view, so it is a prepared raw query, cached until the next write
+// page view, so it is cached until the next write
 // (callers share the slice: read it, never change it).
 func IdentitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error) {
 	return cached(db, "identities:"+userID, func() ([]Identity, error) { return identitiesOf(ctx, db, userID) })
 }
 
 func identitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error) {
-	rows, err := db.query(ctx, `SELECT id, user_id, provider, provider_user_id, email, email_verified, created_at
-FROM identities WHERE user_id = ? ORDER BY created_at`, userID)
-	if err != nil {
+	var ids []Identity
+	if err := db.Read.WithContext(ctx).Where("user_id = ?", userID).Order("created_at").Find(&ids).Error; err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []Identity
-	for rows.Next() {
-		var id Identity
-		if err := rows.Scan(&id.ID, &id.UserID, &id.Provider, &id.ProviderUserID, &id.Email, &id.EmailVerified, &id.CreatedAt); err != nil {
-			return nil, err
-		}
-		id.CreatedAt = id.CreatedAt.UTC()
-		ids = append(ids, id)
+	for i := range ids {
+		ids[i].CreatedAt = ids[i].CreatedAt.UTC()
 	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // DisconnectIdentity removes one of u's identities, unless it is their

@@ -29,19 +29,69 @@ type OutboxMail struct {
 // TableName implements gorm's Tabler.
 func (OutboxMail) TableName() string { return "outbox" }
 
-// EnqueueMail stores a mail for the background sender. db may be a
-// transaction's handle, so a mail is queued only if the change it announces
-// is committed.
-func EnqueueMail(ctx context.Context, tx *gorm.DB, now time.Time, m OutboxMail) (*OutboxMail, error) {
+// EnqueueMail stores a mail for the background sender, on its own. A mail
+// that tells of a change is queued in the change's transaction instead
+// (Announce).
+func EnqueueMail(ctx context.Context, db *DB, now time.Time, m OutboxMail) (*OutboxMail, error) {
+	return enqueue(db.Write.WithContext(ctx), now, m)
+}
+
+func enqueue(tx *gorm.DB, now time.Time, m OutboxMail) (*OutboxMail, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return nil, err
 	}
 	m.ID, m.CreatedAt, m.NextAttemptAt = id.String(), now.UTC(), now.UTC()
-	if err := tx.WithContext(ctx).Create(&m).Error; err != nil {
+	if err := tx.Create(&m).Error; err != nil {
 		return nil, fmt.Errorf("enqueue mail: %w", err)
 	}
 	return &m, nil
+}
+
+// Announce carries the mails that tell of a change. The caller renders
+// them (Compose) from what the change did, T; the use case calls Compose
+// inside the change's transaction and queues what it returns there, so the
+// mails go out if and only if the change is committed, and a change is
+// never committed without them. Compose must not use the database. Once
+// the use case has returned without error, Queued holds the stored mails
+// (with their ids), for the caller's log. A nil *Announce queues nothing.
+type Announce[T any] struct {
+	Compose func(T) ([]OutboxMail, error)
+	Queued  []OutboxMail
+
+	pending []OutboxMail
+}
+
+// queue composes the mails for v and stores them in tx.
+func (a *Announce[T]) queue(tx *gorm.DB, now time.Time, v T) error {
+	if a == nil || a.Compose == nil {
+		return nil
+	}
+	mails, err := a.Compose(v)
+	if err != nil {
+		return fmt.Errorf("compose mail: %w", err)
+	}
+	for _, m := range mails {
+		queued, err := enqueue(tx, now, m)
+		if err != nil {
+			return err
+		}
+		a.pending = append(a.pending, *queued)
+	}
+	return nil
+}
+
+// settle ends the transaction's part: the mails count as queued only if it
+// committed (err is the transaction's result). It returns err.
+func (a *Announce[T]) settle(err error) error {
+	if a == nil {
+		return err
+	}
+	if err == nil {
+		a.Queued = append(a.Queued, a.pending...)
+	}
+	a.pending = nil
+	return err
 }
 
 // ClaimDueMail returns up to limit unsent mails whose time has come, each
@@ -127,12 +177,4 @@ func MailByID(ctx context.Context, db *DB, id string) (*OutboxMail, error) {
 		return nil, err
 	}
 	return &m, nil
-}
-
-// CountRecentMail counts mails of one template sent to a user since a time.
-func CountRecentMail(ctx context.Context, db *DB, userID, template string, since time.Time) (int64, error) {
-	var n int64
-	err := db.Read.WithContext(ctx).Model(&OutboxMail{}).
-		Where("user_id = ? AND template = ? AND created_at >= ?", userID, template, since.UTC()).Count(&n).Error
-	return n, err
 }

@@ -266,7 +266,7 @@ WHERE sessions.revoked_at IS NULL`,
 
 // DeleteCtx ends a session: the row is kept as a tombstone, its data wiped.
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	return revokeWhere(ctx, s.DB, s.Now(), "token_hash = ?", HashToken(token))
+	return EndSession(ctx, s.DB, s.Now(), HashToken(token))
 }
 
 // Find implements scs.Store.
@@ -282,16 +282,6 @@ func (s *SessionStore) Commit(token string, data []byte, expiry time.Time) error
 // Delete implements scs.Store.
 func (s *SessionStore) Delete(token string) error {
 	return s.DeleteCtx(context.Background(), token)
-}
-
-func revokeWhere(ctx context.Context, db *DB, now time.Time, where string, args ...any) error {
-	args = append([]any{now.UTC()}, args...)
-	err := db.Write.WithContext(ctx).Exec(
-		"UPDATE sessions SET revoked_at = ?, data = '' WHERE revoked_at IS NULL AND "+where, args...).Error
-	if err != nil {
-		return fmt.Errorf("revoke sessions: %w", err)
-	}
-	return nil
 }
 
 // DeleteExpiredSessions removes sessions past their expiry or idle for longer

@@ -23,9 +23,6 @@ const (
 	ChangeEmailTTL   = 24 * time.Hour
 )
 
-// ErrTokenInvalid covers unknown, used, expired and outdated tokens alike.
-var ErrTokenInvalid = errors.New("this link is invalid or has expired")
-
 // UserToken is a single-use link's server side. Only the hash is stored.
 type UserToken struct {
 	TokenHash     string `gorm:"primaryKey"`
@@ -45,22 +42,53 @@ func passwordStamp(hash string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// IssueToken creates a single-use token for u and returns the raw value to
-// mail. Earlier unused tokens of the same purpose stop working. tx may be a
-// transaction's handle.
-func IssueToken(ctx context.Context, tx *gorm.DB, now time.Time, u *User, purpose, email string, ttl time.Duration) (string, error) {
+// linkTTL is how long a link of purpose lives.
+func linkTTL(purpose string) time.Duration {
+	switch purpose {
+	case TokenVerifyEmail:
+		return VerifyEmailTTL
+	case TokenResetPassword:
+		return ResetPasswordTTL
+	}
+	return ChangeEmailTTL
+}
+
+// Issued is what issuing a link did: whose it is, and the raw token to put
+// in the mailed link (only its hash is stored).
+type Issued struct {
+	User  *User
+	Token string
+}
+
+// MailLink issues u a single-use link for purpose (TokenVerifyEmail,
+// TokenResetPassword, TokenChangeEmail) proving the address to, and queues
+// the mails that carry it (mail) in the same transaction. Earlier unused
+// links of the same purpose stop working.
+func MailLink(ctx context.Context, db *DB, now time.Time, u *User, purpose, to string, mail *Announce[Issued]) error {
+	return mail.settle(db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		raw, err := issueToken(tx, now, u, purpose, to)
+		if err != nil {
+			return err
+		}
+		return mail.queue(tx, now, Issued{User: u, Token: raw})
+	}))
+}
+
+// issueToken creates a single-use token for u in tx and returns the raw
+// value to mail. Earlier unused tokens of the same purpose stop working.
+func issueToken(tx *gorm.DB, now time.Time, u *User, purpose, email string) (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
 	raw := hex.EncodeToString(b)
 	now = now.UTC()
-	if err := tx.WithContext(ctx).Where("user_id = ? AND purpose = ? AND used_at IS NULL", u.ID, purpose).Delete(&UserToken{}).Error; err != nil {
+	if err := tx.Where("user_id = ? AND purpose = ? AND used_at IS NULL", u.ID, purpose).Delete(&UserToken{}).Error; err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
 	t := UserToken{TokenHash: HashToken(raw), UserID: u.ID, Purpose: purpose, Email: email,
-		PasswordStamp: passwordStamp(u.PasswordHash), ExpiresAt: now.Add(ttl), CreatedAt: now}
-	if err := tx.WithContext(ctx).Create(&t).Error; err != nil {
+		PasswordStamp: passwordStamp(u.PasswordHash), ExpiresAt: now.Add(linkTTL(purpose)), CreatedAt: now}
+	if err := tx.Create(&t).Error; err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
 	return raw, nil
@@ -68,9 +96,14 @@ func IssueToken(ctx context.Context, tx *gorm.DB, now time.Time, u *User, purpos
 
 // PeekToken checks a token without using it (for the page a link opens) and
 // returns it with its user.
-func PeekToken(ctx context.Context, db *gorm.DB, now time.Time, raw, purpose string) (*UserToken, *User, error) {
+func PeekToken(ctx context.Context, db *DB, now time.Time, raw, purpose string) (*UserToken, *User, error) {
+	return peekToken(db.Read.WithContext(ctx), now, raw, purpose)
+}
+
+// peekToken is PeekToken on q (a pool or a transaction).
+func peekToken(q *gorm.DB, now time.Time, raw, purpose string) (*UserToken, *User, error) {
 	var t UserToken
-	err := db.WithContext(ctx).Where("token_hash = ? AND purpose = ?", HashToken(raw), purpose).Take(&t).Error
+	err := q.Where("token_hash = ? AND purpose = ?", HashToken(raw), purpose).Take(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil, ErrTokenInvalid
 	} else if err != nil {
@@ -79,7 +112,7 @@ func PeekToken(ctx context.Context, db *gorm.DB, now time.Time, raw, purpose str
 	if t.UsedAt != nil || !now.UTC().Before(t.ExpiresAt) {
 		return nil, nil, ErrTokenInvalid
 	}
-	u, err := firstUser(db.WithContext(ctx).Where("id = ?", t.UserID))
+	u, err := firstUser(q.Where("id = ?", t.UserID))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, ErrTokenInvalid
 	} else if err != nil {
@@ -95,12 +128,12 @@ func PeekToken(ctx context.Context, db *gorm.DB, now time.Time, raw, purpose str
 
 // useToken marks a token used inside tx; it fails with ErrTokenInvalid if a
 // concurrent request used it first.
-func useToken(ctx context.Context, tx *gorm.DB, now time.Time, raw, purpose string) (*UserToken, *User, error) {
-	t, u, err := PeekToken(ctx, tx, now, raw, purpose)
+func useToken(tx *gorm.DB, now time.Time, raw, purpose string) (*UserToken, *User, error) {
+	t, u, err := peekToken(tx, now, raw, purpose)
 	if err != nil {
 		return nil, nil, err
 	}
-	res := tx.WithContext(ctx).Model(&UserToken{}).Where("token_hash = ? AND used_at IS NULL", t.TokenHash).Update("used_at", now.UTC())
+	res := tx.Model(&UserToken{}).Where("token_hash = ? AND used_at IS NULL", t.TokenHash).Update("used_at", now.UTC())
 	if res.Error != nil {
 		return nil, nil, res.Error
 	}

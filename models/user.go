@@ -11,6 +11,9 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/hearth-app/hearth/internal/emailaddr"
+	"github.com/hearth-app/hearth/internal/password"
 )
 
 // Roles.
@@ -21,18 +24,10 @@ const (
 
 // Limits on what a user may type.
 const (
-	MinPasswordLen = 8
-	MaxPasswordLen = 128 // NIST asks for at least 64; the cap bounds hashing work
+	MinPasswordLen = password.MinLength
+	MaxPasswordLen = password.MaxLength // NIST asks for at least 64; the cap bounds hashing work
 	MaxNameLen     = 100
-	MaxEmailLen    = 254
-)
-
-// Sentinel errors, mapped to answers by handlers with errors.Is.
-var (
-	ErrNotFound           = errors.New("not found")
-	ErrEmailTaken         = errors.New("an account with this email already exists")
-	ErrInvalidCredentials = errors.New("invalid email or password")
-	ErrBanned             = errors.New("account is banned")
+	MaxEmailLen    = emailaddr.MaxLength
 )
 
 // User is an account.
@@ -64,60 +59,32 @@ func (u *User) DisplayName() string {
 	return u.Email
 }
 
-// FieldErrors maps a form field to what is wrong with it. It is returned as
-// an error by functions that validate input.
-type FieldErrors map[string]string
-
-func (fe FieldErrors) Error() string {
-	parts := make([]string, 0, len(fe))
-	for f, msg := range fe {
-		parts = append(parts, f+": "+msg)
-	}
-	return strings.Join(parts, "; ")
-}
-
 // NormalizeName trims a display name and folds runs of white space.
 func NormalizeName(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// ValidateName says what is wrong with a normalized name, or "".
-func ValidateName(name string) string {
+// ValidateName says what is wrong with a normalized name (ErrNameBadText,
+// ErrNameTooLong, ErrNameControl), or nil.
+func ValidateName(name string) error {
 	if !utf8.ValidString(name) {
-		return "Use only valid characters in your name."
+		return ErrNameBadText
 	}
 	if utf8.RuneCountInString(name) > MaxNameLen {
-		return fmt.Sprintf("Use a name of at most %d characters.", MaxNameLen)
+		return ErrNameTooLong
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
-			return "Use only printable characters in your name."
+			return ErrNameControl
 		}
 	}
-	return ""
+	return nil
 }
 
-// ValidatePassword applies the default password policy; see validatePassword.
-func ValidatePassword(password, email string) string {
-	return validatePassword(password, email, MinPasswordLen)
-}
-
-// validatePassword applies the password policy of NIST SP 800-63B — a
-// minimum length, room for long passphrases, a blocklist of common and
-// breached passwords, no composition rules — and says what is wrong, or "".
-func validatePassword(password, email string, minLen int) string {
-	n := utf8.RuneCountInString(password)
-	switch {
-	case n < minLen:
-		return fmt.Sprintf("Use at least %d characters.", minLen)
-	case n > MaxPasswordLen:
-		return fmt.Sprintf("Use at most %d characters.", MaxPasswordLen)
-	case !utf8.ValidString(password):
-		return "Use only valid characters."
-	case email != "" && strings.EqualFold(strings.TrimSpace(password), email):
-		return "Don't use your email address as your password."
-	case isCommonPassword(password):
-		return "This password is too common. Pick one that is harder to guess."
+// validRole refuses a role that is neither RoleAdmin nor RoleMember.
+func validRole(role string) error {
+	if role != RoleMember && role != RoleAdmin {
+		return ErrRoleInvalid
 	}
-	return ""
+	return nil
 }
 
 // NewUser is the input for CreateUser.
@@ -129,30 +96,25 @@ type NewUser struct {
 	// Verified: the address is vouched for (an operator's `hearth user
 	// create`); a sign-up's address is proven later, by its mailed link.
 	Verified bool
+	// Now is when the account is created (the app's clock); the wall
+	// clock when zero.
+	Now time.Time
 }
 
 // CreateUser validates the input, hashes the password and stores the user.
-// It returns FieldErrors for bad input and ErrEmailTaken for a duplicate.
-func CreateUser(ctx context.Context, db *DB, h *Hasher, in NewUser) (*User, error) {
+// It returns *InvalidInput for bad input and ErrEmailTaken for a duplicate.
+// An unverified user is sent the link that proves the address: welcome
+// composes its mail, queued in the transaction that creates the user (nil
+// sends none, and issues no link).
+func CreateUser(ctx context.Context, db *DB, h *password.Hasher, in NewUser, welcome *Announce[Issued]) (*User, error) {
 	u := &User{Email: NormalizeEmail(in.Email), Name: NormalizeName(in.Name), Role: in.Role}
 	if u.Role == "" {
 		u.Role = RoleMember
 	}
-	errs := FieldErrors{}
-	if msg := ValidateEmail(u.Email); msg != "" {
-		errs["email"] = msg
-	}
-	if msg := ValidateName(u.Name); msg != "" {
-		errs["name"] = msg
-	}
-	if msg := h.Validate(in.Password, u.Email); msg != "" {
-		errs["password"] = msg
-	}
-	if u.Role != RoleMember && u.Role != RoleAdmin {
-		errs["role"] = "Role must be admin or member."
-	}
-	if len(errs) > 0 {
-		return nil, errs
+	invalid := &InvalidInput{Email: ValidateEmail(u.Email), Name: ValidateName(u.Name),
+		Password: h.Check(in.Password, u.Email), Role: validRole(u.Role)}
+	if err := invalid.orNil(); err != nil {
+		return nil, err
 	}
 	if exists, err := emailExists(ctx, db, u.Email); err != nil {
 		return nil, err
@@ -168,15 +130,31 @@ func CreateUser(ctx context.Context, db *DB, h *Hasher, in NewUser) (*User, erro
 	if err != nil {
 		return nil, err
 	}
-	u.ID, u.PasswordHash, u.PasswordUnproven = id.String(), hash, !in.Verified
-	if in.Verified {
-		n := time.Now().UTC()
-		u.EmailVerifiedAt = &n
+	now := in.Now
+	if now.IsZero() {
+		now = time.Now()
 	}
-	if err := db.Write.WithContext(ctx).Create(u).Error; err != nil {
-		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return nil, ErrEmailTaken
+	now = now.UTC()
+	u.ID, u.PasswordHash, u.PasswordUnproven, u.CreatedAt, u.UpdatedAt = id.String(), hash, !in.Verified, now, now
+	if in.Verified {
+		u.EmailVerifiedAt = &now
+	}
+	err = welcome.settle(db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(u).Error; err != nil {
+			return err
 		}
+		if in.Verified || welcome == nil {
+			return nil
+		}
+		raw, err := issueToken(tx, now, u, TokenVerifyEmail, u.Email)
+		if err != nil {
+			return err
+		}
+		return welcome.queue(tx, now, Issued{User: u, Token: raw})
+	}))
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return nil, ErrEmailTaken
+	} else if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	return u, nil
@@ -192,7 +170,7 @@ func emailExists(ctx context.Context, db *DB, email string) (bool, error) {
 // hashing work as wrong passwords, and both return ErrInvalidCredentials.
 // A banned user with the right password gets ErrBanned. With either error the
 // user, when one exists, is returned too, for the audit log only.
-func Authenticate(ctx context.Context, db *DB, h *Hasher, email, password string) (*User, error) {
+func Authenticate(ctx context.Context, db *DB, h *password.Hasher, email, password string) (*User, error) {
 	u, err := UserByEmail(ctx, db, email)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
@@ -241,16 +219,4 @@ func firstUser(q *gorm.DB) (*User, error) {
 		return nil, err
 	}
 	return &u, nil
-}
-
-// SetRole changes a user's role from the command line, and ends the user's
-// sessions (SetUserRole is the admin panel's, with its last-admin guard).
-func SetRole(ctx context.Context, db *DB, userID, role string) error {
-	if role != RoleMember && role != RoleAdmin {
-		return FieldErrors{"role": "Role must be admin or member."}
-	}
-	_, err := adminChange(ctx, db, userID, func(tx *gorm.DB, u *User) error {
-		return changeRole(tx, time.Now(), u, role, "")
-	})
-	return err
 }

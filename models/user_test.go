@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -13,15 +14,15 @@ func TestCreateUserNormalizesAndRefusesDuplicates(t *testing.T) {
 	t.Parallel()
 	db := openTestDB(t)
 	ctx := context.Background()
-	h := models.NewHasher(1, time.Second)
-	u, err := models.CreateUser(ctx, db, h, models.NewUser{Email: " MiXeD@Example.org ", Name: " Zoë  Ünïcode ", Password: "pässwörd-ünïcode"})
+	h := password.NewHasher(1, time.Second)
+	u, err := models.CreateUser(ctx, db, h, models.NewUser{Email: " MiXeD@Example.org ", Name: " Zoë  Ünïcode ", Password: "pässwörd-ünïcode"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u.Email != "mixed@example.org" || u.Name != "Zoë Ünïcode" {
 		t.Errorf("stored %q / %q", u.Email, u.Name)
 	}
-	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "mixed@EXAMPLE.org", Password: "another password"}); !errors.Is(err, models.ErrEmailTaken) {
+	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "mixed@EXAMPLE.org", Password: "another password"}, nil); !errors.Is(err, models.ErrEmailTaken) {
 		t.Errorf("duplicate: %v, want ErrEmailTaken", err)
 	}
 	if _, err := models.Authenticate(ctx, db, h, "MIXED@example.org", "pässwörd-ünïcode"); err != nil {

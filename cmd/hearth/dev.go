@@ -11,7 +11,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/internal/devseed"
-	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/internal/password"
 )
 
 // dev runs the development helpers: `hearth dev seed --users N`.
@@ -44,7 +44,7 @@ func dev(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	defer db.Close()
 
 	start := time.Now()
-	hash, err := models.NewHasher(1, time.Minute).Hash(ctx, devseed.Password)
+	hash, err := password.NewHasher(1, time.Minute).Hash(ctx, devseed.Password)
 	if err != nil {
 		return err
 	}

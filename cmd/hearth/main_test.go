@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	pwhash "github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
@@ -109,7 +110,7 @@ func (c *cli) user(email string) *models.User {
 
 func (c *cli) signsIn(email, password string) bool {
 	c.t.Helper()
-	u, err := models.Authenticate(context.Background(), c.openDB(), models.NewHasher(1, time.Minute), email, password)
+	u, err := models.Authenticate(context.Background(), c.openDB(), pwhash.NewHasher(1, time.Minute), email, password)
 	return err == nil && u != nil
 }
 

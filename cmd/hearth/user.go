@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -42,18 +43,18 @@ func userCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	if *email == "" {
 		return errors.New("user create: --email is required")
 	}
-	password, generated := "", false
+	pw, generated := "", false
 	if *fromStdin {
 		line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("user create: read password from stdin: %w", err)
 		}
-		password = strings.TrimRight(line, "\r\n")
-		if password == "" {
+		pw = strings.TrimRight(line, "\r\n")
+		if pw == "" {
 			return errors.New("user create: --password-stdin given but stdin held no password")
 		}
 	} else {
-		password, generated = rand.Text(), true
+		pw, generated = rand.Text(), true
 	}
 	role := models.RoleMember
 	if *admin {
@@ -65,13 +66,13 @@ func userCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 		return err
 	}
 	defer db.Close()
-	u, err := models.CreateUser(ctx, db, models.NewHasher(1, time.Minute), models.NewUser{Email: *email, Name: *name, Password: password, Role: role, Verified: true})
+	u, err := models.CreateUser(ctx, db, password.NewHasher(1, time.Minute), models.NewUser{Email: *email, Name: *name, Password: pw, Role: role, Verified: true}, nil)
 	if err != nil {
 		return fmt.Errorf("user create: %w", err)
 	}
 	fmt.Fprintf(stdout, "created %s %s (id %s)\n", u.Role, u.Email, u.ID)
 	if generated {
-		fmt.Fprintf(stdout, "generated password (shown once): %s\n", password)
+		fmt.Fprintf(stdout, "generated password (shown once): %s\n", pw)
 	}
 	return nil
 }
@@ -101,7 +102,11 @@ func userSetRole(ctx context.Context, args []string, stdout io.Writer, getenv fu
 	} else if err != nil {
 		return err
 	}
-	if err := models.SetRole(ctx, db, u.ID, *role); err != nil {
+	// The operator's change is audited like an admin's, with no actor; as
+	// the way to put a panel without admins right, it may demote the last
+	// admin (models.SetRole).
+	by := models.AuditEvent{UserAgent: "hearth user set-role", CreatedAt: time.Now()}
+	if _, _, err := models.SetRole(ctx, db, time.Now(), by, u.ID, *role, ""); err != nil {
 		return fmt.Errorf("user set-role: %w", err)
 	}
 	fmt.Fprintf(stdout, "%s is now %s\n", u.Email, *role)

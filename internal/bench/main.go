@@ -27,6 +27,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	pwhash "github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/testapp"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
@@ -264,7 +265,7 @@ func seed(ctx context.Context, dsn string, n int) error {
 	if _, err := db.MigrateUp(ctx); err != nil {
 		return err
 	}
-	hash, err := models.NewHasher(1, time.Minute).Hash(ctx, password)
+	hash, err := pwhash.NewHasher(1, time.Minute).Hash(ctx, password)
 	if err != nil {
 		return err
 	}

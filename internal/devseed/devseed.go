@@ -62,7 +62,7 @@ func Users(ctx context.Context, db *models.DB, o Options) (Result, error) {
 	if err := db.Read.WithContext(ctx).Raw("SELECT count(*) FROM users").Scan(&start).Error; err != nil {
 		return res, err
 	}
-	if db.Dialect == "sqlite" {
+	if db.Dialect == models.SQLite {
 		// Emails land all over their index: with SQLite's default 2 MB page
 		// cache most inserts would read pages back from the OS. The writer is
 		// one connection, so this holds for the rest of the process; it is
@@ -249,7 +249,7 @@ func insertBatch(ctx context.Context, db *models.DB, users []fakeUser, events []
 
 // insertRows inserts rows into table in statements of up to rowsPerInsert
 // rows each.
-func insertRows(ctx context.Context, tx *sql.Tx, dialect, table string, rows [][]any) (int64, error) {
+func insertRows(ctx context.Context, tx *sql.Tx, dialect models.Dialect, table string, rows [][]any) (int64, error) {
 	var n int64
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
@@ -282,7 +282,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, dialect, table string, rows [][
 }
 
 // insertSQL builds a multi-row INSERT with the dialect's placeholders.
-func insertSQL(dialect, table string, rows, cols int) string {
+func insertSQL(dialect models.Dialect, table string, rows, cols int) string {
 	var sb strings.Builder
 	sb.WriteString(insertInto(dialect) + table + " VALUES ")
 	p := 0
@@ -296,7 +296,7 @@ func insertSQL(dialect, table string, rows, cols int) string {
 				sb.WriteByte(',')
 			}
 			p++
-			if dialect == "postgres" {
+			if dialect == models.Postgres {
 				sb.WriteString("$" + strconv.Itoa(p))
 			} else {
 				sb.WriteByte('?')
@@ -312,16 +312,10 @@ func insertSQL(dialect, table string, rows, cols int) string {
 // IGNORE (unlike ON CONFLICT DO NOTHING) means a statement can never abort
 // half-way, so SQLite keeps no statement journal: seeding runs several times
 // faster.
-func insertInto(dialect string) string {
-	if dialect == "sqlite" {
-		return "INSERT OR IGNORE INTO "
-	}
-	return "INSERT INTO "
+func insertInto(dialect models.Dialect) string {
+	return dialect.Pick("INSERT OR IGNORE INTO ", "INSERT INTO ")
 }
 
-func onConflict(dialect string) string {
-	if dialect == "sqlite" {
-		return ""
-	}
-	return " ON CONFLICT DO NOTHING"
+func onConflict(dialect models.Dialect) string {
+	return dialect.Pick("", " ON CONFLICT DO NOTHING")
 }

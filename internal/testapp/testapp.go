@@ -20,6 +20,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
@@ -38,7 +39,7 @@ type Options struct {
 	// Hasher replaces the password hasher; its minimum length is set from
 	// the configuration. Default: the configured concurrency with a
 	// generous wait, so that a slow machine does not turn into 429s.
-	Hasher *models.Hasher
+	Hasher *password.Hasher
 	// Throttled keeps the configured rate limits, which are off otherwise.
 	Throttled bool
 }
@@ -95,7 +96,7 @@ func New(t testing.TB, o Options) *Server {
 	}
 	waitCacheLive(t, db)
 	if o.Hasher == nil {
-		o.Hasher = models.NewHasher(cfg.HashConcurrency, 10*time.Second)
+		o.Hasher = password.NewHasher(cfg.HashConcurrency, 10*time.Second)
 	}
 	o.Hasher.MinLength = cfg.PasswordMinLength
 	providers, err := handlers.BuildProviders(cfg, o.Endpoints)

@@ -1,4 +1,4 @@
-package models
+package emailaddr
 
 import (
 	"strings"
@@ -17,14 +17,14 @@ func FuzzEmail(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		e := NormalizeEmail(raw)
-		if NormalizeEmail(e) != e {
-			t.Fatalf("NormalizeEmail is not idempotent on %q", raw)
+		e := Normalize(raw)
+		if Normalize(e) != e {
+			t.Fatalf("Normalize is not idempotent on %q", raw)
 		}
-		if ValidateEmail(e) != "" {
+		if Validate(e) != nil {
 			return
 		}
-		if len(e) > MaxEmailLen || !utf8.ValidString(e) || strings.ContainsAny(e, " \t\r\n<>") || !isASCII(e) {
+		if len(e) > MaxLength || !utf8.ValidString(e) || strings.ContainsAny(e, " \t\r\n<>") || !isASCII(e) {
 			t.Fatalf("accepted %q", e)
 		}
 		at := strings.LastIndexByte(e, '@')

@@ -1,4 +1,4 @@
-package models
+package password
 
 import (
 	"strings"
@@ -14,11 +14,11 @@ func TestTheBlocklistHoldsTheCommonPasswords(t *testing.T) {
 		t.Fatalf("the blocklist holds %d passwords, want at least 100,000", n)
 	}
 	for i := 0; i < len(list); i += 997 {
-		if !isCommonPassword(strings.ToUpper(list[i])) {
+		if !IsCommon(strings.ToUpper(list[i])) {
 			t.Errorf("%q is on the list but not refused in capitals", list[i])
 		}
 	}
-	if isCommonPassword("a passphrase nobody else has chosen") {
+	if IsCommon("a passphrase nobody else has chosen") {
 		t.Error("a long unusual passphrase is refused as common")
 	}
 }

@@ -1,7 +1,8 @@
-package models
+package migrations
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"io/fs"
@@ -9,17 +10,19 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-
-	"github.com/hearth-app/hearth/migrations"
 )
 
-// migrator builds a goose provider over the embedded migrations, without
-// goose's package globals. On PostgreSQL an advisory lock makes concurrent
-// starts of several instances migrate once.
-func (db *DB) migrator() (*goose.Provider, error) {
+// Migrator runs the embedded migrations on one database, without goose's
+// package globals. On PostgreSQL an advisory lock makes concurrent starts of
+// several instances migrate once.
+type Migrator struct{ p *goose.Provider }
+
+// New returns a migrator for db, a PostgreSQL database when postgres is
+// true, SQLite otherwise.
+func New(db *sql.DB, postgres bool) (*Migrator, error) {
 	dialect, other := goose.DialectSQLite3, ".postgres.sql"
 	var opts []goose.ProviderOption
-	if db.Dialect == "postgres" {
+	if postgres {
 		dialect, other = goose.DialectPostgres, ".sqlite.sql"
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300)) // retry every second for 5 minutes
 		if err != nil {
@@ -27,8 +30,12 @@ func (db *DB) migrator() (*goose.Provider, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	opts = append(opts, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(normalizeEmailsMigration(db.Dialect)))
-	return goose.NewProvider(dialect, db.SQL(), dialectFS{migrations.FS, other}, opts...)
+	opts = append(opts, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(normalizeEmailsMigration(postgres)))
+	p, err := goose.NewProvider(dialect, db, dialectFS{FS, other}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Migrator{p}, nil
 }
 
 // dialectFS hides the migrations written for the other database. Most files
@@ -57,38 +64,26 @@ func (d dialectFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	return kept, err
 }
 
-// MigrateUp applies every pending migration and returns how many ran.
-func (db *DB) MigrateUp(ctx context.Context) (int, error) {
-	p, err := db.migrator()
-	if err != nil {
-		return 0, err
-	}
-	res, err := p.Up(ctx)
+// Up applies every pending migration and returns how many ran.
+func (m *Migrator) Up(ctx context.Context) (int, error) {
+	res, err := m.p.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("migrate up: %w", err)
 	}
 	return len(res), nil
 }
 
-// MigrateDown rolls back the most recent migration.
-func (db *DB) MigrateDown(ctx context.Context) error {
-	p, err := db.migrator()
-	if err != nil {
-		return err
-	}
-	if _, err := p.Down(ctx); err != nil {
+// Down rolls back the most recent migration.
+func (m *Migrator) Down(ctx context.Context) error {
+	if _, err := m.p.Down(ctx); err != nil {
 		return fmt.Errorf("migrate down: %w", err)
 	}
 	return nil
 }
 
-// MigrationStatus writes one line per migration: applied or pending.
-func (db *DB) MigrationStatus(ctx context.Context, w io.Writer) error {
-	p, err := db.migrator()
-	if err != nil {
-		return err
-	}
-	st, err := p.Status(ctx)
+// Status writes one line per migration: applied or pending.
+func (m *Migrator) Status(ctx context.Context, w io.Writer) error {
+	st, err := m.p.Status(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate status: %w", err)
 	}

@@ -1,4 +1,4 @@
-package models
+package password
 
 import (
 	"bufio"
@@ -24,7 +24,7 @@ var commonPasswordsGz []byte
 var commonPasswords = sync.OnceValue(func() []string {
 	zr, err := gzip.NewReader(bytes.NewReader(commonPasswordsGz))
 	if err != nil {
-		panic("models: embedded password list is corrupt: " + err.Error())
+		panic("password: embedded password list is corrupt: " + err.Error())
 	}
 	list := make([]string, 0, 150_000)
 	sc := bufio.NewScanner(zr)
@@ -34,13 +34,13 @@ var commonPasswords = sync.OnceValue(func() []string {
 		}
 	}
 	if sc.Err() != nil || !slices.IsSorted(list) {
-		panic("models: embedded password list is corrupt")
+		panic("password: embedded password list is corrupt")
 	}
 	return list
 })
 
-// isCommonPassword reports whether p, ignoring case, is on the list.
-func isCommonPassword(p string) bool {
+// IsCommon reports whether p, ignoring case, is on the list.
+func IsCommon(p string) bool {
 	_, found := slices.BinarySearch(commonPasswords(), strings.ToLower(p))
 	return found
 }

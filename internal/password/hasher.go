@@ -1,4 +1,7 @@
-package models
+// Package password holds how Hearth treats passwords: argon2id hashing with
+// bounded concurrency (Hasher), the policy a new password must meet
+// (Policy), and the common-password blocklist the policy consults.
+package password
 
 import (
 	"context"
@@ -14,9 +17,9 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// ErrHasherBusy is returned when too many password hashes are already being
-// computed and the caller waited long enough: answer 503, do not queue more.
-var ErrHasherBusy = errors.New("password hashing is busy")
+// ErrBusy is returned when too many password hashes are already being
+// computed and the caller waited long enough: answer 429, do not queue more.
+var ErrBusy = errors.New("password hashing is busy")
 
 // Argon2id parameters from the OWASP Password Storage Cheat Sheet: 19 MiB of
 // memory, two passes, one lane. About 30 ms per hash on this kind of machine.
@@ -31,10 +34,10 @@ const (
 // Hasher hashes and verifies passwords with argon2id. It bounds how many
 // hashes run at once, so a flood of sign-ins costs at most
 // concurrency × 19 MiB of memory; the rest wait up to maxWait, then fail with
-// ErrHasherBusy.
+// ErrBusy.
 type Hasher struct {
-	// MinLength is the policy's minimum password length (default 8).
-	MinLength int
+	// Policy is what a new password must meet (MinLength defaults to 8).
+	Policy
 
 	slots   chan struct{}
 	maxWait time.Duration
@@ -47,15 +50,9 @@ func NewHasher(concurrency int, maxWait time.Duration) *Hasher {
 	if concurrency <= 0 {
 		concurrency = runtime.NumCPU()
 	}
-	h := &Hasher{MinLength: MinPasswordLen, slots: make(chan struct{}, concurrency), maxWait: maxWait}
+	h := &Hasher{Policy: Policy{MinLength: MinLength}, slots: make(chan struct{}, concurrency), maxWait: maxWait}
 	h.dummy = encodeArgon2id(make([]byte, argonSaltLen), argon2.IDKey([]byte("hearth-dummy-password"), make([]byte, argonSaltLen), argonTime, argonMemory, argonThreads, argonKeyLen))
 	return h
-}
-
-// Validate applies the password policy with this hasher's minimum length
-// and says what is wrong with password, or "".
-func (h *Hasher) Validate(password, email string) string {
-	return validatePassword(password, email, h.MinLength)
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
@@ -65,7 +62,7 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	case h.slots <- struct{}{}:
 		return nil
 	case <-t.C:
-		return ErrHasherBusy
+		return ErrBusy
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -1,4 +1,4 @@
-package models_test
+package password
 
 import (
 	"context"
@@ -7,13 +7,11 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/hearth-app/hearth/models"
 )
 
 func TestPasswordHashAndVerify(t *testing.T) {
 	t.Parallel()
-	h := models.NewHasher(2, time.Second)
+	h := NewHasher(2, time.Second)
 	ctx := context.Background()
 	hash, err := h.Hash(ctx, "tr0ub4dor & 3")
 	if err != nil {
@@ -40,7 +38,7 @@ func TestPasswordHashAndVerify(t *testing.T) {
 
 func TestHasherIsBounded(t *testing.T) {
 	t.Parallel()
-	h := models.NewHasher(1, 5*time.Millisecond)
+	h := NewHasher(1, 5*time.Millisecond)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -49,7 +47,7 @@ func TestHasherIsBounded(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := h.Hash(ctx, "password password"); errors.Is(err, models.ErrHasherBusy) {
+			if _, err := h.Hash(ctx, "password password"); errors.Is(err, ErrBusy) {
 				mu.Lock()
 				busy++
 				mu.Unlock()
@@ -59,5 +57,26 @@ func TestHasherIsBounded(t *testing.T) {
 	wg.Wait()
 	if busy == 0 {
 		t.Error("8 concurrent hashes with one slot and a 5 ms wait: none was refused")
+	}
+}
+
+func TestPolicyRefusesWithItsSentinels(t *testing.T) {
+	t.Parallel()
+	p := Policy{MinLength: 10}
+	for pw, want := range map[string]error{
+		"short one":                  ErrTooShort, // 9 characters
+		strings.Repeat("x", 129):     ErrTooLong,
+		"ann@example.com":            ErrIsEmail,
+		" ANN@example.com ":          ErrIsEmail,
+		"password1234":               ErrTooCommon,
+		"a long \xff invalid phrase": ErrBadText,
+		"a sturdy passphrase":        nil,
+	} {
+		if err := p.Check(pw, "ann@example.com"); !errors.Is(err, want) || (want == nil) != (err == nil) {
+			t.Errorf("Check(%q) = %v, want %v", pw, err, want)
+		}
+	}
+	if err := p.Check("short one", ""); err == nil || !strings.Contains(err.Error(), "at least 10") {
+		t.Errorf("a short password's error %v does not say the length asked for", err)
 	}
 }
