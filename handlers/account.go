@@ -4,11 +4,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/mileusna/useragent"
 
+	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/account"
 	"github.com/hearth-app/hearth/views/layout"
@@ -24,12 +26,17 @@ func (a *App) AccountPage(c echo.Context) error {
 func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageData) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	sum, err := models.SummarizeAccount(ctx, a.DB, a.Now(), u.ID)
+	// Both are shown on every view: remembered until the user changes.
+	sum, err := sessionstore.Remember(a.SessionStore, u.ID, "account-summary", func() (models.AccountSummary, error) {
+		return models.SummarizeAccount(ctx, a.DB, a.Now(), u.ID)
+	}, nil)
 	if err != nil {
 		return err
 	}
 	d.ActiveSessions, d.PendingEmail, d.HasPassword = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != ""
-	ids, err := models.IdentitiesOf(ctx, a.DB, u.ID)
+	ids, err := sessionstore.Remember(a.SessionStore, u.ID, "identities", func() ([]models.Identity, error) {
+		return models.IdentitiesOf(ctx, a.DB, u.ID)
+	}, slices.Clone)
 	if err != nil {
 		return err
 	}

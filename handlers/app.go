@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/internal/password"
+	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -24,6 +25,9 @@ type App struct {
 	Config *config.Config
 	Logger *slog.Logger
 	DB     *models.DB
+	// SessionStore keeps the sessions, with their cache, in DB
+	// (sessionstore.New, with the same clock and idle timeout).
+	SessionStore *sessionstore.Store
 	// Hasher hashes and checks passwords; New makes one from Config if nil.
 	Hasher *password.Hasher
 	// Now is the clock; New uses the wall clock in UTC if nil.
@@ -65,8 +69,8 @@ func New(a App) *App {
 		_, _ = rand.Read(a.FormKey)
 	}
 	sm := scs.New()
-	sm.Store = models.NewSessionStore(a.DB, a.Config.SessionIdleTimeout, a.Now)
-	sm.Codec = models.NewSessionCodec(10_000)
+	sm.Store = a.SessionStore
+	sm.Codec = sessionstore.NewCodec(10_000)
 	sm.Lifetime = a.Config.SessionLifetime
 	sm.IdleTimeout = 0 // enforced by the store, without a write per request
 	sm.Cookie.Name = SessionCookieName

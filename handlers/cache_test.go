@@ -26,7 +26,7 @@ func TestCachedSessionsStillEndAtOnce(t *testing.T) {
 	}
 	warm()
 	for i := 0; ; i++ { // on PostgreSQL, notices of the sign-ups may still be arriving
-		if hits, _ := ta.DB.SessionCacheStats(); hits > 0 {
+		if hits, _ := ta.Store.Stats(); hits > 0 {
 			break
 		}
 		if i == 50 {

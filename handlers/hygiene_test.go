@@ -12,6 +12,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -191,7 +192,7 @@ func TestAnonymousSessionsAreShortLived(t *testing.T) {
 	if len(expiry) != 1 {
 		t.Fatalf("sign-in start left %d anonymous session rows, want 1 (for the OAuth state)", len(expiry))
 	}
-	limit := ta.clock.Now().Add(models.AnonymousSessionTimeout + time.Second)
+	limit := ta.clock.Now().Add(sessionstore.AnonymousTimeout + time.Second)
 	if expiry[0].After(limit) {
 		t.Errorf("anonymous session expires at %s, want by %s", expiry[0], limit)
 	}
@@ -206,14 +207,14 @@ func TestAnonymousSessionsAreShortLived(t *testing.T) {
 	// After the limit the sign-in cannot be finished: the state is gone.
 	m.QueueUser(&mockoidc.MockUser{Subject: "sub-late", Email: "late@example.com", EmailVerified: true})
 	callback := providerRoundTrip(t, begin.Header.Get("Location"))
-	ta.clock.Advance(models.AnonymousSessionTimeout + time.Minute)
+	ta.clock.Advance(sessionstore.AnonymousTimeout + time.Minute)
 	expectStatus(t, c.get(callback), http.StatusBadRequest)
 
 	// Signed in, the session gets the full lifetime.
 	c = ta.client(t)
 	m.QueueUser(&mockoidc.MockUser{Subject: "sub-on-time", Email: "ontime@example.com", EmailVerified: true})
 	expectRedirect(t, c.socialSignIn("oidc"), "/account")
-	ta.clock.Advance(models.AnonymousSessionTimeout + time.Minute)
+	ta.clock.Advance(sessionstore.AnonymousTimeout + time.Minute)
 	c.expectSignedIn()
 }
 

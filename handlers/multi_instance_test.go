@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
@@ -25,7 +26,7 @@ func TestInstancesSharingOneDatabase(t *testing.T) {
 	a := newTestApp(t, limit)
 	b := newTestApp(t, withDBPath(a.DBPath), limit)
 	c := a.client(t)
-	hitsOn := func(ta *testApp) int64 { h, _ := ta.DB.SessionCacheStats(); return h }
+	hitsOn := func(ta *testApp) int64 { h, _ := ta.Store.Stats(); return h }
 	// warm loads the account page on ta until its cache serves it (notices
 	// of earlier writes may still be arriving on a loaded machine).
 	warm := func(ta *testApp) {
@@ -73,7 +74,7 @@ func TestInstancesSharingOneDatabase(t *testing.T) {
 
 	// A write from outside any instance (psql, a script) reaches B's cache
 	// through the database's notification: once B has heard what was
-	// committed before (InvalidateSessions waits for that), it is seen.
+	// committed before (SyncAfterWrites waits for that), it is seen.
 	if err := a.DB.Write.Exec("UPDATE users SET banned_at = NULL WHERE id = ?", u.ID).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -88,11 +89,11 @@ func TestInstancesSharingOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	for { // no local invalidation: only the notice can make B reload
-		err := b.DB.SyncSessionCache(t.Context())
+		err := b.Store.Sync(t.Context())
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, models.ErrCacheSyncSlow) {
+		if !errors.Is(err, sessionstore.ErrSyncSlow) {
 			t.Fatal(err)
 		}
 	}

@@ -18,8 +18,11 @@ func (a *App) Routes() *echo.Echo {
 	e.Use(a.requestID, a.recoverPanic, a.securityHeaders, a.limitBody, a.logRequest, a.checkHost)
 	// Pages: a session, cross-origin refusal and the current user. Applied
 	// with e.Use so that 404 and 405 pages know who is signed in; the
-	// session middleware passes static files and health checks by.
-	e.Use(a.loadSession, a.refuseCrossOrigin, a.loadUser, a.loadImpersonator)
+	// session middleware passes static files and health checks by. A
+	// request that wrote answers once this instance's session cache has
+	// heard of its changes (SyncAfterWrites, outermost: after the session's
+	// own commit).
+	e.Use(a.SessionStore.SyncAfterWrites, a.loadSession, a.refuseCrossOrigin, a.loadUser, a.loadImpersonator)
 
 	e.GET("/healthz", a.Healthz)
 	assets := e.Group(staticPrefix, cacheStatic)

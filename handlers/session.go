@@ -12,6 +12,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -30,7 +31,7 @@ type sessionKey string
 const (
 	// keyUser holds the signed-in user's id (during impersonation, the
 	// user's). The session store reads it too, to know whose session it is.
-	keyUser sessionKey = models.SessionUserKey
+	keyUser sessionKey = sessionstore.UserKey
 	// keySignedInAt holds when the user signed in (Unix seconds), for the
 	// actions that want a recent sign-in.
 	keySignedInAt sessionKey = "signed_in_at"
@@ -86,7 +87,7 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if ck, err := req.Cookie(a.Sessions.Cookie.Name); err == nil {
 			token = ck.Value
 		}
-		ctx := models.WithClient(req.Context(), &models.Client{IP: c.RealIP(), UserAgent: req.UserAgent()})
+		ctx := sessionstore.WithClient(req.Context(), c.RealIP(), req.UserAgent())
 		ctx, err := a.Sessions.Load(ctx, token)
 		if err != nil {
 			return fmt.Errorf("load session: %w", err)
@@ -97,19 +98,6 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		res := c.Response()
 		res.Header().Add("Vary", "Cookie")
 		res.Before(func() { a.commitSession(ctx, c) })
-		if req.Method != http.MethodGet && req.Method != http.MethodHead {
-			// Whatever this request changed is committed when it ends: only
-			// then can no cached session be older than the change.
-			defer func() {
-				switch err := a.DB.InvalidateSessions(ctx); {
-				case err == nil || ctx.Err() != nil:
-				case errors.Is(err, models.ErrCacheSyncSlow):
-					a.Logger.Debug("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
-				default:
-					a.Logger.Warn("session cache sync", "request_id", c.Get(ctxRequestID), "err", err)
-				}
-			}()
-		}
 		return next(c)
 	}
 }
@@ -125,7 +113,7 @@ func (a *App) commitSession(ctx context.Context, c echo.Context) {
 		}
 		// The cookie lasts as long as the row (a session without a user, minutes).
 		signedIn := a.sessionString(ctx, keyUser) != ""
-		a.Sessions.WriteSessionCookie(ctx, w, token, models.SessionExpiry(expiry, a.Now(), signedIn))
+		a.Sessions.WriteSessionCookie(ctx, w, token, sessionstore.Expiry(expiry, a.Now(), signedIn))
 	case scs.Destroyed:
 		a.Sessions.WriteSessionCookie(ctx, w, "", time.Time{})
 	}
@@ -146,7 +134,7 @@ func (a *App) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if id == "" {
 			return next(c)
 		}
-		u, err := models.ClientFrom(ctx).User, error(nil) // loaded with the session
+		u, err := sessionstore.UserFrom(ctx), error(nil) // loaded with the session
 		if u == nil || u.ID != id {
 			u, err = models.UserByID(ctx, a.DB, id)
 		}

@@ -4,7 +4,8 @@
 -- that something those entries vouch for changed. Whatever writes (any
 -- instance, the hearth CLI, psql), the instances hear it through
 -- LISTEN/NOTIFY on a channel named after the schema, and drop their caches.
--- A table whose rows the cache depends on must be added here.
+-- Migration 00013 replaces these triggers with ones whose notices name the
+-- users and sessions a change touched.
 -- +goose StatementBegin
 CREATE FUNCTION hearth_cache_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -283,12 +283,8 @@ type AccountSummary struct {
 }
 
 // SummarizeAccount counts the user's live sessions and finds an open email
-// change, in one round trip (or none, from the cache, until the next write).
+// change, in one round trip.
 func SummarizeAccount(ctx context.Context, db *DB, now time.Time, userID string) (AccountSummary, error) {
-	return cached(db, "summary:"+userID, func() (AccountSummary, error) { return summarizeAccount(ctx, db, now, userID) })
-}
-
-func summarizeAccount(ctx context.Context, db *DB, now time.Time, userID string) (AccountSummary, error) {
 	var sum AccountSummary
 	var pending *string
 	now = now.UTC()

@@ -10,9 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -37,10 +35,7 @@ type DB struct {
 	Read    *gorm.DB
 	Dialect Dialect
 
-	closers  []*sql.DB
-	stmts    sync.Map       // query -> *sql.Stmt on the reader, for hot raw queries
-	cache    *sessionCache  // see sessionCache
-	listener *cacheListener // PostgreSQL only: other instances' writes
+	closers []*sql.DB
 }
 
 // Open connects to dsn: a SQLite file path or a postgres:// URL.
@@ -63,12 +58,7 @@ func Open(dsn string) (*DB, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		cache := newSessionCache(pgSessionCacheTTL, sessionCacheMax)
-		if err := cache.watchWrites(g); err != nil {
-			return nil, err
-		}
-		return &DB{Write: g, Read: g, Dialect: Postgres, closers: []*sql.DB{sqlDB},
-			cache: cache, listener: startCacheListener(dsn, sqlDB, cache)}, nil
+		return &DB{Write: g, Read: g, Dialect: Postgres, closers: []*sql.DB{sqlDB}}, nil
 	}
 	return openSQLite(dsn, cfg)
 }
@@ -119,37 +109,12 @@ func openSQLite(path string, cfg *gorm.Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	cache := newSessionCache(sessionCacheTTL, sessionCacheMax)
-	if err := cache.watchWrites(wg); err != nil {
-		return nil, err
-	}
-	return &DB{Write: wg, Read: rg, Dialect: SQLite, closers: []*sql.DB{w, r}, cache: cache}, nil
+	return &DB{Write: wg, Read: rg, Dialect: SQLite, closers: []*sql.DB{w, r}}, nil
 }
 
-// The session cache's bounds: how long an entry may be trusted without a
-// write seen, and how many entries it holds before it starts afresh. On
-// SQLite the ttl is what another process writing the file (the hearth CLI)
-// can leave unseen. On PostgreSQL every write notifies, and a listener whose
-// path died silently is found within listenQuiet+listenProbeWait, when the
-// whole cache is dropped; the ttl is only a backstop there, and a longer one
-// spares the database a reload of every session every two seconds (which
-// tripled the signed-in page's p99 under load).
-const (
-	sessionCacheTTL   = 2 * time.Second
-	pgSessionCacheTTL = 10 * time.Second
-	sessionCacheMax   = 100_000
-)
-
-// Close stops the cache listener and closes every pool.
+// Close closes every pool.
 func (db *DB) Close() error {
-	if db.listener != nil {
-		db.listener.close()
-	}
 	var errs []error
-	db.stmts.Range(func(_, st any) bool {
-		st.(*sql.Stmt).Close()
-		return true
-	})
 	for _, c := range db.closers {
 		errs = append(errs, c.Close())
 	}
@@ -191,65 +156,6 @@ func (db *DB) MigrationStatus(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	return m.Status(ctx, w)
-}
-
-// writeSQL is the writer's *sql.DB, for writes that must not invalidate the
-// session cache (a session's last-seen time).
-func (db *DB) writeSQL() *sql.DB { return db.closers[0] }
-
-// readSQL is the reader's *sql.DB.
-func (db *DB) readSQL() *sql.DB { return db.closers[len(db.closers)-1] }
-
-// queryRow runs one of the few hot read queries that skip GORM, as a
-// statement prepared once (per pooled connection, by database/sql).
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := db.prepared(ctx, query)
-	if err != nil {
-		return db.readSQL().QueryRowContext(ctx, db.rebind(query), args...) // reports the error on Scan
-	}
-	return st.QueryRowContext(ctx, args...)
-}
-
-// query is queryRow for several rows.
-func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := db.prepared(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := db.stmts.Load(query); ok {
-		return st.(*sql.Stmt), nil
-	}
-	st, err := db.readSQL().PrepareContext(ctx, db.rebind(query))
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
-}
-
-// rebind turns ? placeholders into PostgreSQL's $1, $2 … for raw queries.
-func (db *DB) rebind(q string) string {
-	if db.Dialect != Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // sqliteDialector is gorm's SQLite dialector with error translation that

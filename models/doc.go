@@ -16,7 +16,10 @@
 // whatever comes from a request, or from the database, goes in as a ?
 // argument, which GORM binds (as $n on PostgreSQL). SQL runs through GORM
 // on the handle the function picked (db.Read, db.Write or the transaction's
-// tx), never on a *sql.DB: writes then pass GORM's callbacks, which keep
-// the session cache right. Only db.go (which opens the pools) and the
-// session store use database/sql. TestSQLTextIsConstant enforces both.
+// tx), never on a *sql.DB; only db.go, which opens the pools, uses
+// database/sql. TestSQLTextIsConstant enforces both. (The session cache
+// does not depend on the handle: the database's triggers tell it what
+// changed, see internal/sessionstore. The session store, outside this
+// package, reads sessions and their users past GORM, through UserColumns
+// and ScanUser.)
 package models

@@ -179,14 +179,8 @@ func insertIdentity(tx *gorm.DB, now time.Time, userID string, ext External) err
 	return nil
 }
 
-// IdentitiesOf lists a user's connected providers. It runs on every account
-// page view, so it is cached until the next write
-// (callers share the slice: read it, never change it).
+// IdentitiesOf lists a user's connected providers, oldest first.
 func IdentitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error) {
-	return cached(db, "identities:"+userID, func() ([]Identity, error) { return identitiesOf(ctx, db, userID) })
-}
-
-func identitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error) {
 	var ids []Identity
 	if err := db.Read.WithContext(ctx).Where("user_id = ?", userID).Order("created_at").Find(&ids).Error; err != nil {
 		return nil, err

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -9,6 +11,27 @@ import (
 
 	"gorm.io/gorm"
 )
+
+// Sessions live in the sessions table, keyed by the SHA-256 of their token;
+// internal/sessionstore is the scs store that reads and writes them. What
+// the domain does to them (list, end, clean up) is here.
+
+// HashToken is how a token (a session's, a mailed link's) is keyed in the
+// database.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// DeleteExpiredSessions removes sessions past their expiry or idle for longer
+// than idle, and tombstones once no request can still be in flight for them.
+// Safe to run from every instance at once.
+func DeleteExpiredSessions(ctx context.Context, db *DB, now time.Time, idle time.Duration) (int64, error) {
+	now = now.UTC()
+	res := db.Write.WithContext(ctx).Exec(
+		"DELETE FROM sessions WHERE expiry < ? OR last_seen_at < ? OR revoked_at < ?", now, now.Add(-idle), now.Add(-time.Hour))
+	return res.RowsAffected, res.Error
+}
 
 // SessionInfo is one of a user's live sessions, as listed to them.
 type SessionInfo struct {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/mail"
 	"github.com/hearth-app/hearth/models"
 )
@@ -36,7 +37,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		return err
 	}
 	defer db.Close()
-	db.LogSessionCache(logger)
+	store, err := sessionstore.New(db, sessionstore.Options{IdleTimeout: cfg.SessionIdleTimeout, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 
 	formKey, err := models.AppSecret(ctx, db, "form-stamp")
 	if err != nil {
@@ -55,7 +60,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
-	app := handlers.New(handlers.App{Config: cfg, Logger: logger, DB: db, FormKey: formKey, MailSender: sender, Providers: providers})
+	app := handlers.New(handlers.App{Config: cfg, Logger: logger, DB: db, SessionStore: store, FormKey: formKey, MailSender: sender, Providers: providers})
 	srv := &http.Server{
 		Handler:           app.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
 	"github.com/hearth-app/hearth/internal/password"
+	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
@@ -64,8 +65,9 @@ type Server struct {
 	*httptest.Server // its URL is HEARTH_BASE_URL unless Options.Env sets one
 	App              *handlers.App
 	DB               *models.DB
-	Logs             *syncbuf.Buffer // the app's log, as text lines
-	Clock            *Clock          // the app's clock
+	Store            *sessionstore.Store // the app's session store, with its cache
+	Logs             *syncbuf.Buffer     // the app's log, as text lines
+	Clock            *Clock              // the app's clock
 }
 
 // New starts Hearth for t. It stops, waits for the app's background jobs
@@ -94,42 +96,52 @@ func New(t testing.TB, o Options) *Server {
 		db.Close()
 		t.Fatalf("testapp: migrate: %v", err)
 	}
-	waitCacheLive(t, db)
+	logs := &syncbuf.Buffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+	clock := NewClock(time.Now().UTC())
+	store, err := sessionstore.New(db, sessionstore.Options{IdleTimeout: cfg.SessionIdleTimeout, Now: clock.Now, Logger: logger})
+	if err != nil {
+		db.Close()
+		t.Fatalf("testapp: session store: %v", err)
+	}
+	waitCacheLive(t, store, db)
 	if o.Hasher == nil {
 		o.Hasher = password.NewHasher(cfg.HashConcurrency, 10*time.Second)
 	}
 	o.Hasher.MinLength = cfg.PasswordMinLength
 	providers, err := handlers.BuildProviders(cfg, o.Endpoints)
 	if err != nil {
+		store.Close()
 		db.Close()
 		t.Fatalf("testapp: providers: %v", err)
 	}
-	logs := &syncbuf.Buffer{}
-	clock := NewClock(time.Now().UTC())
 	app := handlers.New(handlers.App{
-		Providers: providers,
-		Config:    cfg,
-		Logger:    slog.New(slog.NewTextHandler(logs, nil)),
-		DB:        db,
-		Hasher:    o.Hasher,
-		Now:       clock.Now,
+		Providers:    providers,
+		Config:       cfg,
+		Logger:       logger,
+		DB:           db,
+		SessionStore: store,
+		Hasher:       o.Hasher,
+		Now:          clock.Now,
 	})
 	srv.Config.Handler = app.Routes()
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		_ = app.WaitBackground(context.Background())
+		store.Close()
 		db.Close()
 	})
-	return &Server{Server: srv, App: app, DB: db, Logs: logs, Clock: clock}
+	return &Server{Server: srv, App: app, DB: db, Store: store, Logs: logs, Clock: clock}
 }
 
 // waitCacheLive waits until the session cache is in use (on PostgreSQL its
 // listener connects in the background), so that tests exercise it.
-func waitCacheLive(t testing.TB, db *models.DB) {
+func waitCacheLive(t testing.TB, store *sessionstore.Store, db *models.DB) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !db.SessionCacheLive(); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); !store.Live(); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
+			store.Close()
 			db.Close()
 			t.Fatal("testapp: the session cache's listener did not connect")
 		}

@@ -1,4 +1,4 @@
-package models
+package sessionstore
 
 import (
 	"context"
@@ -10,19 +10,18 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// cacheListener keeps a PostgreSQL instance's session cache honest when
-// other instances write. Triggers on the tables the cache depends on
-// (migration 00009) call pg_notify at every commit that changes them,
-// whoever wrote: another instance, the hearth CLI, an operator in psql. The
-// listener holds one connection that LISTENs on that channel and moves the
-// cache's epoch on for each notification, so every entry read before the
-// change becomes a miss.
+// listener is PostgreSQL's change feed. Triggers on the tables the cache
+// depends on (migration 00013) call pg_notify at every commit that changes
+// them, whoever wrote: this or another instance, the hearth CLI, an
+// operator in psql; the payload names the users and sessions the change
+// touched. The listener holds one connection that LISTENs on that channel
+// and marks those keys in the cache, so the entries read before the change
+// become misses.
 //
 // While the listener is not connected and proven (at start, after a lost
 // connection) the cache is off and every request reads the database; on
@@ -30,16 +29,16 @@ import (
 // cannot leave anything stale. A path that dies silently is found by the
 // probe sent every two seconds, which must come back within three: a write
 // can go unseen for five seconds at most, in that failure alone.
-type cacheListener struct {
+type listener struct {
 	dsn   string
 	pool  *sql.DB // the app's pool: probes and sync notices go the way writes do
-	cache *sessionCache
+	cache *cache
 	id    string // this instance, in the payload of its own sync notices
 	stop  context.CancelFunc
 	done  chan struct{}
 
 	quiet, probeWait time.Duration // listenQuiet, listenProbeWait
-	logger           atomic.Pointer[slog.Logger]
+	logger           *slog.Logger
 
 	mu      sync.Mutex
 	channel string // set once connected
@@ -56,47 +55,44 @@ const (
 	cacheChannelSQL = "SELECT 'hearth_cache_' || md5(current_schema())"
 )
 
-func startCacheListener(dsn string, pool *sql.DB, cache *sessionCache) *cacheListener {
-	l := newCacheListener(dsn, pool, cache)
+func startListener(dsn string, pool *sql.DB, c *cache, logger *slog.Logger) *listener {
+	l := newListener(dsn, pool, c, logger)
 	l.start()
 	return l
 }
 
-func newCacheListener(dsn string, pool *sql.DB, cache *sessionCache) *cacheListener {
+func newListener(dsn string, pool *sql.DB, c *cache, logger *slog.Logger) *listener {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &cacheListener{dsn: dsn, pool: pool, cache: cache, id: hex.EncodeToString(b),
+	return &listener{dsn: dsn, pool: pool, cache: c, logger: logger, id: hex.EncodeToString(b),
 		quiet: listenQuiet, probeWait: listenProbeWait, waiters: make(map[string]chan struct{})}
 }
 
-func (l *cacheListener) start() {
+func (l *listener) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	l.stop, l.done = cancel, make(chan struct{})
-	l.cache.live.Store(false)
+	l.cache.setLive(false)
 	go l.run(ctx)
 }
 
 // close stops the listener and waits for it.
-func (l *cacheListener) close() {
+func (l *listener) close() {
 	l.stop()
 	<-l.done
 }
 
-func (l *cacheListener) run(ctx context.Context) {
+func (l *listener) run(ctx context.Context) {
 	defer close(l.done)
 	wait := 100 * time.Millisecond
 	for {
 		live, err := l.listen(ctx)
-		l.cache.live.Store(false)
-		l.cache.invalidate()
+		l.cache.setLive(false)
 		l.setChannel("")
 		if ctx.Err() != nil {
 			return
 		}
-		if lg := l.logger.Load(); lg != nil {
-			lg.Warn("session cache off: its PostgreSQL listener failed; every request reads the database until it is back",
-				"err", err, "retry_in", wait.String())
-		}
+		l.logger.Warn("session cache off: its PostgreSQL listener failed; every request reads the database until it is back",
+			"err", err, "retry_in", wait.String())
 		if live {
 			wait = 100 * time.Millisecond
 		}
@@ -118,7 +114,7 @@ func (l *cacheListener) run(ctx context.Context) {
 // silently hears nothing, and the cache then stays off). After every quiet
 // period another probe must come back in time, or the connection is
 // dropped and made anew.
-func (l *cacheListener) listen(ctx context.Context) (live bool, err error) {
+func (l *listener) listen(ctx context.Context) (live bool, err error) {
 	conn, err := pgx.Connect(ctx, l.dsn)
 	if err != nil {
 		return false, err
@@ -164,37 +160,37 @@ func (l *cacheListener) listen(ctx context.Context) (live bool, err error) {
 		case pending != "" && n.Payload == pending:
 			pending, deadline = "", time.Now().Add(l.quiet)
 			if !live {
-				// Anything cached before now may have missed a notice.
-				l.cache.invalidate()
+				// Anything cached before now may have missed a notice:
+				// setLive starts afresh.
 				l.setChannel(channel)
-				l.cache.live.Store(true)
+				l.cache.setLive(true)
 				live = true
-				if lg := l.logger.Load(); lg != nil {
-					lg.Info("session cache on: listening for changes", "channel", channel)
-				}
+				l.logger.Info("session cache on: listening for changes", "channel", channel)
 			}
 		case strings.HasPrefix(n.Payload, "sync:"): // an instance's own marker, no change
 			l.heard(n.Payload)
+		case n.Payload == "": // a trigger that names nothing: everything may have changed
+			l.cache.dropAll()
 		default:
-			l.cache.invalidate()
+			l.cache.change(strings.Fields(n.Payload)...)
 		}
 	}
 }
 
 // nextPayload names a notice of this instance's own.
-func (l *cacheListener) nextPayload(kind string) string {
+func (l *listener) nextPayload(kind string) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.payloadLocked(kind)
 }
 
 // payloadLocked is nextPayload for a caller holding l.mu.
-func (l *cacheListener) payloadLocked(kind string) string {
+func (l *listener) payloadLocked(kind string) string {
 	l.seq++
 	return fmt.Sprintf("sync:%s:%s%d", l.id, kind, l.seq)
 }
 
-func (l *cacheListener) setChannel(ch string) {
+func (l *listener) setChannel(ch string) {
 	l.mu.Lock()
 	l.channel = ch
 	if ch == "" { // nobody will hear their notices now
@@ -206,7 +202,7 @@ func (l *cacheListener) setChannel(ch string) {
 	l.mu.Unlock()
 }
 
-func (l *cacheListener) heard(payload string) {
+func (l *listener) heard(payload string) {
 	l.mu.Lock()
 	if w, ok := l.waiters[payload]; ok {
 		close(w)
@@ -222,7 +218,7 @@ func (l *cacheListener) heard(payload string) {
 // same commits. Handlers call it when a request that may have written ends,
 // which keeps the gap between a change on one instance and the others'
 // caches smaller than any client's next request.
-func (l *cacheListener) sync(ctx context.Context) error {
+func (l *listener) sync(ctx context.Context) error {
 	l.mu.Lock()
 	if l.channel == "" {
 		l.mu.Unlock()
@@ -244,13 +240,8 @@ func (l *cacheListener) sync(ctx context.Context) error {
 	case <-w:
 		return nil
 	case <-t.C:
-		return ErrCacheSyncSlow
+		return ErrSyncSlow
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
-
-// ErrCacheSyncSlow: an instance's own notice did not come back within
-// cacheSyncWait (a loaded database). Notices still arrive, in order, later;
-// until then other instances may serve what they cached a little longer.
-var ErrCacheSyncSlow = errors.New("session cache: notices are slow to arrive")
