@@ -15,7 +15,7 @@ run: ## build and start the app on http://localhost:8080 (SQLite under data/)
 # The PostgreSQL pass runs the database-backed packages again on this server
 # when it answers; HEARTH_REQUIRE_POSTGRES=1 (set by CI) makes its absence fail.
 HEARTH_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
-PG_PACKAGES := ./models/... ./handlers/... ./cmd/... ./mail/... ./migrations/...
+PG_PACKAGES := ./models/... ./internal/sessionstore/... ./handlers/... ./cmd/... ./mail/... ./migrations/...
 
 test: ## run every test (SQLite, then PostgreSQL when reachable; browser tests when Chromium is installed)
 	@command -v chromium >/dev/null || echo "SKIPPED: the browser tests in e2e/ (Chromium not installed: apt-get install chromium)"
@@ -53,6 +53,9 @@ rename: ## rename the Go module and the product: make rename MODULE=github.com/a
 	@test -n "$(MODULE)$(NAME)" || (echo "usage: make rename MODULE=github.com/acme/app NAME=Acme"; exit 1)
 	$(GO) run ./internal/rename -module "$(MODULE)" -name "$(NAME)"
 
+# BENCH_FLAGS="-against /path/to/a/checkout" also builds that checkout's HEAD
+# (exported to a temp dir, the checkout untouched) and runs the page scenarios
+# on both builds side by side.
 BENCH_FLAGS ?=
 bench: ## load benchmark on SQLite and PostgreSQL next to a bare Echo baseline; writes docs/benchmarks.md
 	$(GO) run ./internal/bench -out docs/benchmarks.md $(BENCH_FLAGS)

@@ -2,6 +2,7 @@ package sessionstore
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/hearth-app/hearth/models"
 )
@@ -12,6 +13,7 @@ import (
 type client struct {
 	ip, userAgent string
 	user          *models.User
+	wrote         atomic.Bool // the request wrote (noteWrite), for SyncAfterWrites
 }
 
 type clientKey struct{}
@@ -34,13 +36,13 @@ func UserFrom(ctx context.Context) *models.User {
 	return nil
 }
 
-// clientFrom is the request's client as it is stored.
-func clientFrom(ctx context.Context) client {
+// clientFrom is the request's address and User-Agent as they are stored.
+func clientFrom(ctx context.Context) (ip, userAgent string) {
 	c, ok := ctx.Value(clientKey{}).(*client)
 	if !ok {
-		return client{}
+		return "", ""
 	}
-	return client{ip: models.StoredText(c.ip, models.MaxIPLen), userAgent: models.StoredText(c.userAgent, models.MaxUserAgentLen)}
+	return models.StoredText(c.ip, models.MaxIPLen), models.StoredText(c.userAgent, models.MaxUserAgentLen)
 }
 
 func setUser(ctx context.Context, u *models.User) {

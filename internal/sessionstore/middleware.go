@@ -5,19 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 )
 
 // SyncAfterWrites is Echo middleware for every page: when a request that
-// wrote ends — any method but GET and HEAD, or a GET or HEAD that wrote
-// through GORM or the store (an OAuth callback, a flash popped from the
-// session) — it
-// waits until this instance's cache has heard of every change committed
-// before (Sync), and only then lets the answer go. Routes list it outside
-// the session middleware, so the session's own commit comes first.
+// may have written ends (any method but GET and HEAD, or a GET or HEAD that
+// wrote through GORM, such as an OAuth callback or a flash popped from the
+// session), it waits until this instance's cache has heard of every change
+// committed before (Sync), and only then lets the answer go. Routes list it
+// outside the session middleware, whose client context (WithClient) carries
+// the note of a write, so that the session's own commit comes first.
 //
 // That is what makes a change seen by the very next request: on SQLite the
 // change log is read then, on PostgreSQL this instance's own notice has come
@@ -26,12 +25,9 @@ import (
 // the README for what that guarantees.)
 func (s *Store) SyncAfterWrites(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		req := c.Request()
-		wrote := &atomic.Bool{}
-		c.SetRequest(req.WithContext(context.WithValue(req.Context(), wroteKey{}, wrote)))
 		err := next(c)
-		if req.Method != http.MethodGet && req.Method != http.MethodHead || wrote.Load() {
-			ctx := c.Request().Context()
+		ctx := c.Request().Context() // the session middleware's, with the client
+		if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead || wroteIn(ctx) {
 			switch serr := s.Sync(ctx); {
 			case serr == nil || ctx.Err() != nil:
 			case errors.Is(serr, ErrSyncSlow):
@@ -44,18 +40,22 @@ func (s *Store) SyncAfterWrites(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-type wroteKey struct{}
-
 // noteWrite records that a write committed or is under way: on the
-// request's context when there is one (SyncAfterWrites syncs as it ends),
-// otherwise on the store (the next lookup syncs first: a background job, a
-// tool or a test writing outside any request).
+// request's client when there is one (WithClient; SyncAfterWrites syncs as
+// the request ends), otherwise on the store (the next lookup syncs first: a
+// background job, a tool or a test writing outside any request).
 func (s *Store) noteWrite(ctx context.Context) {
-	if w, ok := ctx.Value(wroteKey{}).(*atomic.Bool); ok {
-		w.Store(true)
+	if c, ok := ctx.Value(clientKey{}).(*client); ok {
+		c.wrote.Store(true)
 		return
 	}
 	s.outsideWrites.Add(1)
+}
+
+// wroteIn reports whether the request of ctx wrote (noteWrite).
+func wroteIn(ctx context.Context) bool {
+	c, ok := ctx.Value(clientKey{}).(*client)
+	return ok && c.wrote.Load()
 }
 
 // watchWrites registers callbacks after every GORM write on g that note it

@@ -220,11 +220,11 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		return nil, false, nil
 	}
 	if now.Sub(e.lastSeen) >= s.touch {
-		c := clientFrom(ctx)
+		ip, ua := clientFrom(ctx)
 		// Past GORM: a last-seen time changes nothing a cached entry vouches
 		// for (the triggers ignore it too), and it is no reason for the
 		// request to wait for the change feed.
-		if _, err := s.write.ExecContext(ctx, s.touchQuery, now, c.ip, c.userAgent, hash); err != nil {
+		if _, err := s.write.ExecContext(ctx, s.touchQuery, now, ip, ua, hash); err != nil {
 			return nil, false, fmt.Errorf("touch session: %w", err)
 		}
 		s.cache.setLastSeen(hash, now)
@@ -273,7 +273,7 @@ func (s *Store) CommitCtx(ctx context.Context, token string, data []byte, expiry
 		}
 	}
 	expiry = Expiry(expiry, now, userID != nil)
-	c := clientFrom(ctx)
+	ip, ua := clientFrom(ctx)
 	hash := models.HashToken(token)
 	err := s.db.Write.WithContext(ctx).Exec(`
 INSERT INTO sessions (token_hash, data, expiry, user_id, user_agent, ip, created_at, last_seen_at)
@@ -282,7 +282,7 @@ ON CONFLICT (token_hash) DO UPDATE SET
     data = excluded.data, expiry = excluded.expiry, user_id = excluded.user_id,
     user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at
 WHERE sessions.revoked_at IS NULL`,
-		hash, data, expiry.UTC(), userID, c.userAgent, c.ip, now, now).Error
+		hash, data, expiry.UTC(), userID, ua, ip, now, now).Error
 	s.cache.change("s:" + hash) // this instance at once; others through the feed
 	if err != nil {
 		if errors.Is(err, gorm.ErrForeignKeyViolated) {
