@@ -25,6 +25,7 @@ func BenchmarkSignedInAccountPage(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			req := httptest.NewRequest(http.MethodGet, "/account", nil)
+			req.Host = ta.App.Config.BaseURL.Host
 			req.AddCookie(cookie)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
