@@ -43,6 +43,8 @@ type options struct {
 	flood            int
 	adminConcurrency int
 	pagesOnly        bool
+	against          string // a git checkout whose HEAD is run side by side
+	againstName      string
 }
 
 func main() {
@@ -57,6 +59,8 @@ func main() {
 	flag.IntVar(&o.flood, "flood", 500, "concurrent sign-ins in the flood scenario")
 	flag.IntVar(&o.adminConcurrency, "admin-c", 2, "concurrent admins in the admin search scenario")
 	flag.BoolVar(&o.pagesOnly, "pages-only", false, "run only the baseline, landing and account page scenarios (for quick iterations)")
+	flag.StringVar(&o.against, "against", "", "a git checkout (e.g. of main) whose HEAD commit is built and run side by side on the page scenarios")
+	flag.StringVar(&o.againstName, "against-name", "main", "what to call the -against build in the report")
 	baseline := flag.String("baseline", "", "internal: serve the bare Echo baseline on this address")
 	size := flag.Int("size", 0, "internal: baseline page size")
 	flag.Parse()
@@ -97,6 +101,113 @@ type result struct {
 	note     string
 }
 
+// server is one Hearth binary serving its own freshly seeded database, with
+// the sessions the scenarios use.
+type server struct {
+	label   string
+	proc    *exec.Cmd
+	base    string
+	readers []*http.Cookie // the signed-in sessions whose pages are viewed
+	writers []string       // the emails of the users who submit forms
+	cleanup func()
+}
+
+func (s *server) pid() int { return s.proc.Process.Pid }
+
+func (s *server) stop() {
+	s.proc.Process.Kill()
+	s.proc.Wait()
+	s.cleanup()
+}
+
+// writerUsers is how many users submit forms in the mixed scenario (the
+// users after the readers').
+const writerUsers = 20
+
+// startServer seeds a fresh database, starts bin on it and signs in the
+// readers' sessions.
+func startServer(ctx context.Context, o options, label, bin, dir string) (*server, string, error) {
+	dsn, dbLabel, cleanup, err := database(o.database, dir)
+	if err != nil {
+		return nil, "", err
+	}
+	fail := func(err error) (*server, string, error) { cleanup(); return nil, "", err }
+	fmt.Printf("seeding %d users on %s for %s …\n", o.users, dbLabel, label)
+	if err := seed(ctx, dsn, o.users); err != nil {
+		return fail(fmt.Errorf("seed: %w", err))
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return fail(err)
+	}
+	proc := exec.Command(bin, "serve")
+	proc.Env = append(os.Environ(), "HEARTH_ADDR="+addr, "HEARTH_DATABASE="+dsn, "HEARTH_BASE_URL=http://"+addr)
+	for k, v := range testapp.Env(false) { // the tests' configuration: no rate limits
+		proc.Env = append(proc.Env, k+"="+v)
+	}
+	logFile, _ := os.Create(filepath.Join(dir, "server-"+strings.ReplaceAll(label, " ", "-")+".log"))
+	proc.Stdout, proc.Stderr = logFile, logFile
+	if err := proc.Start(); err != nil {
+		return fail(err)
+	}
+	s := &server{label: label, proc: proc, base: "http://" + addr, cleanup: cleanup}
+	if err := waitHealthy(s.base); err != nil {
+		s.stop()
+		return nil, "", err
+	}
+	fmt.Printf("signing in %d sessions on %s …\n", o.sessions, label)
+	if s.readers, err = signInMany(s.base, o.sessions); err != nil {
+		s.stop()
+		return nil, "", err
+	}
+	for i := range writerUsers {
+		s.writers = append(s.writers, fmt.Sprintf("user%d@bench.example", o.sessions+1+i))
+	}
+	return s, dbLabel, nil
+}
+
+// build builds ./cmd/hearth of the module in dir into out.
+func build(dir, out string) error {
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/hearth")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("build %s: %w", dir, err)
+	}
+	return nil
+}
+
+// export writes the tree of repo's HEAD commit into dst (the checkout
+// itself is left alone) and returns the commit's short name.
+func export(repo, dst string) (string, error) {
+	rev, err := exec.Command("git", "-C", repo, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "", fmt.Errorf("git rev-parse in %s: %w", repo, err)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return "", err
+	}
+	archive := exec.Command("git", "-C", repo, "archive", "--format=tar", "HEAD")
+	untar := exec.Command("tar", "-x", "-C", dst)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	untar.Stdin = pipe
+	untar.Stderr = os.Stderr
+	if err := untar.Start(); err != nil {
+		return "", err
+	}
+	if err := archive.Run(); err != nil {
+		return "", fmt.Errorf("git archive %s: %w", repo, err)
+	}
+	if err := untar.Wait(); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(rev)), nil
+}
+
 func run(o options) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "hearth-bench-")
@@ -107,49 +218,37 @@ func run(o options) error {
 
 	fmt.Println("building hearth …")
 	bin := filepath.Join(dir, "hearth")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/hearth")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build: %w", err)
+	if err := build(".", bin); err != nil {
+		return err
+	}
+	var otherBin, otherLabel string
+	if o.against != "" {
+		rev, err := export(o.against, filepath.Join(dir, "against"))
+		if err != nil {
+			return err
+		}
+		otherLabel = o.againstName + " (" + rev + ")"
+		fmt.Printf("building %s from %s …\n", otherLabel, o.against)
+		otherBin = filepath.Join(dir, "hearth-against")
+		if err := build(filepath.Join(dir, "against"), otherBin); err != nil {
+			return err
+		}
 	}
 
-	dsn, dbLabel, cleanup, err := database(o.database, dir)
+	srv, dbLabel, err := startServer(ctx, o, "this tree", bin, dir)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-
-	fmt.Printf("seeding %d users on %s …\n", o.users, dbLabel)
-	if err := seed(ctx, dsn, o.users); err != nil {
-		return fmt.Errorf("seed: %w", err)
+	defer srv.stop()
+	var other *server
+	if otherBin != "" {
+		if other, _, err = startServer(ctx, o, otherLabel, otherBin, dir); err != nil {
+			return err
+		}
+		defer other.stop()
 	}
-
-	addr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	server := exec.Command(bin, "serve")
-	server.Env = append(os.Environ(), "HEARTH_ADDR="+addr, "HEARTH_DATABASE="+dsn, "HEARTH_BASE_URL=http://"+addr)
-	for k, v := range testapp.Env(false) { // the tests' configuration: no rate limits
-		server.Env = append(server.Env, k+"="+v)
-	}
-	logFile, _ := os.Create(filepath.Join(dir, "server.log"))
-	server.Stdout, server.Stderr = logFile, logFile
-	if err := server.Start(); err != nil {
-		return err
-	}
-	defer server.Process.Kill()
-	base := "http://" + addr
-	if err := waitHealthy(base); err != nil {
-		return err
-	}
-
-	fmt.Printf("signing in %d sessions …\n", o.sessions)
-	cookies, err := signInMany(base, o.sessions)
-	if err != nil {
-		return err
-	}
+	base := srv.base
+	cookies := srv.readers
 	admin, err := signIn(newClient(), base, "admin@bench.example")
 	if err != nil {
 		return err
@@ -175,30 +274,64 @@ func run(o options) error {
 	}
 
 	var results []result
-	add := func(r result) {
+	add := func(r result) result {
 		results = append(results, r)
-		fmt.Printf("  %-38s %9.0f req/s  p50 %-9v p95 %-9v p99 %-9v errors %d  server CPU/req %v %s\n", r.name, r.rps, r.p50.Round(10*time.Microsecond), r.p95.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, r.cpu.Round(time.Microsecond), r.note)
+		printResult(r)
+		return r
 	}
 	fmt.Printf("scenarios: %d connections, %v warm-up, %v each\n", o.concurrency, o.warmup, o.duration)
 
 	add(load(o, "bare Echo baseline (same page size)", bl.Process.Pid, func(c *http.Client, _ int, _ int64) (int, error) {
 		return get(c, "http://"+baseAddr+"/", nil)
 	}))
-	add(load(o, "landing page, signed out", server.Process.Pid, func(c *http.Client, _ int, _ int64) (int, error) {
-		return get(c, base+"/", nil)
-	}))
-	var rot atomic.Int64
-	add(load(o, fmt.Sprintf("account page, signed in (%d sessions)", len(cookies)), server.Process.Pid, func(c *http.Client, _ int, _ int64) (int, error) {
-		return get(c, base+"/account", cookies[int(rot.Add(1))%len(cookies)])
-	}))
-	if o.pagesOnly {
-		return finish(o, results, dbLabel, server.Process.Pid)
+
+	// The page scenarios, on this tree and (when comparing) the other
+	// binary in turn, so both meet the same moment of the machine.
+	servers := []*server{srv}
+	if other != nil {
+		servers = append(servers, other)
 	}
-	add(load(o, "sign-in (argon2id)", server.Process.Pid, func(c *http.Client, w int, _ int64) (int, error) {
+	var cmp []comparison
+	for _, s := range servers {
+		cmp = append(cmp, comparison{label: s.label})
+	}
+	for i, s := range servers {
+		r := landing(o, s)
+		cmp[i].landing = r
+		if s == srv {
+			add(r)
+		} else {
+			printResult(r)
+		}
+	}
+	for i, s := range servers {
+		r := accountPage(o, s)
+		cmp[i].account = r
+		if s == srv {
+			add(r)
+		} else {
+			printResult(r)
+		}
+	}
+	for i, s := range servers {
+		reads, writes := mixed(o, s, cmp[i].account.rps)
+		cmp[i].mixedReads, cmp[i].mixedWrites = reads, writes
+		if s == srv {
+			add(reads)
+			add(writes)
+		} else {
+			printResult(reads)
+			printResult(writes)
+		}
+	}
+	if o.pagesOnly {
+		return finish(o, results, cmp, dbLabel, srv.pid())
+	}
+	add(load(o, "sign-in (argon2id)", srv.pid(), func(c *http.Client, w int, _ int64) (int, error) {
 		return postLogin(c, base, fmt.Sprintf("user%d@bench.example", 1+w%o.sessions)) // user0 is the admin
 	}))
 	cycleCookies := make([]*http.Cookie, o.concurrency)
-	add(load(o, "sign-out + sign-in cycle", server.Process.Pid, func(c *http.Client, w int, _ int64) (int, error) {
+	add(load(o, "sign-out + sign-in cycle", srv.pid(), func(c *http.Client, w int, _ int64) (int, error) {
 		if ck := cycleCookies[w]; ck != nil {
 			if st, err := post(c, base+"/logout", nil, ck); err != nil || st != http.StatusSeeOther {
 				return st, err
@@ -215,21 +348,171 @@ func run(o options) error {
 		queries := []string{"", "?q=user4242", "?q=Smith", "?status=active&role=member&page=2000", "?sort=last_sign_in&page=500", "?sort=email&page=100", "?status=unverified&sort=last_sign_in&page=50"}
 		ao := o
 		ao.concurrency = o.adminConcurrency // an admin panel has a few users, not fifty at once
-		add(load(ao, fmt.Sprintf("admin users list and search (%d users, %d admins at once)", o.users, ao.concurrency), server.Process.Pid, func(c *http.Client, _ int, n int64) (int, error) {
+		add(load(ao, fmt.Sprintf("admin users list and search (%d users, %d admins at once)", o.users, ao.concurrency), srv.pid(), func(c *http.Client, _ int, n int64) (int, error) {
 			return get(c, base+"/admin/users"+queries[n%int64(len(queries))], admin)
 		}))
 	} else {
 		fmt.Println("  admin users search: skipped (GET /admin/users answered", st, "— the admin panel is not in this build)")
 	}
 	add(flood(base, o.flood))
-	return finish(o, results, dbLabel, server.Process.Pid)
+	return finish(o, results, cmp, dbLabel, srv.pid())
+}
+
+func printResult(r result) {
+	fmt.Printf("  %-52s %9.0f req/s  p50 %-9v p95 %-9v p99 %-9v errors %d  server CPU/req %v %s\n", r.name, r.rps, r.p50.Round(10*time.Microsecond), r.p95.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, r.cpu.Round(time.Microsecond), r.note)
+}
+
+// comparison is one binary's page figures, for the side-by-side table.
+type comparison struct {
+	label                   string
+	landing, account        result
+	mixedReads, mixedWrites result
+}
+
+func landing(o options, s *server) result {
+	return load(o, "landing page, signed out", s.pid(), func(c *http.Client, _ int, _ int64) (int, error) {
+		return get(c, s.base+"/", nil)
+	})
+}
+
+// accountPage is the signed-in page, rotating over the readers' sessions.
+func accountPage(o options, s *server) result {
+	var rot atomic.Int64
+	return load(o, fmt.Sprintf("account page, signed in (%d sessions)", len(s.readers)), s.pid(), func(c *http.Client, _ int, _ int64) (int, error) {
+		return get(c, s.base+"/account", s.readers[int(rot.Add(1))%len(s.readers)])
+	})
+}
+
+// mixShare is the share of the mixed scenario's requests that submit forms.
+const mixShare = 0.05
+
+// mixed is the account page of accountPage while other users submit forms
+// at a steady pace: mixShare of the requests the page alone got (readRPS).
+// Of a hundred forms, 96 are profile saves (POST /account/profile, then the
+// account page it redirects to, which shows and pops the flash), 2 are
+// sign-outs (POST /logout, then the landing page) and 2 sign-ins (POST
+// /login, then the account page): a sign-in costs an argon2id hash (~36 ms
+// of CPU), so more of them would measure the hash, not the cache. It
+// returns the page views' figures and the forms'.
+func mixed(o options, s *server, readRPS float64) (reads, writes result) {
+	formsPerSec := max(1, mixShare/(1-mixShare)*readRPS/2) // each form is two requests
+	type sample struct {
+		at  time.Time
+		lat time.Duration
+		st  int
+		err error
+	}
+	var mu sync.Mutex
+	var samples []sample
+	stop := make(chan struct{})
+	tickets := make(chan struct{}, writerUsers)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // the pace
+		defer wg.Done()
+		t := time.NewTicker(time.Duration(float64(time.Second) / formsPerSec))
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				close(tickets)
+				return
+			case <-t.C:
+				select {
+				case tickets <- struct{}{}:
+				default: // every writer busy: the pace is what the server allows
+				}
+			}
+		}
+	}()
+	var forms atomic.Int64
+	for w, email := range s.writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newClient()
+			record := func(t0 time.Time, st int, err error) {
+				mu.Lock()
+				samples = append(samples, sample{at: t0, lat: time.Since(t0), st: st, err: err})
+				mu.Unlock()
+			}
+			t0 := time.Now()
+			ck, err := signIn(c, s.base, email)
+			if err != nil {
+				record(t0, 0, err)
+				return
+			}
+			for range tickets {
+				n := forms.Add(1)
+				t0 := time.Now()
+				var st int
+				var err error
+				switch {
+				case n%50 == 25 && ck != nil: // sign out
+					st, err = post(c, s.base+"/logout", nil, ck)
+					record(t0, st, err)
+					ck = nil
+					t0 = time.Now()
+					st, err = get(c, s.base+"/", nil)
+				case ck == nil: // sign in (the next form of a writer who signed out)
+					var nck *http.Cookie
+					nck, err = signIn(c, s.base, email)
+					st = http.StatusSeeOther
+					if err != nil {
+						st = 0
+					} else {
+						ck = nck
+					}
+					record(t0, st, err)
+					t0 = time.Now()
+					st, err = get(c, s.base+"/account", ck)
+				default: // a profile save with a flash, and the page showing it
+					st, err = post(c, s.base+"/account/profile", url.Values{"name": {fmt.Sprintf("Writer %d-%d", w, n)}}, ck)
+					record(t0, st, err)
+					t0 = time.Now()
+					st, err = get(c, s.base+"/account", ck)
+				}
+				record(t0, st, err)
+			}
+		}()
+	}
+	start := time.Now()
+	reads = accountPage(o, s)
+	end := time.Now()
+	close(stop)
+	wg.Wait()
+	reads.name = fmt.Sprintf("account page, signed in (%d sessions), while others submit forms", len(s.readers))
+
+	// The forms' figures over the measured part (after the warm-up).
+	from := start.Add(o.warmup)
+	writes = result{name: fmt.Sprintf("… the forms (%d users: profile saves with a flash, sign-outs, sign-ins; each with its page)", writerUsers), statuses: map[int]int64{}}
+	var lat []time.Duration
+	for _, x := range samples {
+		if x.at.Before(from) || x.at.After(end) {
+			continue
+		}
+		lat = append(lat, x.lat)
+		writes.statuses[x.st]++
+		if x.err != nil || x.st >= 400 || x.st == 0 {
+			writes.errors++
+		}
+	}
+	slices.Sort(lat)
+	writes.requests, writes.elapsed = int64(len(lat)), end.Sub(from)
+	if len(lat) > 0 {
+		writes.p50, writes.p95, writes.p99 = lat[len(lat)/2], lat[len(lat)*95/100], lat[len(lat)*99/100]
+		writes.rps = float64(len(lat)) / writes.elapsed.Seconds()
+	}
+	share := writes.rps / (writes.rps + reads.rps)
+	writes.note = fmt.Sprintf("(%.1f%% of the requests)", 100*share)
+	return reads, writes
 }
 
 // finish reports the results and the server's peak memory, and writes them
 // into o.out.
-func finish(o options, results []result, dbLabel string, pid int) error {
+func finish(o options, results []result, cmp []comparison, dbLabel string, pid int) error {
 	rss := peakRSS(pid)
-	md := report(o, results, dbLabel, rss)
+	md := report(o, results, dbLabel, rss) + "\n" + compareReport(cmp)
 	fmt.Printf("\npeak RSS of the server over the whole run: %d MiB\n", rss>>10)
 	if o.out != "" {
 		if err := writeSection(o.out, dbLabel, md); err != nil {
@@ -241,12 +524,15 @@ func finish(o options, results []result, dbLabel string, pid int) error {
 }
 
 // database returns the DSN of a fresh database and how to remove it: a
-// SQLite file in dir, or a schema of its own on the PostgreSQL server spec
-// names, as the tests get theirs.
+// SQLite file in a directory of its own under dir, or a schema of its own
+// on the PostgreSQL server spec names, as the tests get theirs.
 func database(spec, dir string) (dsn, label string, cleanup func(), err error) {
 	label, pg := "SQLite", ""
 	if spec != "sqlite" {
 		label, pg = "PostgreSQL", spec
+	}
+	if dir, err = os.MkdirTemp(dir, "db-"); err != nil {
+		return "", "", nil, err
 	}
 	dsn, drop, err := testdb.Create(pg, dir)
 	if err != nil {
@@ -556,6 +842,29 @@ func report(o options, rs []result, db string, rssKiB int64) string {
 		b.WriteString("\nOnly the page scenarios were run (-pages-only).\n")
 	}
 	fmt.Fprintf(&b, "\nPeak RSS of the server process over the whole run (VmHWM): **%d MiB**.\n", rssKiB>>10)
+	return b.String()
+}
+
+// compareReport is the page scenarios side by side: this tree and, when
+// comparing, the other build, run in turn in the same run.
+func compareReport(cmp []comparison) string {
+	var b strings.Builder
+	b.WriteString("The signed-in page alone and while other users submit forms")
+	if len(cmp) > 1 {
+		b.WriteString(", side by side with " + cmp[1].label + " (same run, scenarios taken in turn)")
+	}
+	b.WriteString(":\n\n| build | landing req/s | account page req/s, p99 | with forms: page req/s, p99 | page kept | forms req/s (share), p99, errors | server CPU per page view, alone / with forms |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range cmp {
+		kept := ""
+		if c.account.rps > 0 {
+			kept = fmt.Sprintf("%.0f%%", 100*c.mixedReads.rps/c.account.rps)
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %.0f, %v | %.0f, %v | %s | %.0f %s, %v, %d | %d / %d µs |\n", c.label,
+			c.landing.rps, c.account.rps, c.account.p99.Round(10*time.Microsecond),
+			c.mixedReads.rps, c.mixedReads.p99.Round(10*time.Microsecond), kept,
+			c.mixedWrites.rps, c.mixedWrites.note, c.mixedWrites.p99.Round(10*time.Microsecond), c.mixedWrites.errors+c.mixedReads.errors,
+			c.account.cpu.Microseconds(), c.mixedReads.cpu.Microseconds())
+	}
 	return b.String()
 }
 
