@@ -54,3 +54,38 @@ func TestCachedSessionsStillEndAtOnce(t *testing.T) {
 	}
 	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
 }
+
+// TestOtherUsersFormsLeaveASessionCached: a change drops only the cached
+// entries of the users it touched. Another user's profile save (an audit
+// row, a flash in their session, their user row), their sign-in elsewhere
+// and their sign-out leave this user's session served from the cache.
+func TestOtherUsersFormsLeaveASessionCached(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	me, other := ta.client(t), ta.client(t)
+	me.signUp("me@example.com", goodPassword)
+	other.signUp("other@example.com", goodPassword)
+	expectStatus(t, other.get("/account"), http.StatusOK) // pop the welcome flash
+	hits := func() int64 { h, _ := ta.Store.Stats(); return h }
+	for i := 0; ; i++ { // on PostgreSQL, notices of the sign-ups may still be arriving
+		before := hits()
+		expectStatus(t, me.get("/account"), http.StatusOK)
+		if hits() > before {
+			break
+		}
+		if i == 50 {
+			t.Fatal("the session cache never served the page")
+		}
+	}
+
+	expectRedirect(t, other.post("/account/profile", url.Values{"name": {"Someone Else"}}), "/account")
+	expectStatus(t, other.get("/account"), http.StatusOK) // shows and pops the flash
+	expectRedirect(t, ta.client(t).signIn("other@example.com", goodPassword), "/account")
+	expectRedirect(t, other.post("/logout", nil), "/")
+
+	before := hits()
+	expectStatus(t, me.get("/account"), http.StatusOK)
+	if hits() == before {
+		t.Fatal("another user's forms dropped this user's cached session")
+	}
+}

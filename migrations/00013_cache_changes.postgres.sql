@@ -101,8 +101,8 @@ END
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER users_cache_insert AFTER INSERT ON users REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION hearth_cache_user_rows('id');
+-- A new user is in no cache yet (nothing is cached for an id before its
+-- row exists), so inserting users is quiet: bulk loads stay cheap.
 CREATE TRIGGER users_cache_update AFTER UPDATE ON users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION hearth_cache_user_rows('id');
 CREATE TRIGGER users_cache_delete AFTER DELETE ON users REFERENCING OLD TABLE AS old_rows
@@ -153,7 +153,6 @@ DROP TRIGGER identities_cache_insert ON identities;
 DROP TRIGGER users_cache_truncate ON users;
 DROP TRIGGER users_cache_delete ON users;
 DROP TRIGGER users_cache_update ON users;
-DROP TRIGGER users_cache_insert ON users;
 DROP FUNCTION hearth_cache_session_rows();
 DROP FUNCTION hearth_cache_user_rows();
 DROP FUNCTION hearth_cache_send(text, text);

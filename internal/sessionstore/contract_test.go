@@ -171,7 +171,11 @@ func TestEveryTableReferencingUsersTellsTheCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		all := strings.ToUpper(strings.Join(events, " "))
-		for _, ev := range []string{"INSERT", "UPDATE", "DELETE"} {
+		want := []string{"INSERT", "UPDATE", "DELETE"}
+		if table == "users" {
+			want = want[1:] // nothing is cached for a user before their row exists
+		}
+		for _, ev := range want {
 			if !strings.Contains(all, ev) {
 				t.Errorf("table %s references users but no trigger tells the session cache of its %s", table, ev)
 			}

@@ -211,13 +211,12 @@ func (l *listener) heard(payload string) {
 	l.mu.Unlock()
 }
 
-// sync sends a notice of its own through the database and waits (briefly)
-// until the listener hears it. Notices arrive in commit order, so by then the
-// notices of every write committed before have reached PostgreSQL's queue
-// and this instance; the other instances' listeners were signalled at the
-// same commits. Handlers call it when a request that may have written ends,
-// which keeps the gap between a change on one instance and the others'
-// caches smaller than any client's next request.
+// sync sends a notice of its own through the database and waits (up to
+// cacheSyncWait) until the listener hears it. Notices arrive in commit
+// order, so by then this instance has heard every change committed before.
+// It proves nothing about other instances: they were sent the same notices
+// at the same commits and apply them as soon as their connections deliver
+// them, but nothing waits for that (see the README's guarantee).
 func (l *listener) sync(ctx context.Context) error {
 	l.mu.Lock()
 	if l.channel == "" {
