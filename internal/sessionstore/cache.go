@@ -1,6 +1,7 @@
 package sessionstore
 
 import (
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,7 +69,7 @@ type entry struct {
 	user     *models.User // nil for a guest session
 	lastSeen time.Time
 	seq      uint64    // seq before the read
-	readAt   time.Time // wall clock before the read, for ttl
+	readAt   time.Time // wall clock before the read (see version), for ttl
 }
 
 func (e entry) userID() string {
@@ -84,8 +85,16 @@ func newCache(ttl time.Duration, max int) *cache {
 
 // version is what an entry read from now on records: read it before the
 // database read.
+//
+// The time is taken first (the ttl must count from before the seq was
+// read) and moved back by up to a quarter of the ttl at random, so that
+// entries loaded together (a restart, a whole-cache drop) do not all expire
+// and reload together: an entry only ever lives shorter for it.
 func (c *cache) version() (uint64, time.Time) {
-	at := time.Now() // first: the ttl must count from before the seq was read
+	at := time.Now()
+	if spread := c.ttl / 4; spread > 0 {
+		at = at.Add(-rand.N(spread))
+	}
 	return c.seq.Load(), at
 }
 
