@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+
+	"github.com/hearth-app/hearth/models"
 )
 
 // failingStore is the app's session store whose commits fail while fail is
@@ -93,3 +95,41 @@ func TestFailedSessionCommitFailsTheRequest(t *testing.T) {
 	expectStatus(t, fresh.get("/account"), http.StatusOK)
 }
 
+// failTouches makes the database refuse the last-seen touch (an update of
+// a live session that leaves its data as it was), as a full disk would,
+// while other writes still work.
+func failTouches(t *testing.T, ta *testApp) {
+	t.Helper()
+	stmts := []string{`CREATE TRIGGER fail_touch BEFORE UPDATE ON sessions
+WHEN NEW.revoked_at IS NULL AND NEW.data = OLD.data
+BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`}
+	if ta.DB.Dialect == models.Postgres {
+		stmts = []string{`CREATE FUNCTION fail_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$`,
+			`CREATE TRIGGER fail_touch BEFORE UPDATE ON sessions FOR EACH ROW
+WHEN (NEW.revoked_at IS NULL AND NEW.data = OLD.data) EXECUTE FUNCTION fail_touch()`}
+	}
+	for _, q := range stmts {
+		if err := ta.DB.Write.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The once-a-minute last-seen touch failing is logged and skipped: pages
+// still load and signing out still works.
+func TestFailedTouchIsSkipped(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := ta.client(t)
+	c.signUp("touch@example.com", goodPassword)
+	failTouches(t, ta)
+	ta.clock.Advance(2 * time.Minute) // past the touch interval
+	expectStatus(t, c.get("/account"), http.StatusOK)
+	if !strings.Contains(ta.Logs.String(), "touch session") {
+		t.Errorf("the failed touch is not logged")
+	}
+	ta.clock.Advance(2 * time.Minute)
+	expectRedirect(t, c.post("/logout", nil), "/")
+	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
+}
