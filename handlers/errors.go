@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/pages"
 )
 
@@ -22,6 +23,12 @@ func (a *App) handleError(err error, c echo.Context) {
 		status = he.Code
 	} else if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 		status = http.StatusRequestEntityTooLarge
+	} else if models.Unavailable(err) {
+		// An outage or a full disk: nothing to fix in the code, the same
+		// request works once the database is back.
+		status = http.StatusServiceUnavailable
+		a.health.failed(a.Now(), err)
+		a.Logger.Warn("database unavailable", "request_id", c.Get(ctxRequestID), "method", c.Request().Method, "path", c.Request().URL.Path, "err", err.Error())
 	}
 
 	d := pages.ErrorPageData{Status: status}

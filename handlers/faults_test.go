@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -133,3 +134,147 @@ func TestFailedTouchIsSkipped(t *testing.T) {
 	expectRedirect(t, c.post("/logout", nil), "/")
 	expectRedirect(t, c.get("/account"), "/login?next=%2Faccount")
 }
+
+// breakWrites makes the database refuse writes as a full disk does, while
+// reads still work, and returns the repair. On SQLite another connection
+// holds the write lock and the app's writer waits only briefly (SQLITE_BUSY);
+// on PostgreSQL triggers raise disk_full (53100) on the users and sessions
+// tables.
+func breakWrites(t *testing.T, ta *testApp) (repair func()) {
+	t.Helper()
+	if ta.DB.Dialect == models.Postgres {
+		for _, q := range []string{`CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$`,
+			`CREATE TRIGGER users_disk_full BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION disk_full()`,
+			`CREATE TRIGGER sessions_disk_full BEFORE INSERT OR UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION disk_full()`} {
+			if err := ta.DB.Write.Exec(q).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		return func() {
+			for _, q := range []string{`DROP TRIGGER users_disk_full ON users`, `DROP TRIGGER sessions_disk_full ON sessions`} {
+				if err := ta.DB.Write.Exec(q).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if err := ta.DB.Write.Exec("PRAGMA busy_timeout = 100").Error; err != nil {
+		t.Fatal(err)
+	}
+	other, err := models.Open(ta.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := other.SQL().Begin() // BEGIN IMMEDIATE: holds the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		_ = tx.Rollback()
+		other.Close()
+		if err := ta.DB.Write.Exec("PRAGMA busy_timeout = 5000").Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Writes failing (a full disk, a lost writer) answer 503 with Retry-After
+// and the try-again page, /healthz says writes fail while the database
+// still reads, and all is well again once writes work, without a restart.
+func TestWriteOutageAnswers503AndRecovers(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := ta.client(t)
+	c.signUp("outage@example.com", goodPassword)
+	expectStatus(t, c.get("/account"), http.StatusOK)
+	c.post("/logout", nil)
+	page := ta.client(t)
+	expectStatus(t, page.get("/signup"), http.StatusOK)
+
+	repair := breakWrites(t, ta)
+	res := page.submit("/signup", "form[action='/signup']", url.Values{"name": {"New"}, "email": {"new@example.com"}, "password": {goodPassword}})
+	expectTryAgain(t, res)
+	if strings.Contains(ta.Logs.String(), "level=ERROR msg=\"internal error\"") {
+		t.Errorf("an outage logged as an internal error:\n%s", ta.Logs.String())
+	}
+	res = c.signIn("outage@example.com", goodPassword)
+	expectTryAgain(t, res)
+	health := c.get("/healthz")
+	expectStatus(t, health, http.StatusServiceUnavailable)
+	if !strings.Contains(health.Body, `"database":"up"`) || !strings.Contains(health.Body, `"writes":"failing"`) {
+		t.Errorf("/healthz during a write outage: %s", health.Body)
+	}
+
+	repair()
+	ta.clock.Advance(time.Minute) // past the window of the last failure
+	expectStatus(t, c.get("/healthz"), http.StatusOK)
+	expectRedirect(t, c.signIn("outage@example.com", goodPassword), "/account")
+	expectStatus(t, c.get("/account"), http.StatusOK)
+	res = page.submit("/signup", "form[action='/signup']", url.Values{"name": {"New"}, "email": {"new@example.com"}, "password": {goodPassword}})
+	expectStatus(t, res, http.StatusSeeOther)
+}
+
+// A database that is down (its handle closed) answers 503 and /healthz
+// says the database is down.
+func TestDatabaseDownAnswers503(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := ta.client(t)
+	c.signUp("down@example.com", goodPassword)
+	c.post("/logout", nil)
+	expectStatus(t, c.get("/login"), http.StatusOK)
+	ta.DB.Close()
+	expectTryAgain(t, c.signIn("down@example.com", goodPassword))
+	health := c.get("/healthz")
+	expectStatus(t, health, http.StatusServiceUnavailable)
+	if !strings.Contains(health.Body, `"database":"down"`) {
+		t.Errorf("/healthz with the database down: %s", health.Body)
+	}
+}
+
+// On PostgreSQL, the app's connections killed (a server restart, a
+// failover) give 503s at worst, never a 500, and the app recovers on its
+// own.
+func TestPostgresConnectionsTerminated(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	if ta.DB.Dialect != models.Postgres {
+		t.Skip("PostgreSQL only (HEARTH_TEST_POSTGRES_URL)")
+	}
+	c := ta.client(t)
+	c.signUp("terminated@example.com", goodPassword)
+	c.post("/logout", nil)
+	other, err := models.Open(ta.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	terminate := func() {
+		t.Helper()
+		if err := other.Write.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()`).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	unavailable := 0
+	for i := range 10 {
+		terminate()
+		res := c.signIn("terminated@example.com", goodPassword)
+		switch res.StatusCode {
+		case http.StatusServiceUnavailable:
+			expectTryAgain(t, res)
+			unavailable++
+		case http.StatusSeeOther:
+			c.post("/logout", nil)
+		default:
+			t.Fatalf("sign-in %d after the connections were terminated: %d\n%s", i, res.StatusCode, res.Doc.Find("main").Text())
+		}
+	}
+	t.Logf("%d of 10 sign-ins answered 503", unavailable)
+	ta.clock.Advance(time.Minute)
+	expectStatus(t, c.get("/healthz"), http.StatusOK)
+	expectRedirect(t, c.signIn("terminated@example.com", goodPassword), "/account")
+	expectStatus(t, c.get("/account"), http.StatusOK)
+}
+

@@ -3,16 +3,20 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -127,6 +131,14 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.Read.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
 }
 
+// ProbeWrite makes one small real write (a row of its own in
+// throttle_buckets), so that a health check sees what reads cannot: a full
+// disk, a lost writer, a read-only standby.
+func ProbeWrite(ctx context.Context, db *DB, now time.Time) error {
+	return db.Write.WithContext(ctx).Exec(`INSERT INTO throttle_buckets (key, tat_ms) VALUES ('healthz:write-probe', ?)
+ON CONFLICT (key) DO UPDATE SET tat_ms = excluded.tat_ms`, now.UnixMilli()).Error
+}
+
 // SQL returns the writer's *sql.DB (for migrations).
 func (db *DB) SQL() *sql.DB { return db.closers[0] }
 
@@ -173,4 +185,44 @@ func (d sqliteDialector) Translate(err error) error {
 		}
 	}
 	return err
+}
+
+// Unavailable reports whether err says the database could not be reached
+// or could not write, rather than that the request was wrong: connections
+// lost or refused, a server shutting down, a full disk, an I/O error, a
+// database closed or locked for too long. The same request may work once
+// the database is back, so handlers answer 503 with Retry-After.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY,
+			sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_PROTOCOL:
+			return true
+		}
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			strings.HasPrefix(pe.Code, "53"),  // insufficient resources: disk full, out of memory, too many connections
+			strings.HasPrefix(pe.Code, "57P"), // admin shutdown, crash shutdown, cannot connect now
+			pe.Code == "58030",                // I/O error
+			pe.Code == "25006":                // read-only transaction (a standby)
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		pgconn.Timeout(err) || strings.Contains(err.Error(), "sql: database is closed") ||
+		strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "unexpected EOF")
 }
