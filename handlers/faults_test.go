@@ -278,3 +278,61 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()`).Error; err != n
 	expectStatus(t, c.get("/account"), http.StatusOK)
 }
 
+// failInserts makes every insert into table fail.
+func failInserts(t *testing.T, ta *testApp, table string) {
+	t.Helper()
+	stmts := []string{`CREATE TRIGGER fail_` + table + ` BEFORE INSERT ON ` + table + `
+BEGIN SELECT RAISE(ABORT, 'insert refused by the test'); END`}
+	if ta.DB.Dialect == models.Postgres {
+		stmts = []string{`CREATE FUNCTION fail_` + table + `() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'insert refused by the test'; END $$`,
+			`CREATE TRIGGER fail_` + table + ` BEFORE INSERT ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION fail_` + table + `()`}
+	}
+	for _, q := range stmts {
+		if err := ta.DB.Write.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A sign-up is one transaction: when its verification mail or its audit
+// row cannot be stored, there is no account (and no half of one).
+func TestSignupIsAtomic(t *testing.T) {
+	t.Parallel()
+	for _, table := range []string{"outbox", "audit_events", "user_tokens"} {
+		t.Run(table, func(t *testing.T) {
+			t.Parallel()
+			ta := newTestApp(t)
+			failInserts(t, ta, table)
+			c := ta.client(t)
+			res := c.submit("/signup", "form[action='/signup']", url.Values{"name": {"Half"}, "email": {"half@example.com"}, "password": {goodPassword}})
+			if res.StatusCode < 500 {
+				t.Fatalf("sign-up with %s failing: %d, want a 5xx", table, res.StatusCode)
+			}
+			for _, q := range []string{"SELECT count(*) FROM users", "SELECT count(*) FROM user_tokens", "SELECT count(*) FROM outbox", "SELECT count(*) FROM audit_events WHERE action = 'signup'"} {
+				if n := countRows(t, ta.DB, q); n != 0 {
+					t.Errorf("%s: %d after a failed sign-up", q, n)
+				}
+			}
+		})
+	}
+}
+
+// A sign-up whose session cannot be saved answers 503; the account and its
+// verification mail were stored together, so signing in later works (the
+// step that failed is the one a retry repeats).
+func TestSignupWithFailedSessionCanSignInLater(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	fs := withFailingCommits(ta)
+	c := ta.client(t)
+	expectStatus(t, c.get("/signup"), http.StatusOK)
+	fs.fail.Store(true)
+	res := c.submit("/signup", "form[action='/signup']", url.Values{"name": {"Later"}, "email": {"later@example.com"}, "password": {goodPassword}})
+	expectTryAgain(t, res)
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM outbox"); n != 1 {
+		t.Errorf("outbox: %d mails, want the verification mail", n)
+	}
+	fs.fail.Store(false)
+	expectRedirect(t, c.signIn("later@example.com", goodPassword), "/account")
+}
