@@ -14,7 +14,7 @@ import (
 // own text; anything else is a 500 that is logged with the request id and
 // shown without details.
 func (a *App) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
+	if c.Response().Committed || clientGone(c, err) {
 		return
 	}
 	var he *echo.HTTPError

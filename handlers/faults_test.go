@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -335,4 +337,36 @@ func TestSignupWithFailedSessionCanSignInLater(t *testing.T) {
 	}
 	fs.fail.Store(false)
 	expectRedirect(t, c.signIn("later@example.com", goodPassword), "/account")
+}
+
+// A client that goes away mid-request (a body cut short, then a
+// half-close) is no error of the server's: no 500, no ERROR line.
+func TestClientGoneIsNoError(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	host := ta.App.Config.BaseURL.Host
+	for _, req := range []string{
+		"POST /login HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/x-www-form-urlencoded\r\nSec-Fetch-Site: same-origin\r\nContent-Length: 100\r\n\r\nemail=a%40",
+		"POST /signup HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/x-www-form-urlencoded\r\nSec-Fetch-Site: same-origin\r\nContent-Length: 100\r\n\r\nname=x",
+		"GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n",
+		"GET /login HTTP/1.1\r\nHost: " + host + "\r\n\r\n",
+	} {
+		conn, err := net.Dial("tcp", ta.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write([]byte(req)); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.(*net.TCPConn).CloseWrite()
+		answer, _ := io.ReadAll(conn)
+		conn.Close()
+		if strings.HasPrefix(string(answer), "HTTP/1.1 500") {
+			t.Errorf("%q: %s", req[:20], answer)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // the handlers finish after the connection closed
+	if logs := ta.Logs.String(); strings.Contains(logs, "level=ERROR") {
+		t.Errorf("a client that went away logged an error:\n%s", logs)
+	}
 }
