@@ -179,7 +179,7 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 // openMigrated opens the database and applies pending migrations.
 func openMigrated(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*models.DB, error) {
-	db, err := models.Open(cfg.Database)
+	db, err := models.OpenWith(cfg.Database, models.Options{SQLiteSynchronous: cfg.SQLiteSynchronous})
 	if err != nil {
 		return nil, fmt.Errorf("HEARTH_DATABASE: %w", err)
 	}
