@@ -3,10 +3,12 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -204,7 +207,7 @@ func TestWriteOutageAnswers503AndRecovers(t *testing.T) {
 	expectTryAgain(t, res)
 	health := c.get("/healthz")
 	expectStatus(t, health, http.StatusServiceUnavailable)
-	if !strings.Contains(health.Body, `"database":"up"`) || !strings.Contains(health.Body, `"writes":"failing"`) {
+	if !strings.Contains(health.Body, `"database":"ok"`) || !strings.Contains(health.Body, `"writes":"failing"`) {
 		t.Errorf("/healthz during a write outage: %s", health.Body)
 	}
 
@@ -240,10 +243,18 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 // own.
 func TestPostgresConnectionsTerminated(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t)
-	if ta.DB.Dialect != models.Postgres {
+	if os.Getenv(testdb.EnvPostgresURL) == "" {
 		t.Skip("PostgreSQL only (HEARTH_TEST_POSTGRES_URL)")
 	}
+	// Tests share the server: the app's connections carry a name of their own.
+	name := fmt.Sprintf("hearth_terminated_%d", time.Now().UnixNano())
+	dsn := testdb.DSN(t)
+	if strings.Contains(dsn, "?") {
+		dsn += "&application_name=" + name
+	} else {
+		dsn += "?application_name=" + name
+	}
+	ta := newTestApp(t, withDBPath(dsn))
 	c := ta.client(t)
 	c.signUp("terminated@example.com", goodPassword)
 	c.post("/logout", nil)
@@ -255,7 +266,7 @@ func TestPostgresConnectionsTerminated(t *testing.T) {
 	terminate := func() {
 		t.Helper()
 		if err := other.Write.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid()`).Error; err != nil {
+WHERE application_name = ? AND pid <> pg_backend_pid()`, name).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -369,4 +380,25 @@ func TestClientGoneIsNoError(t *testing.T) {
 	if logs := ta.Logs.String(); strings.Contains(logs, "level=ERROR") {
 		t.Errorf("a client that went away logged an error:\n%s", logs)
 	}
+}
+
+// A page whose session change (here, the flash it shows) cannot be saved
+// becomes the 503 page: none of the page is sent.
+func TestFailedSessionCommitReplacesThePage(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	fs := withFailingCommits(ta)
+	c := ta.client(t)
+	c.signUp("page@example.com", goodPassword) // leaves a welcome flash
+	fs.fail.Store(true)
+	res := c.get("/account")
+	expectTryAgain(t, res)
+	if strings.Contains(res.Body, "Welcome to") || res.Doc.Find("[data-testid=error-page]").Length() != 1 {
+		t.Errorf("the account page leaked into the 503 page:\n%s", res.Body)
+	}
+	if res.ContentLength != int64(len(res.Body)) {
+		t.Errorf("Content-Length %d, body %d bytes", res.ContentLength, len(res.Body))
+	}
+	fs.fail.Store(false)
+	expectStatus(t, c.get("/account"), http.StatusOK)
 }
