@@ -4,7 +4,7 @@ GO ?= go
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test build generate lint check rename migration fuzz screenshots bench
+.PHONY: help run test build generate lint check rename migration fuzz screenshots bench crashtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,19 @@ test: ## run every test (SQLite, then PostgreSQL when reachable; browser tests w
 		echo "PostgreSQL is required (HEARTH_REQUIRE_POSTGRES=1) but not reachable"; exit 1; \
 	else \
 		echo "SKIPPED: the PostgreSQL pass (no server at HEARTH_TEST_POSTGRES_URL); only SQLite was tested"; \
+	fi
+
+# The kill -9 durability check: the built binary under sign-up load, killed
+# with SIGKILL five times and restarted on the same database; every
+# acknowledged sign-up must survive. SQLite, then PostgreSQL when reachable.
+# HEARTH_SQLITE_SYNCHRONOUS=full make crashtest runs it with that setting.
+crashtest: ## kill -9 under write load, then check every acknowledged write (SQLite, then PostgreSQL when reachable)
+	HEARTH_CRASHTEST=1 $(GO) test -count=1 -v -run TestCrashKeepsAcknowledgedWrites ./cmd/hearth
+	@if HEARTH_TEST_POSTGRES_URL='$(HEARTH_TEST_POSTGRES_URL)' $(GO) run ./internal/testdb/pgping; then \
+		echo "== PostgreSQL pass ($(HEARTH_TEST_POSTGRES_URL))"; \
+		HEARTH_CRASHTEST=1 HEARTH_TEST_POSTGRES_URL='$(HEARTH_TEST_POSTGRES_URL)' $(GO) test -count=1 -v -run TestCrashKeepsAcknowledgedWrites ./cmd/hearth; \
+	else \
+		echo "SKIPPED: the PostgreSQL pass (no server at HEARTH_TEST_POSTGRES_URL)"; \
 	fi
 
 build: ## build a static binary into bin/hearth

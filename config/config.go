@@ -44,10 +44,13 @@ const (
 
 // Config is everything the app reads from its environment.
 type Config struct {
-	Env                string
-	Addr               string
-	BaseURL            *url.URL
-	Database           string
+	Env      string
+	Addr     string
+	BaseURL  *url.URL
+	Database string
+	// SQLiteSynchronous is SQLite's synchronous setting: "normal" (the
+	// default) survives a crash of the process, "full" a power loss too.
+	SQLiteSynchronous  string
 	SessionIdleTimeout time.Duration
 	SessionLifetime    time.Duration
 	SMTPURL            *url.URL // nil when unset
@@ -166,6 +169,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		if _, err := url.Parse(c.Database); err != nil {
 			return nil, fmt.Errorf("HEARTH_DATABASE: not a valid postgres:// URL")
 		}
+	}
+
+	c.SQLiteSynchronous = strings.ToLower(get("HEARTH_SQLITE_SYNCHRONOUS", "normal"))
+	if c.SQLiteSynchronous != "normal" && c.SQLiteSynchronous != "full" {
+		return nil, fmt.Errorf("HEARTH_SQLITE_SYNCHRONOUS: %q is not normal or full", c.SQLiteSynchronous)
 	}
 
 	if c.SessionIdleTimeout, err = duration(get, "HEARTH_SESSION_IDLE_TIMEOUT", DefaultSessionIdleTimeout); err != nil {

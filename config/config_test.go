@@ -60,6 +60,7 @@ func TestConfigDefaults(t *testing.T) {
 				{"Addr", c.Addr, "127.0.0.1:8080"},
 				{"BaseURL", c.BaseURL.String(), "http://localhost:8080"},
 				{"Database", c.Database, "data/hearth.db"},
+				{"SQLiteSynchronous", c.SQLiteSynchronous, "normal"},
 				{"SessionLifetime", c.SessionLifetime, DefaultSessionLifetime},
 				{"SessionIdleTimeout", c.SessionIdleTimeout, DefaultSessionIdleTimeout},
 				{"IsProduction", c.IsProduction(), false},
@@ -141,6 +142,7 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		variable string
 	}{
 		{"unknown env", map[string]string{"HEARTH_ENV": "staging"}, "HEARTH_ENV"},
+		{"unknown sqlite synchronous", map[string]string{"HEARTH_SQLITE_SYNCHRONOUS": "off"}, "HEARTH_SQLITE_SYNCHRONOUS"},
 		{"env in capitals", map[string]string{"HEARTH_ENV": "Production"}, "HEARTH_ENV"},
 		{"idle timeout not a duration", map[string]string{"HEARTH_SESSION_IDLE_TIMEOUT": "banana"}, "HEARTH_SESSION_IDLE_TIMEOUT"},
 		{"idle timeout without unit", map[string]string{"HEARTH_SESSION_IDLE_TIMEOUT": "60"}, "HEARTH_SESSION_IDLE_TIMEOUT"},

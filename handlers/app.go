@@ -48,6 +48,7 @@ type App struct {
 	buffers     *sync.Pool // *bytes.Buffer for render
 	jobs        *sync.WaitGroup
 	jobSlots    chan struct{} // inBackground's semaphore
+	health      *dbHealth     // the last database failure a request met, for /healthz
 }
 
 // SessionCookieName is the cookie's name in development; production adds the
@@ -88,5 +89,6 @@ func New(a App) *App {
 	a.buffers = &sync.Pool{}
 	a.jobs = &sync.WaitGroup{}
 	a.jobSlots = make(chan struct{}, backgroundSlots)
+	a.health = &dbHealth{}
 	return &a
 }

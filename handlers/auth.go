@@ -58,7 +58,12 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	welcome := announce(a, ctx, func(is models.Issued) []letter {
 		return []letter{{is.User, is.User.Email, mailview.VerifyEmail(is.User, a.tokenLink("/verify-email", nil, is.Token))}}
 	})
-	u, err := models.CreateUser(ctx, a.DB, a.Hasher, models.NewUser{Name: f.Name, Email: f.Email, Password: form.Get("password"), Now: a.Now()}, welcome)
+	// The account, its audit row and its verification mail are stored in
+	// one transaction; the session's row follows when the response is
+	// written, and if that fails the answer is 503 and signing in works.
+	event := a.auditBy(c)
+	event.Action = models.AuditSignUp
+	u, err := models.CreateUser(ctx, a.DB, a.Hasher, models.NewUser{Name: f.Name, Email: f.Email, Password: form.Get("password"), Now: a.Now(), Audit: &event}, welcome)
 	var invalid *models.InvalidInput
 	switch {
 	case errors.As(err, &invalid):
@@ -77,7 +82,6 @@ func (a *App) SignupSubmit(c echo.Context) error {
 		return err
 	}
 	a.rememberDevice(c, u.Email)
-	a.audit(c, models.AuditSignUp, u, "", "")
 	a.sent(c.Get(ctxRequestID), welcome.Queued)
 	a.flash(c, layout.FlashSuccess, "Welcome to "+config.ProductName+"! Your account is ready.")
 	return redirect(c, "/account")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/pages"
 )
 
@@ -13,7 +14,7 @@ import (
 // own text; anything else is a 500 that is logged with the request id and
 // shown without details.
 func (a *App) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
+	if c.Response().Committed || clientGone(c, err) {
 		return
 	}
 	var he *echo.HTTPError
@@ -22,6 +23,12 @@ func (a *App) handleError(err error, c echo.Context) {
 		status = he.Code
 	} else if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 		status = http.StatusRequestEntityTooLarge
+	} else if models.Unavailable(err) {
+		// An outage or a full disk: nothing to fix in the code, the same
+		// request works once the database is back.
+		status = http.StatusServiceUnavailable
+		a.health.failed(a.Now(), err)
+		a.Logger.Warn("database unavailable", "request_id", c.Get(ctxRequestID), "method", c.Request().Method, "path", c.Request().URL.Path, "err", err.Error())
 	}
 
 	d := pages.ErrorPageData{Status: status}
@@ -41,7 +48,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	case http.StatusTooManyRequests:
 		d.Heading, d.Message = "Too many attempts", "Please wait a moment before trying again."
 	case http.StatusServiceUnavailable:
-		d.Heading, d.Message = "Busy", "The server is busy. Please try again in a moment."
+		d = unavailablePage(c)
 	default:
 		if status < 500 {
 			d.Heading, d.Message = http.StatusText(status), "The request could not be completed."
@@ -59,7 +66,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		}
 	}
 	if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && c.Response().Header().Get("Retry-After") == "" {
-		c.Response().Header().Set("Retry-After", "5")
+		c.Response().Header().Set("Retry-After", retryAfterSeconds)
 	}
 
 	var rerr error
@@ -71,4 +78,20 @@ func (a *App) handleError(err error, c echo.Context) {
 	if rerr != nil {
 		a.Logger.Error("render error page", "request_id", c.Get(ctxRequestID), "err", rerr)
 	}
+}
+
+// retryAfterSeconds is the Retry-After of a 503 (and of a 429 that names no
+// wait of its own).
+const retryAfterSeconds = "5"
+
+const unavailableHeading = "Please try again shortly"
+
+// unavailablePage is the 503 page: the database is unreachable or cannot
+// write (an outage, a full disk), or the server is busy. Nothing was
+// changed; the same request will work again once it is back.
+func unavailablePage(c echo.Context) pages.ErrorPageData {
+	d := pages.ErrorPageData{Status: http.StatusServiceUnavailable, Heading: unavailableHeading,
+		Message: "The service is briefly unavailable and nothing was changed. Please try again shortly."}
+	d.RequestID, _ = c.Get(ctxRequestID).(string)
+	return d
 }

@@ -3,10 +3,12 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/pages"
 )
 
@@ -15,7 +17,11 @@ func (a *App) Home(c echo.Context) error {
 	return a.render(c, http.StatusOK, pages.HomePage(a.page(c, "Welcome")))
 }
 
-// Healthz answers 200 when the app and its database answer, 503 otherwise.
+// Healthz answers 200 when the app can read and write its database, 503
+// otherwise, and says which failed: "database": "down" when it cannot be
+// read at all (an outage); "database": "ok" with "writes": "failing" when
+// it reads but a write probe failed or a request met a database failure in
+// the last healthWriteWindow (a full disk, a read-only standby).
 func (a *App) Healthz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
@@ -24,5 +30,42 @@ func (a *App) Healthz(c echo.Context) error {
 		a.Logger.Error("health check failed", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "down"})
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+	wctx, wcancel := context.WithTimeout(ctx, time.Second)
+	defer wcancel()
+	err := models.ProbeWrite(wctx, a.DB, a.Now())
+	if err == nil {
+		err = a.health.recent(a.Now())
+	}
+	if err != nil {
+		a.Logger.Error("health check: writes fail", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "ok", "writes": "failing"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "ok", "writes": "ok"})
+}
+
+// healthWriteWindow is how long a request's database failure keeps
+// /healthz at 503 (a write probe may fit where a real write does not).
+const healthWriteWindow = 30 * time.Second
+
+// dbHealth remembers the last database failure a request met.
+type dbHealth struct {
+	mu  sync.Mutex
+	at  time.Time
+	err error
+}
+
+func (h *dbHealth) failed(now time.Time, err error) {
+	h.mu.Lock()
+	h.at, h.err = now, err
+	h.mu.Unlock()
+}
+
+// recent is the last failure if it happened within healthWriteWindow.
+func (h *dbHealth) recent(now time.Time) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.err == nil || now.Sub(h.at) > healthWriteWindow {
+		return nil
+	}
+	return h.err
 }

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -27,11 +29,33 @@ func (a *App) render(c echo.Context, status int, comp templ.Component) error {
 		}
 	}()
 	if err := comp.Render(c.Request().Context(), buf); err != nil {
+		if clientGone(c, err) {
+			return nil
+		}
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(status, buf.Bytes())
 }
+
+// clientGone reports whether err comes from the client having gone away
+// (its connection closed, so the request's context was cancelled), which
+// is no error of the server's: nothing is written, and the request is
+// logged with nginx's 499 (client closed request).
+func clientGone(c echo.Context, err error) bool {
+	ctx := c.Request().Context()
+	if ctx.Err() == nil || !errors.Is(err, context.Canceled) && !errors.Is(err, ctx.Err()) {
+		return false
+	}
+	if res := c.Response(); !res.Committed {
+		res.Status = statusClientClosed
+	}
+	return true
+}
+
+// statusClientClosed is the status logged for a request whose client went
+// away before the answer (nginx's 499); it is never sent.
+const statusClientClosed = 499
 
 // maxPooledBuffer is the largest render buffer kept for reuse; a rare huge
 // page (a long admin list) does not pin its memory.

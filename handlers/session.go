@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 
 	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/layout"
+	"github.com/hearth-app/hearth/views/pages"
 )
 
 // Values of the request's echo.Context set by the session middleware.
@@ -109,6 +113,7 @@ func (a *App) commitSession(ctx context.Context, c echo.Context) {
 		token, expiry, err := a.Sessions.Commit(ctx)
 		if err != nil {
 			a.Logger.Error("commit session", "request_id", c.Get(ctxRequestID), "err", err)
+			a.replaceWithUnavailable(c)
 			return
 		}
 		// The cookie lasts as long as the row (a session without a user, minutes).
@@ -120,6 +125,48 @@ func (a *App) commitSession(ctx context.Context, c echo.Context) {
 	// Pages with a session may show account data: never store them.
 	w.Header().Set("Cache-Control", "no-store")
 }
+
+// replaceWithUnavailable turns the response being written into the 503
+// page: a request whose session could not be saved did not happen as far
+// as the browser knows (a sign-in without its cookie would land on /login).
+// It runs in the Before hook, inside Response.WriteHeader, after the status
+// was set and before it is sent: the status and headers are replaced, and
+// the handler's body, written next, is swapped for the page.
+func (a *App) replaceWithUnavailable(c echo.Context) {
+	w := c.Response()
+	var page bytes.Buffer
+	if c.Request().Method != http.MethodHead {
+		p := layout.Page{Title: unavailableHeading, User: currentUser(c), Path: c.Request().URL.Path}
+		if err := pages.ErrorPage(p, unavailablePage(c)).Render(c.Request().Context(), &page); err != nil {
+			a.Logger.Error("render error page", "request_id", c.Get(ctxRequestID), "err", err)
+		}
+	}
+	h := w.Header()
+	for _, k := range []string{"Location", "Set-Cookie", "Content-Encoding", "ETag", "Last-Modified"} {
+		h.Del(k)
+	}
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	h.Set(echo.HeaderContentLength, strconv.Itoa(page.Len()))
+	h.Set("Retry-After", retryAfterSeconds)
+	w.Status = http.StatusServiceUnavailable
+	w.Writer = &replacedBody{ResponseWriter: w.Writer, body: page.Bytes()}
+}
+
+// replacedBody sends body after the header, and drops what the handler
+// writes.
+type replacedBody struct {
+	http.ResponseWriter
+	body []byte
+}
+
+func (r *replacedBody) WriteHeader(code int) {
+	r.ResponseWriter.WriteHeader(code)
+	_, _ = r.ResponseWriter.Write(r.body)
+}
+
+func (r *replacedBody) Write(b []byte) (int, error) { return len(b), nil }
+
+func (r *replacedBody) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // loadUser puts the signed-in user, if any, on the context. The session
 // store loaded the user with the session; a session whose user is gone or

@@ -99,6 +99,9 @@ type NewUser struct {
 	// Now is when the account is created (the app's clock); the wall
 	// clock when zero.
 	Now time.Time
+	// Audit, when set, is the event recording the creation, written in
+	// the same transaction (its target is the new user).
+	Audit *AuditEvent
 }
 
 // CreateUser validates the input, hashes the password and stores the user.
@@ -142,6 +145,13 @@ func CreateUser(ctx context.Context, db *DB, h *password.Hasher, in NewUser, wel
 	err = welcome.settle(db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(u).Error; err != nil {
 			return err
+		}
+		if in.Audit != nil {
+			e := *in.Audit
+			e.TargetID, e.Email = &u.ID, u.Email
+			if err := recordEventTx(tx, e); err != nil {
+				return err
+			}
 		}
 		if in.Verified || welcome == nil {
 			return nil

@@ -22,7 +22,7 @@ func migrate(ctx context.Context, args []string, stdout io.Writer, getenv func(s
 	if err != nil {
 		return err
 	}
-	db, err := models.Open(cfg.Database)
+	db, err := models.OpenWith(cfg.Database, models.Options{SQLiteSynchronous: cfg.SQLiteSynchronous})
 	if err != nil {
 		return fmt.Errorf("HEARTH_DATABASE: %w", err)
 	}

@@ -19,7 +19,8 @@ import (
 )
 
 // serve starts the HTTP server and runs until ctx is cancelled (SIGINT or
-// SIGTERM), then drains in-flight requests for up to ten seconds.
+// SIGTERM), then turns keep-alives off, keeps answering for drainGrace, and
+// drains in-flight requests for up to ten seconds.
 func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	if len(args) > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", args[0])
@@ -88,7 +89,20 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
+	// Keep-alives off first: a client may be sending its next request on
+	// an idle kept-alive connection, which Shutdown would close under it
+	// (a reset POST). For drainGrace the listener stays open, idle
+	// connections are closed and every answer says Connection: close, so
+	// clients move to new connections, which a load balancer sends
+	// elsewhere once it sees the instance go; then Shutdown drains what
+	// is in flight.
+	logger.Info("shutting down: keep-alives off", "grace", drainGrace)
+	srv.SetKeepAlivesEnabled(false)
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(drainGrace):
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
@@ -99,6 +113,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	}
 	return app.WaitBackground(shutdownCtx) // mails requests asked for are queued before the database closes
 }
+
+// drainGrace is how long serve keeps answering, keep-alives off, after
+// SIGTERM and before it stops accepting connections.
+const drainGrace = time.Second
 
 // cleanupLoop deletes expired and idle sessions, refilled throttle buckets,
 // expired tokens and old sent mail, every few minutes. Every instance may
@@ -161,7 +179,7 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 // openMigrated opens the database and applies pending migrations.
 func openMigrated(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*models.DB, error) {
-	db, err := models.Open(cfg.Database)
+	db, err := models.OpenWith(cfg.Database, models.Options{SQLiteSynchronous: cfg.SQLiteSynchronous})
 	if err != nil {
 		return nil, fmt.Errorf("HEARTH_DATABASE: %w", err)
 	}

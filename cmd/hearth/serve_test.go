@@ -159,3 +159,54 @@ func TestCLIServeWarnsWhenDevelopmentFacesTheNetwork(t *testing.T) {
 		}
 	}
 }
+
+// On SIGTERM, serve first turns keep-alives off and keeps answering for
+// drainGrace, so that a client's next request on a kept-alive connection
+// (which Shutdown would close under it) is answered, with Connection:
+// close, on a new connection; then it shuts down.
+func TestCLIServeDrainsKeepAlivesFirst(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	addr := freeAddr(t)
+	c.env["HEARTH_ADDR"] = addr
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		var out, errb bytes.Buffer
+		done <- run(ctx, []string{"serve"}, strings.NewReader(""), &out, &errb, c.getenv)
+	}()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := client.Get("http://" + addr + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK && !res.Close {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve never answered /healthz")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	time.Sleep(drainGrace / 4)
+	res, err := client.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("a request right after SIGTERM: %v", err)
+	}
+	res.Body.Close()
+	if !res.Close {
+		t.Errorf("a response while draining keeps the connection alive")
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not return after SIGTERM")
+	}
+}

@@ -224,10 +224,15 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		// Past GORM: a last-seen time changes nothing a cached entry vouches
 		// for (the triggers ignore it too), and it is no reason for the
 		// request to wait for the change feed.
+		// A touch that fails (a full disk, a write outage) is skipped: the
+		// session is as valid as it was, and the next request tries again.
 		if _, err := s.write.ExecContext(ctx, s.touchQuery, now, ip, ua, hash); err != nil {
-			return nil, false, fmt.Errorf("touch session: %w", err)
+			if ctx.Err() == nil {
+				s.logger.Warn("touch session failed, skipped", "err", err)
+			}
+		} else {
+			s.cache.setLastSeen(hash, now)
 		}
-		s.cache.setLastSeen(hash, now)
 	}
 	if e.user != nil {
 		u := *e.user // a copy: handlers may change their user

@@ -88,7 +88,7 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatalf("testapp: config: %v", err)
 	}
-	db, err := models.Open(cfg.Database)
+	db, err := models.OpenWith(cfg.Database, models.Options{SQLiteSynchronous: cfg.SQLiteSynchronous})
 	if err != nil {
 		t.Fatalf("testapp: open database: %v", err)
 	}
