@@ -40,7 +40,25 @@ func (a *App) Healthz(c echo.Context) error {
 		a.Logger.Error("health check: writes fail", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "ok", "writes": "failing"})
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "ok", "writes": "ok"})
+	hits, misses := a.SessionStore.Stats()
+	return c.JSON(http.StatusOK, health{Status: "ok", Database: "ok", Writes: "ok",
+		SessionCache: sessionCacheHealth{On: a.SessionStore.Live(), Hits: hits, Misses: misses}})
+}
+
+// health is /healthz's answer when all is well. SessionCache tells an
+// operator whether this instance caches sessions (on PostgreSQL: whether
+// its listener is connected) and how often the cache served a request.
+type health struct {
+	Status       string             `json:"status"`
+	Database     string             `json:"database"`
+	Writes       string             `json:"writes"`
+	SessionCache sessionCacheHealth `json:"session_cache"`
+}
+
+type sessionCacheHealth struct {
+	On     bool  `json:"on"`
+	Hits   int64 `json:"hits"`
+	Misses int64 `json:"misses"`
 }
 
 // healthWriteWindow is how long a request's database failure keeps

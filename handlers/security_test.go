@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -333,6 +334,24 @@ func TestHealthz(t *testing.T) {
 	expectStatus(t, res, http.StatusOK)
 	if !strings.Contains(res.Body, `"status":"ok"`) {
 		t.Errorf("body %q", res.Body)
+	}
+	// The operator sees whether this instance caches sessions, and how well.
+	c := ta.client(t)
+	c.signUp("health@example.com", goodPassword)
+	for range 3 { // the first pops the welcome flash (a write), the others read
+		c.get("/account")
+	}
+	var h struct {
+		SessionCache struct {
+			On           bool
+			Hits, Misses int64
+		} `json:"session_cache"`
+	}
+	if err := json.Unmarshal([]byte(c.get("/healthz").Body), &h); err != nil {
+		t.Fatal(err)
+	}
+	if !h.SessionCache.On || h.SessionCache.Hits == 0 {
+		t.Errorf("/healthz session cache %+v, want on with hits", h.SessionCache)
 	}
 	ta.DB.Close()
 	expectStatus(t, ta.client(t).get("/healthz"), http.StatusServiceUnavailable)
