@@ -2,11 +2,10 @@ package handlers_test
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/hearth-app/hearth/internal/gosource"
 )
 
 // TestSessionValuesAreReadThroughTypedKeys keeps every session value key in
@@ -17,19 +16,8 @@ func TestSessionValuesAreReadThroughTypedKeys(t *testing.T) {
 	t.Parallel()
 	fset := token.NewFileSet()
 	files := map[string]*ast.File{}
-	paths, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range paths {
-		if strings.HasSuffix(p, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, p, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[p] = f
+	for _, f := range gosource.Parse(t, fset, ".") {
+		files[f.Path] = f.AST
 	}
 	sf := files["session.go"]
 	if sf == nil {

@@ -2,15 +2,13 @@ package models_test
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
+	"github.com/hearth-app/hearth/internal/gosource"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -19,22 +17,10 @@ import (
 // once, in the order declared.
 func TestAuditActionsListsEveryAction(t *testing.T) {
 	t.Parallel()
-	paths, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	name := regexp.MustCompile(`^Audit[A-Z]`)
 	var declared []string
-	fset := token.NewFileSet()
-	for _, p := range paths {
-		if strings.HasSuffix(p, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, p, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
+	for _, f := range gosource.Parse(t, token.NewFileSet(), ".") {
+		for _, d := range f.AST.Decls {
 			g, ok := d.(*ast.GenDecl)
 			if !ok || g.Tok != token.CONST {
 				continue

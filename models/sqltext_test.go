@@ -2,13 +2,11 @@ package models
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/hearth-app/hearth/internal/gosource"
 )
 
 // sqlMethods are GORM's methods whose first argument is SQL text, and
@@ -25,26 +23,11 @@ var (
 func TestSQLTextIsConstant(t *testing.T) {
 	fset := token.NewFileSet()
 	var files []*ast.File
-	names, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range names {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(fset, name, src, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, f)
-		for _, imp := range f.Imports {
-			if p, _ := strconv.Unquote(imp.Path.Value); p == "database/sql" && name != "db.go" {
-				t.Errorf("%s imports database/sql: run SQL through GORM on the handle the function picked", name)
+	for _, f := range gosource.Parse(t, fset, ".") {
+		files = append(files, f.AST)
+		for _, imp := range f.AST.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); p == "database/sql" && f.Path != "db.go" {
+				t.Errorf("%s imports database/sql: run SQL through GORM on the handle the function picked", f.Path)
 			}
 		}
 	}
@@ -127,20 +110,9 @@ func TestCallersDoNotTouchThePools(t *testing.T) {
 	fset := token.NewFileSet()
 	seen := 0
 	for _, dir := range []string{"../handlers", "../mail", "../cmd/hearth"} {
-		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range names {
-			if strings.HasSuffix(name, "_test.go") {
-				continue
-			}
-			f, err := parser.ParseFile(fset, name, nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+		for _, f := range gosource.Parse(t, fset, dir) {
 			seen++
-			ast.Inspect(f, func(n ast.Node) bool {
+			ast.Inspect(f.AST, func(n ast.Node) bool {
 				sel, ok := n.(*ast.SelectorExpr)
 				if !ok || (sel.Sel.Name != "Read" && sel.Sel.Name != "Write" && sel.Sel.Name != "SQL") {
 					return true
