@@ -45,6 +45,9 @@ func TextField(f Field) templ.Component {
 		if f.MaxLength > 0 {
 			o.attr("maxlength", strconv.Itoa(f.MaxLength))
 		}
+		if f.Autofocus {
+			o.raw(` autofocus`)
+		}
 		if f.Error != "" {
 			o.raw(` aria-invalid="true"`)
 		}
