@@ -22,3 +22,26 @@ document.addEventListener("submit", (event) => {
     })
     .catch(() => form.submit());
 });
+
+// Password fields: the show/hide toggle (a button hidden without this file).
+// The button's name stays "Show password"; aria-pressed says whether the
+// password is shown.
+for (const button of document.querySelectorAll("[data-password-toggle]")) {
+  const input = document.getElementById(button.getAttribute("aria-controls"));
+  if (!input) continue;
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const show = input.type === "password";
+    input.type = show ? "text" : "password";
+    button.setAttribute("aria-pressed", String(show));
+  });
+}
+// A form never sends its password while it is shown as text: browsers and
+// password managers treat a type=password field differently when saving.
+document.addEventListener("submit", (event) => {
+  for (const button of event.target.querySelectorAll("[data-password-toggle][aria-pressed=true]")) {
+    const input = document.getElementById(button.getAttribute("aria-controls"));
+    if (input) input.type = "password";
+    button.setAttribute("aria-pressed", "false");
+  }
+});
