@@ -91,3 +91,15 @@ func TestBrowserFailedFormOpensOnItsError(t *testing.T) {
 		t.Errorf("admin delete: focused #%s (in view: %v), want #field-confirm in view", id, inView)
 	}
 }
+
+// TestBrowserSignInAndSignUpStartFocused: the cursor is in the first field.
+func TestBrowserSignInAndSignUpStartFocused(t *testing.T) {
+	srv := startServer(t)
+	b := newTab(t)
+	for path, want := range map[string]string{"/login": "field-email", "/signup": "field-name"} {
+		b.do(chromedp.Navigate(srv.URL+path), chromedp.WaitVisible("#"+want))
+		if id, inView := b.focusedInView(); id != want || !inView {
+			t.Errorf("%s: focused #%s (in view: %v), want #%s", path, id, inView, want)
+		}
+	}
+}

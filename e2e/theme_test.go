@@ -54,7 +54,6 @@ func TestBrowserThemeSwitch(t *testing.T) {
 		t.Errorf("switching in place lost what was typed: %q", typed)
 	}
 	b.runAxe("sign-in page, dark chosen over a light system")
-	b.screenshot("sign-in-dark-chosen")
 
 	// Remembered: a new page renders dark from the server.
 	b.do(chromedp.Navigate(srv.URL+"/signup"), chromedp.WaitVisible("[data-testid=theme-switch]"))
