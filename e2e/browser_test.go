@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearth-app/hearth/internal/testapp"
@@ -157,8 +159,9 @@ func (tb *tab) screenshot(name string) {
 	for _, size := range []struct {
 		suffix        string
 		width, height int64
-	}{{"", 1280, 800}, {"-phone", 390, 844}} {
-		tb.do(chromedp.EmulateViewport(size.width, size.height))
+		scheme        string
+	}{{"", 1280, 800, "light"}, {"-phone", 390, 844, "light"}, {"-dark", 1280, 800, "dark"}, {"-phone-dark", 390, 844, "dark"}} {
+		tb.do(chromedp.EmulateViewport(size.width, size.height), prefersColorScheme(size.scheme))
 		png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			tb.t.Fatalf("screenshot: %v", err)
@@ -167,7 +170,20 @@ func (tb *tab) screenshot(name string) {
 			tb.t.Fatal(err)
 		}
 	}
-	tb.do(chromedp.EmulateViewport(1280, 800))
+	tb.do(chromedp.EmulateViewport(1280, 800), prefersColorScheme(""))
+}
+
+// prefersColorScheme emulates the system's colour scheme (light or dark);
+// "" ends the emulation.
+func prefersColorScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		p := emulation.SetEmulatedMediaParams{}
+		if scheme != "" {
+			p.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}
+		}
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, p)
+		return chromedp.Void{}, err
+	}
 }
 
 // axeSource is axe-core 4.14.1 (MPL-2.0), vendored from the npm registry
@@ -183,12 +199,24 @@ type axeViolation struct {
 	} `json:"nodes"`
 }
 
-// checkAccessibility runs axe-core on the current page and fails on any
-// serious or critical violation.
+// checkAccessibility runs axe-core on the current page, in the light and
+// the dark colour scheme, and fails on any serious or critical violation.
 func (tb *tab) checkAccessibility(page string) {
 	tb.t.Helper()
-	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](axeSource+";true")); err != nil {
-		tb.t.Fatalf("inject axe: %v", err)
+	for _, scheme := range []string{"light", "dark"} {
+		tb.do(prefersColorScheme(scheme))
+		tb.runAxe(page + " (" + scheme + ")")
+	}
+	tb.do(prefersColorScheme(""))
+}
+
+// runAxe runs axe-core once, in the colour scheme the page is in now.
+func (tb *tab) runAxe(page string) {
+	tb.t.Helper()
+	if has, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool]("typeof axe !== 'undefined'")); err != nil || !has {
+		if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](axeSource+";true")); err != nil {
+			tb.t.Fatalf("inject axe: %v", err)
+		}
 	}
 	vs, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]axeViolation](
 		`axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)`, chromedp.EvalAwaitPromise))

@@ -23,7 +23,8 @@ func retryAfter(t *testing.T, res *response) int {
 	if err != nil || n < 1 {
 		t.Fatalf("429 without a usable Retry-After: %q", res.Header.Get("Retry-After"))
 	}
-	if res.Doc.Find("[data-testid=error-page]").Length() != 1 || !strings.Contains(res.Body, "wait") {
+	// The error page, or for sign-in the form again with the message.
+	if res.Doc.Find("[data-testid=error-page], [data-testid=login] [data-testid=form-error]").Length() != 1 || !strings.Contains(res.Body, "wait") {
 		t.Error("the 429 page does not say how long to wait")
 	}
 	return n

@@ -91,11 +91,18 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 	})
 	err = models.ChangePassword(ctx, a.DB, a.Hasher, a.Now(), u, form.Get("current_password"), form.Get("new_password"), a.currentTokenHash(c), notice)
 	var invalid *models.InvalidInput
+	refused := errors.As(err, &invalid) // before the switch: both may hold
 	switch {
-	case errors.Is(err, models.ErrWrongPassword):
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: map[string]string{"current_password": a.inputMessage(err)}})
-	case errors.As(err, &invalid):
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: a.fieldErrors(invalid, inputFields{Password: "new_password"})})
+	case refused || errors.Is(err, models.ErrWrongPassword):
+		// Every error of the form at once: both fields may be wrong.
+		errs := map[string]string{}
+		if invalid != nil {
+			errs = a.fieldErrors(invalid, inputFields{Password: "new_password"})
+		}
+		if errors.Is(err, models.ErrWrongPassword) {
+			errs["current_password"] = a.inputMessage(models.ErrWrongPassword)
+		}
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: errs})
 	case errors.Is(err, models.ErrHasherBusy):
 		return hasherBusy(c)
 	case err != nil:
@@ -124,30 +131,31 @@ func (a *App) EmailSubmit(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
 	newEmail := models.NormalizeEmail(form.Get("email"))
-	fail := func(field, msg string) error {
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, NewEmail: form.Get("email"), EmailErrors: map[string]string{field: msg}})
-	}
+	// Every error of the form is collected, so the page shows them at once.
+	errs := map[string]string{}
 	if err := models.ValidateEmail(newEmail); err != nil {
-		return fail("email", a.inputMessage(err))
-	}
-	if newEmail == u.Email {
-		return fail("email", "That is already your address.")
+		errs["email"] = a.inputMessage(err)
+	} else if newEmail == u.Email {
+		errs["email"] = "That is already your address."
 	}
 	if err := a.limit(c, a.Config.Rates.EmailChange, "email-change-user:"+u.ID); err != nil {
 		return err
 	}
 	if u.PasswordHash == "" {
-		if !a.signedInRecently(c) {
-			return fail("email", "For your security, sign out and sign in again, then change your address within "+waitText(recentSignIn)+".")
+		if !a.signedInRecently(c) && errs["email"] == "" {
+			errs["email"] = "For your security, sign out and sign in again, then change your address within " + waitText(recentSignIn) + "."
 		}
 	} else {
 		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password")); errors.Is(err, models.ErrWrongPassword) {
-			return fail("current_password", a.inputMessage(err))
+			errs["current_password"] = a.inputMessage(err)
 		} else if errors.Is(err, models.ErrHasherBusy) {
 			return hasherBusy(c)
 		} else if err != nil {
 			return err
 		}
+	}
+	if len(errs) > 0 {
+		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, NewEmail: form.Get("email"), EmailErrors: errs})
 	}
 	if err := a.limit(c, a.Config.Rates.EmailChange, "email-change-to:"+newEmail); err != nil {
 		return err

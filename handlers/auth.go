@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -114,13 +115,13 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	// Every attempt counts against the client address; attempts on one
 	// account count whatever the address, until a successful sign-in.
 	if err := a.limit(c, a.Config.Rates.SignInIP, addressKey(c, "signin-ip")); err != nil {
-		return err
+		return a.loginRefused(c, f, err)
 	}
 	// A browser the account signed in from before has a limit of its own, so
 	// that guesses from elsewhere cannot lock the owner out (device.go).
 	lockKey := a.signInLockKey(c, f.Email)
 	if err := a.limit(c, a.Config.Rates.SignInAccount, lockKey); err != nil {
-		return err
+		return a.loginRefused(c, f, err)
 	}
 
 	ctx := c.Request().Context()
@@ -150,6 +151,18 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	a.audit(c, models.AuditSignIn, u, "", "password")
 	a.flash(c, layout.FlashSuccess, "Welcome back!")
 	return redirect(c, safeNext(f.Next, "/account"))
+}
+
+// loginRefused answers a throttled sign-in with the form again (429, with
+// Retry-After and how long to wait) and the way out that needs no waiting:
+// the reset link. Other errors pass through.
+func (a *App) loginRefused(c echo.Context, f auth.LoginForm, err error) error {
+	var he *echo.HTTPError
+	if !errors.As(err, &he) || he.Code != http.StatusTooManyRequests {
+		return err
+	}
+	f.Error, f.Throttled = fmt.Sprint(he.Message), true
+	return a.render(c, http.StatusTooManyRequests, auth.LoginPage(a.page(c, "Sign in"), f))
 }
 
 // Logout ends the session on the server: the old cookie is worthless from

@@ -29,6 +29,7 @@ func (a *App) Routes() *echo.Echo {
 	assets.StaticFS("/", static.FS)
 
 	e.GET("/", a.Home)
+	e.POST("/theme", a.ThemeSubmit)
 
 	e.GET("/signup", a.SignupPage, a.redirectSignedIn)
 	e.POST("/signup", a.SignupSubmit, a.redirectSignedIn)

@@ -136,7 +136,7 @@ func (a *App) replaceWithUnavailable(c echo.Context) {
 	w := c.Response()
 	var page bytes.Buffer
 	if c.Request().Method != http.MethodHead {
-		p := layout.Page{Title: unavailableHeading, User: currentUser(c), Path: c.Request().URL.Path}
+		p := layout.Page{Title: unavailableHeading, User: currentUser(c), Path: c.Request().URL.Path, Theme: a.themeOf(c), Here: "/"}
 		if err := pages.ErrorPage(p, unavailablePage(c)).Render(c.Request().Context(), &page); err != nil {
 			a.Logger.Error("render error page", "request_id", c.Get(ctxRequestID), "err", err)
 		}

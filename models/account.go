@@ -202,11 +202,18 @@ func ResetPassword(ctx context.Context, db *DB, h *password.Hasher, now time.Tim
 // the user (all but the one whose token hash is keep). mail composes the
 // notice of the change, queued in its transaction.
 func ChangePassword(ctx context.Context, db *DB, h *password.Hasher, now time.Time, u *User, current, newPassword, keep string, mail *Announce[*User]) error {
-	if err := CheckPassword(ctx, h, u, current); err != nil {
-		return err
+	// Both checks run, so the form can show every error at once: a wrong
+	// current password and an unacceptable new one come back joined.
+	wrong := CheckPassword(ctx, h, u, current)
+	if wrong != nil && !errors.Is(wrong, ErrWrongPassword) {
+		return wrong
 	}
+	var invalid error
 	if err := h.Check(newPassword, u.Email); err != nil {
-		return &InvalidInput{Password: err}
+		invalid = &InvalidInput{Password: err}
+	}
+	if wrong != nil || invalid != nil {
+		return errors.Join(wrong, invalid)
 	}
 	hash, err := h.Hash(ctx, newPassword)
 	if err != nil {

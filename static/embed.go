@@ -3,7 +3,7 @@ package static
 
 import "embed"
 
-// FS holds every asset, served under /static/.
+// FS holds every asset (CSS, images, the small progressive-enhancement scripts), served under /static/.
 //
-//go:embed css img
+//go:embed css img js
 var FS embed.FS

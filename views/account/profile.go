@@ -37,3 +37,15 @@ func sessionsText(n int64) string {
 	}
 	return fmt.Sprintf("%d, including this one", n)
 }
+
+// firstInvalid reports whether name is the first field, in the form's
+// order, that has an error: that field gets autofocus, so a failed form far
+// down the page opens scrolled to it, focused.
+func firstInvalid(errs map[string]string, name string, order ...string) bool {
+	for _, f := range order {
+		if errs[f] != "" {
+			return f == name
+		}
+	}
+	return false
+}

@@ -197,7 +197,7 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextField(components.Field{Name: "name", Label: "Name", Value: d.Name, Error: d.NameError, Autocomplete: "name", MaxLength: models.MaxNameLen}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.TextField(components.Field{Name: "name", Label: "Name", Value: d.Name, Error: d.NameError, Autofocus: d.NameError != "", Autocomplete: "name", MaxLength: models.MaxNameLen}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -205,12 +205,12 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextField(components.Field{ID: "new-email", Name: "email", Label: "New email", Type: "email", Value: d.NewEmail, Error: d.EmailErrors["email"], Autocomplete: "email", Required: true, MaxLength: models.MaxEmailLen}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.TextField(components.Field{ID: "new-email", Name: "email", Label: "New email", Type: "email", Value: d.NewEmail, Error: d.EmailErrors["email"], Autofocus: firstInvalid(d.EmailErrors, "email", "email", "current_password"), Autocomplete: "email", Required: true, MaxLength: models.MaxEmailLen}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if d.HasPassword {
-				templ_7745c5c3_Err = components.TextField(components.Field{ID: "email-current-password", Name: "current_password", Label: "Current password", Type: "password", Error: d.EmailErrors["current_password"], Autocomplete: "current-password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.TextField(components.Field{ID: "email-current-password", Name: "current_password", Label: "Current password", Type: "password", Error: d.EmailErrors["current_password"], Autofocus: firstInvalid(d.EmailErrors, "current_password", "email", "current_password"), Autocomplete: "current-password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -229,11 +229,11 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.TextField(components.Field{ID: "password-current-password", Name: "current_password", Label: "Current password", Type: "password", Error: d.PassErrors["current_password"], Autocomplete: "current-password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.TextField(components.Field{ID: "password-current-password", Name: "current_password", Label: "Current password", Type: "password", Error: d.PassErrors["current_password"], Autofocus: firstInvalid(d.PassErrors, "current_password", "current_password", "new_password"), Autocomplete: "current-password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.TextField(components.Field{Name: "new_password", Label: "New password", Type: "password", Error: d.PassErrors["new_password"], Autocomplete: "new-password", Required: true, MaxLength: models.MaxPasswordLen, Hint: "At least 8 characters."}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.TextField(components.Field{Name: "new_password", Label: "New password", Type: "password", Error: d.PassErrors["new_password"], Autofocus: firstInvalid(d.PassErrors, "new_password", "current_password", "new_password"), Autocomplete: "new-password", Required: true, MaxLength: models.MaxPasswordLen, Hint: "At least 8 characters."}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -381,12 +381,12 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if d.HasPassword {
-				templ_7745c5c3_Err = components.TextField(components.Field{ID: "delete-current-password", Name: "current_password", Label: "Current password", Type: "password", Error: d.DeleteErrors["current_password"], Autocomplete: "current-password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.TextField(components.Field{ID: "delete-current-password", Name: "current_password", Label: "Current password", Type: "password", Error: d.DeleteErrors["current_password"], Autofocus: d.DeleteErrors["current_password"] != "", Autocomplete: "current-password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = components.TextField(components.Field{Name: "confirm", Label: "Type DELETE to confirm", Error: d.DeleteErrors["confirm"], Autocomplete: "off", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.TextField(components.Field{Name: "confirm", Label: "Type DELETE to confirm", Error: d.DeleteErrors["confirm"], Autofocus: d.DeleteErrors["confirm"] != "", Autocomplete: "off", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -385,7 +385,7 @@ func UserPage(p layout.Page, d UserPageData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.TextField(components.Field{Name: "reason", Label: "Reason (optional, kept in the audit log)", Value: d.Ban.Reason, Error: d.Ban.Error, MaxLength: 200}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.TextField(components.Field{Name: "reason", Label: "Reason (optional, kept in the audit log)", Value: d.Ban.Reason, Error: d.Ban.Error, Autofocus: d.Ban.Error != "", MaxLength: 200}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -412,7 +412,7 @@ func UserPage(p layout.Page, d UserPageData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = components.TextField(components.Field{Name: "confirm", Label: "Type the user's email to delete the account", Value: d.Delete.Confirm, Error: d.Delete.Error, Autocomplete: "off"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.TextField(components.Field{Name: "confirm", Label: "Type the user's email to delete the account", Value: d.Delete.Confirm, Error: d.Delete.Error, Autofocus: d.Delete.Error != "", Autocomplete: "off"}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

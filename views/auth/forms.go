@@ -20,6 +20,28 @@ type LoginForm struct {
 	Email string
 	Next  string // a local path to go to after signing in
 	Error string // one message for the whole form: never which field was wrong
+	// Throttled: too many attempts; the error offers the reset link.
+	Throttled bool
 	// Providers are the social sign-in buttons to show.
 	Providers []components.ProviderButton
+}
+
+// loginFocus is the sign-in field that gets autofocus: the password when
+// the email is already filled in (after a failed attempt), else the email.
+func loginFocus(f LoginForm, name string) bool {
+	if f.Email != "" {
+		return name == "password"
+	}
+	return name == "email"
+}
+
+// signupFocus is the sign-up field that gets autofocus: the first with an
+// error, else the first field.
+func signupFocus(f SignupForm, name string) bool {
+	for _, n := range []string{"name", "email", "password"} {
+		if f.Errors[n] != "" {
+			return n == name
+		}
+	}
+	return name == "name"
 }

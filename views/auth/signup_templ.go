@@ -77,15 +77,15 @@ func SignupPage(p layout.Page, f SignupForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextField(components.Field{Name: "name", Label: "Name", Value: f.Name, Error: f.Errors["name"], Autocomplete: "name", MaxLength: models.MaxNameLen}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.TextField(components.Field{Name: "name", Label: "Name", Value: f.Name, Error: f.Errors["name"], Autofocus: signupFocus(f, "name"), Autocomplete: "name", MaxLength: models.MaxNameLen}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextField(components.Field{Name: "email", Label: "Email", Type: "email", Value: f.Email, Error: f.Errors["email"], Autocomplete: "email", Required: true, MaxLength: models.MaxEmailLen}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.TextField(components.Field{Name: "email", Label: "Email", Type: "email", Value: f.Email, Error: f.Errors["email"], Autofocus: signupFocus(f, "email"), Autocomplete: "email", Required: true, MaxLength: models.MaxEmailLen}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.TextField(components.Field{Name: "password", Label: "Password", Type: "password", Error: f.Errors["password"], Autocomplete: "new-password", Required: true, MaxLength: models.MaxPasswordLen, Hint: "At least 8 characters. A long phrase is easier to remember and harder to guess."}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.TextField(components.Field{Name: "password", Label: "Password", Type: "password", Error: f.Errors["password"], Autofocus: signupFocus(f, "password"), Autocomplete: "new-password", Required: true, MaxLength: models.MaxPasswordLen, Hint: "At least 8 characters. A long phrase is easier to remember and harder to guess."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

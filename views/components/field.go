@@ -11,6 +11,7 @@ import (
 
 // TextField renders a label, an input, an optional hint and the field's
 // error, tied together for screen readers (aria-invalid, aria-describedby).
+// A password input gets a show/hide toggle button, hidden until app.js runs.
 //
 // It is written in Go rather than templ because it is the most rendered
 // piece of the app (the account page alone has six): templ's generated code
@@ -30,7 +31,11 @@ func TextField(f Field) templ.Component {
 		o.raw(id)
 		o.raw(`">`)
 		o.text(f.Label)
-		o.raw(`</label> <input id="`)
+		o.raw(`</label> `)
+		if f.inputType() == "password" {
+			o.raw(`<div class="password-input">`)
+		}
+		o.raw(`<input id="`)
 		o.raw(id)
 		o.raw(`"`)
 		o.attr("name", f.Name)
@@ -45,13 +50,23 @@ func TextField(f Field) templ.Component {
 		if f.MaxLength > 0 {
 			o.attr("maxlength", strconv.Itoa(f.MaxLength))
 		}
+		if f.Autofocus {
+			o.raw(` autofocus`)
+		}
 		if f.Error != "" {
 			o.raw(` aria-invalid="true"`)
 		}
 		if d := f.describedBy(); d != "" {
 			o.attr("aria-describedby", d)
 		}
-		o.raw(`> `)
+		o.raw(`>`)
+		if f.inputType() == "password" {
+			// Shown by app.js only: without JavaScript there is no toggle.
+			o.raw(`<button type="button" class="btn btn-ghost btn-sm password-toggle" aria-controls="`)
+			o.raw(id)
+			o.raw(`" aria-pressed="false" data-password-toggle hidden>Show<span class="sr-only"> password</span></button></div>`)
+		}
+		o.raw(` `)
 		if f.Hint != "" {
 			o.raw(`<p class="field-hint" id="`)
 			o.raw(id)

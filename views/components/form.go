@@ -13,6 +13,7 @@ type Field struct {
 	Autocomplete string
 	Required     bool
 	MaxLength    int
+	Autofocus    bool // the form's first invalid field: the page opens on it, focused
 }
 
 func (f Field) inputType() string {

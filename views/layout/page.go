@@ -14,6 +14,57 @@ type Page struct {
 	// Impersonator is the admin browsing as User, or nil. Every page then
 	// shows a banner with a way back to the admin's own session.
 	Impersonator *models.User
+	// Theme is this browser's colour theme (a cookie); Here is where the
+	// theme switch comes back to (the page, when it was a GET).
+	Theme Theme
+	Here  string
+}
+
+// Theme is a colour theme: the system's, or light or dark whatever it says.
+type Theme string
+
+// The themes the switch offers.
+const (
+	ThemeSystem Theme = "system"
+	ThemeLight  Theme = "light"
+	ThemeDark   Theme = "dark"
+)
+
+// Themes lists the choices in the order the switch shows them.
+var Themes = []Theme{ThemeSystem, ThemeLight, ThemeDark}
+
+// Valid reports whether t is one of the themes.
+func (t Theme) Valid() bool { return t == ThemeSystem || t == ThemeLight || t == ThemeDark }
+
+// Label is the switch's text for t.
+func (t Theme) Label() string {
+	switch t {
+	case ThemeLight:
+		return "Light"
+	case ThemeDark:
+		return "Dark"
+	}
+	return "System"
+}
+
+// ColorScheme is the color-scheme meta value for t: the browser's own
+// controls and scrollbars follow it.
+func (t Theme) ColorScheme() string {
+	switch t {
+	case ThemeLight:
+		return "light"
+	case ThemeDark:
+		return "dark"
+	}
+	return "light dark"
+}
+
+// theme is p's theme, system when unset.
+func (p Page) theme() Theme {
+	if p.Theme.Valid() {
+		return p.Theme
+	}
+	return ThemeSystem
 }
 
 // Flash is a one-time message shown at the top of the next page.
