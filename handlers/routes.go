@@ -62,6 +62,9 @@ func (a *App) Routes() *echo.Echo {
 	account.GET("/sessions", a.SessionsPage)
 	account.POST("/sessions/revoke-others", a.RevokeOtherSessionsSubmit)
 	account.POST("/sessions/:id/revoke", a.RevokeSessionSubmit)
+	account.GET("/tokens", a.TokensPage)
+	account.POST("/tokens", a.TokenSubmit, a.refuseWhileImpersonating)
+	account.POST("/tokens/:id/revoke", a.RevokeTokenSubmit)
 
 	// Development only, without SMTP, and to this machine only: the mailbox
 	// where mail goes.
