@@ -66,6 +66,13 @@ func (a *App) Routes() *echo.Echo {
 	account.POST("/tokens", a.TokenSubmit, a.refuseWhileImpersonating)
 	account.POST("/tokens/:id/revoke", a.RevokeTokenSubmit)
 
+	// The JSON API: a bearer token or the session cookie; errors are
+	// problem+json, also for unknown routes and methods under /api/ (the
+	// middleware is per route: a group's would turn every 405 into a 404).
+	api := e.Group("/api/v1")
+	api.GET("/me", a.APIMe, a.requireAPIUser)
+	api.PATCH("/me", a.APIUpdateMe, a.requireAPIUser)
+
 	// Development only, without SMTP, and to this machine only: the mailbox
 	// where mail goes.
 	if a.devMailboxOn() {
