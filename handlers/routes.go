@@ -91,6 +91,7 @@ func (a *App) Routes() *echo.Echo {
 	adm.POST("/users/:id/unban", a.AdminUnban)
 	adm.POST("/users/:id/verify-email", a.AdminVerifyEmail)
 	adm.POST("/users/:id/sessions/revoke", a.AdminRevokeSessions)
+	adm.POST("/users/:id/tokens/revoke", a.AdminRevokeToken)
 	adm.POST("/users/:id/delete", a.AdminDelete)
 	adm.POST("/users/:id/impersonate", a.AdminImpersonate)
 	adm.POST("/users/:id/send-reset", a.AdminSendReset)

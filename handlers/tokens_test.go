@@ -101,3 +101,47 @@ func TestRevokingATokenIsAuditedAndMailed(t *testing.T) {
 	}
 	expectStatus(t, c.post("/account/tokens/"+id+"/revoke", nil), http.StatusNotFound)
 }
+
+// TestAdminsSeeAndRevokeAUsersTokens: the admin user page lists the
+// member's tokens (never a secret) and revokes one, audited with the admin
+// as actor and mailed to the member; a member cannot use the admin route.
+func TestAdminsSeeAndRevokeAUsersTokens(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	admin := ta.client(t)
+	adm := admin.signUpAdmin("tokadmin@example.com")
+	c := ta.client(t)
+	c.signUp("tokmember@example.com", goodPassword)
+	secret := createToken(t, c, "deploy bot", "90")
+	u, err := models.UserByEmail(t.Context(), ta.DB, "tokmember@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	page := admin.get("/admin/users/" + u.ID)
+	expectStatus(t, page, http.StatusOK)
+	row := page.Doc.Find("[data-testid=user-tokens] [data-testid=token-row]")
+	if row.Length() != 1 || !strings.Contains(row.Text(), "deploy bot") || strings.Contains(page.Body, secret[4:]) {
+		t.Fatalf("admin token list: %q", row.Text())
+	}
+	id, _ := row.Attr("data-token-id")
+
+	// A member posting to the admin route is refused.
+	expectStatus(t, c.post("/admin/users/"+u.ID+"/tokens/revoke", url.Values{"token": {id}}), http.StatusForbidden)
+
+	expectRedirect(t, admin.adminPost("/admin/users/"+u.ID+"/tokens/revoke", url.Values{"token": {id}}), "/admin/users/"+u.ID)
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM api_tokens"); n != 0 {
+		t.Fatalf("tokens after the admin revoked: %d", n)
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND actor_id = ? AND target_id = ?", models.AuditAPITokenRevoke, adm.ID, u.ID); n != 1 {
+		t.Fatalf("admin revocation audit rows: %d", n)
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM outbox WHERE template = 'api_token_revoked' AND to_addr = 'tokmember@example.com'"); n != 1 {
+		t.Fatalf("revocation mails: %d", n)
+	}
+	res, body := apiCall(t, ta, http.MethodGet, "/api/v1/me", secret, "")
+	expectProblem(t, res, body, http.StatusUnauthorized)
+	if page := admin.get("/admin/users/" + u.ID); page.Doc.Find("[data-testid=user-tokens] [data-testid=no-tokens]").Length() != 1 {
+		t.Fatal("the admin page still lists the revoked token")
+	}
+}
