@@ -19,6 +19,9 @@ func createToken(t *testing.T, c *client, name, days string) string {
 	if !strings.HasPrefix(secret, "hth_") || len(secret) < 4+43 {
 		t.Fatalf("token secret %q: want hth_ and 32 bytes in base64url", secret)
 	}
+	if res.Doc.Find("button[data-copy=token-secret]").Length() != 1 || res.Doc.Find(`script[src="/static/js/copy.js"]`).Length() != 1 {
+		t.Error("the page showing the token has no copy button")
+	}
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("the page showing the token: Cache-Control %q, want no-store", cc)
 	}
@@ -66,6 +69,10 @@ func TestATokenIsShownOnceAndOnlyItsHashIsStored(t *testing.T) {
 	}
 	if got := countRows(t, ta.DB, "SELECT count(*) FROM outbox WHERE text_body LIKE ? OR html_body LIKE ?", "%"+secret+"%", "%"+secret+"%"); got != 0 {
 		t.Fatal("a mail carries the secret")
+	}
+
+	if js := c.get("/static/js/copy.js"); js.StatusCode != http.StatusOK || !strings.Contains(js.Header.Get("Content-Type"), "javascript") {
+		t.Fatalf("copy.js: %d %s", js.StatusCode, js.Header.Get("Content-Type"))
 	}
 
 	// No name: 422 with the form, nothing created.

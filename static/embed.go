@@ -1,9 +1,10 @@
-// Package static holds the CSS and images, embedded into the binary.
+// Package static holds the CSS, images and the little JavaScript (copy
+// buttons), embedded into the binary.
 package static
 
 import "embed"
 
 // FS holds every asset, served under /static/.
 //
-//go:embed css img
+//go:embed css img js
 var FS embed.FS
