@@ -176,3 +176,31 @@ func TestJWTsAreOffWithoutASecretKey(t *testing.T) {
 		t.Fatal("keys published without a secret key")
 	}
 }
+
+// TestNoJWTWhileImpersonating: an admin browsing as a member gets a 403
+// problem, not a JWT in the member's name.
+func TestNoJWTWhileImpersonating(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_SECRET_KEY", testSecretKey))
+	admin := ta.client(t)
+	admin.signUpAdmin("imp-admin@example.com")
+	member := ta.client(t)
+	member.signUp("imp-member@example.com", goodPassword)
+	u, err := models.UserByEmail(t.Context(), ta.DB, "imp-member@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, admin.adminPost("/admin/users/"+u.ID+"/impersonate", nil), http.StatusSeeOther)
+	req, _ := http.NewRequest(http.MethodPost, ta.URL+"/api/v1/token", nil)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res := admin.do(req)
+	expectProblem(t, res.Response, []byte(res.Body), http.StatusForbidden)
+	if !strings.Contains(res.Body, "impersonating") {
+		t.Fatalf("403 for another reason: %s", res.Body)
+	}
+	// The same session may still read who it is browsing as.
+	req, _ = http.NewRequest(http.MethodGet, ta.URL+"/api/v1/me", nil)
+	if res := admin.do(req); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, u.ID) {
+		t.Fatalf("GET /api/v1/me while impersonating: %d %s", res.StatusCode, res.Body)
+	}
+}

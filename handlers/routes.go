@@ -72,7 +72,8 @@ func (a *App) Routes() *echo.Echo {
 	api := e.Group("/api/v1")
 	api.GET("/me", a.APIMe, a.requireAPIUser)
 	api.PATCH("/me", a.APIUpdateMe, a.requireAPIUser)
-	api.POST("/token", a.APIToken, a.requireAPIUser)
+	// An admin browsing as someone gets no token that speaks for them.
+	api.POST("/token", a.APIToken, a.requireAPIUser, a.refuseWhileImpersonating)
 	e.GET(jwksPath, a.JWKS)
 
 	// Development only, without SMTP, and to this machine only: the mailbox
