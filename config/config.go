@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/mail"
@@ -44,10 +45,16 @@ const (
 
 // Config is everything the app reads from its environment.
 type Config struct {
-	Env      string
-	Addr     string
-	BaseURL  *url.URL
-	Database string
+	Env string
+	// SecretKey (HEARTH_SECRET_KEY: 32 bytes in base64) encrypts secrets
+	// at rest, such as the JWT signing keys; nil when unset (JWTs are off).
+	SecretKey []byte
+	// JWTAudience (HEARTH_JWT_AUDIENCE) is the aud of the JWTs Hearth
+	// issues; HEARTH_BASE_URL when unset.
+	JWTAudience string
+	Addr        string
+	BaseURL     *url.URL
+	Database    string
 	// SQLiteSynchronous is SQLite's synchronous setting: "normal" (the
 	// default) survives a crash of the process, "full" a power loss too.
 	SQLiteSynchronous  string
@@ -75,6 +82,7 @@ type Rates struct {
 	ForgotPassword ratelimit.Rate // HEARTH_RATE_FORGOT_PASSWORD: reset requests, per client address and per email
 	VerifyResend   ratelimit.Rate // HEARTH_RATE_VERIFY_RESEND: verification mails, per user
 	EmailChange    ratelimit.Rate // HEARTH_RATE_EMAIL_CHANGE: email-change requests, per user and per new address
+	API            ratelimit.Rate // HEARTH_RATE_API: JSON API requests, per token (per user for the session cookie)
 }
 
 // DefaultRates are documented in the README.
@@ -85,6 +93,7 @@ var DefaultRates = Rates{
 	ForgotPassword: ratelimit.Rate{Count: 5, Window: 15 * time.Minute},
 	VerifyResend:   ratelimit.Rate{Count: 3, Window: 15 * time.Minute},
 	EmailChange:    ratelimit.Rate{Count: 5, Window: time.Hour},
+	API:            ratelimit.Rate{Count: 600, Window: time.Minute},
 }
 
 // OAuthClient holds the credentials of one OAuth provider.
@@ -161,6 +170,17 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("HEARTH_BASE_URL: %q is not an http(s) URL", get("HEARTH_BASE_URL", ""))
 	}
 	c.BaseURL = base
+	if raw := get("HEARTH_SECRET_KEY", ""); raw != "" {
+		key, err := base64.StdEncoding.DecodeString(raw)
+		if err != nil {
+			key, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(raw, "="))
+		}
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("HEARTH_SECRET_KEY: not 32 bytes in base64 (make one with: openssl rand -base64 32)")
+		}
+		c.SecretKey = key
+	}
+	c.JWTAudience = get("HEARTH_JWT_AUDIENCE", strings.TrimSuffix(base.String(), "/"))
 
 	if strings.Contains(c.Database, "://") && !c.UsesPostgres() {
 		return nil, fmt.Errorf("HEARTH_DATABASE: %q is neither a SQLite file path nor a postgres:// URL", redact(c.Database))
@@ -228,6 +248,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		"HEARTH_RATE_SIGNIN_IP": &c.Rates.SignInIP, "HEARTH_RATE_SIGNIN_ACCOUNT": &c.Rates.SignInAccount,
 		"HEARTH_RATE_SIGNUP_IP": &c.Rates.SignUpIP, "HEARTH_RATE_FORGOT_PASSWORD": &c.Rates.ForgotPassword,
 		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend, "HEARTH_RATE_EMAIL_CHANGE": &c.Rates.EmailChange,
+		"HEARTH_RATE_API": &c.Rates.API,
 	} {
 		if raw := get(key, ""); raw != "" {
 			if *r, err = ratelimit.Parse(raw); err != nil {

@@ -368,3 +368,27 @@ func TestConfigRates(t *testing.T) {
 		t.Errorf("an unset rate is %+v, want the default %+v", c.Rates.SignInIP, DefaultRates.SignInIP)
 	}
 }
+
+// TestConfigSecretKeyAndJWTAudience: HEARTH_SECRET_KEY is 32 bytes in
+// base64 (standard or URL-safe), unset means none; the JWT audience is the
+// base URL unless HEARTH_JWT_AUDIENCE says otherwise.
+func TestConfigSecretKeyAndJWTAudience(t *testing.T) {
+	t.Parallel()
+	c, err := Load(mapEnv(map[string]string{"HEARTH_BASE_URL": "https://app.example/"}))
+	if err != nil || c.SecretKey != nil || c.JWTAudience != "https://app.example" {
+		t.Fatalf("defaults: key %v, audience %q, %v", c.SecretKey, c.JWTAudience, err)
+	}
+	for _, raw := range []string{"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"} {
+		c, err := Load(mapEnv(map[string]string{"HEARTH_SECRET_KEY": raw, "HEARTH_JWT_AUDIENCE": "svc"}))
+		if err != nil || string(c.SecretKey) != "0123456789abcdef0123456789abcdef" || c.JWTAudience != "svc" {
+			t.Fatalf("%q: %v", raw, err)
+		}
+	}
+	for _, bad := range []string{"short", "MDEyMzQ1Njc4OWFiY2RlZg==", "not base64 at all!!"} {
+		_, err := Load(mapEnv(map[string]string{"HEARTH_SECRET_KEY": bad}))
+		wantVarError(t, err, "HEARTH_SECRET_KEY")
+		if err != nil && strings.Contains(err.Error(), bad) {
+			t.Errorf("the error shows the key: %v", err)
+		}
+	}
+}

@@ -49,6 +49,9 @@ func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) 
 	if d.Identities, err = models.IdentitiesOf(ctx, a.DB, d.User.ID); err != nil {
 		return err
 	}
+	if d.Tokens, err = models.ListAPITokens(ctx, a.DB, d.User.ID); err != nil {
+		return err
+	}
 	if d.Events, err = models.AuditEventsFor(ctx, a.DB, d.User.ID, 20); err != nil {
 		return err
 	}
@@ -274,5 +277,29 @@ func (a *App) AdminSendReset(c echo.Context) error {
 	}
 	a.audit(c, models.AuditPasswordResetSent, target, "", "by an admin")
 	a.flash(c, layout.FlashSuccess, "A password-reset link was sent to "+target.Email+".")
+	return redirect(c, admin.UserURL(target.ID))
+}
+
+// AdminRevokeToken revokes one of a user's API tokens; it stops working at
+// once, and the user is told by mail.
+func (a *App) AdminRevokeToken(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	mail := a.tokenRevokedMail(c)
+	err = models.RevokeAPIToken(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target, form.Get("token"), mail)
+	if errors.Is(err, models.ErrNotFound) {
+		a.flash(c, layout.FlashInfo, "That token had already been revoked.")
+		return redirect(c, admin.UserURL(target.ID))
+	} else if err != nil {
+		return err
+	}
+	a.sent(c.Get(ctxRequestID), mail.Queued)
+	a.flash(c, layout.FlashSuccess, "The token was revoked.")
 	return redirect(c, admin.UserURL(target.ID))
 }

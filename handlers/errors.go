@@ -10,7 +10,8 @@ import (
 	"github.com/hearth-app/hearth/views/pages"
 )
 
-// handleError is the one place errors become pages. Known statuses get their
+// handleError is the one place errors become pages (for the JSON API,
+// application/problem+json documents). Known statuses get their
 // own text; anything else is a 500 that is logged with the request id and
 // shown without details.
 func (a *App) handleError(err error, c echo.Context) {
@@ -70,7 +71,9 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 
 	var rerr error
-	if c.Request().Method == http.MethodHead {
+	if isAPI(c) {
+		rerr = a.writeProblem(c, status, d.Message)
+	} else if c.Request().Method == http.MethodHead {
 		rerr = c.NoContent(status)
 	} else {
 		rerr = a.render(c, status, pages.ErrorPage(a.page(c, d.Heading), d))

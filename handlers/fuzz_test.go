@@ -35,3 +35,34 @@ func FuzzSafeNext(f *testing.F) {
 		}
 	})
 }
+
+// FuzzBearerHeader: the Authorization parser accepts exactly "Bearer " (the
+// scheme in any case) and a non-empty RFC 6750 token68, and returns that
+// token unchanged.
+func FuzzBearerHeader(f *testing.F) {
+	for _, s := range []string{"Bearer hth_abc", "bearer hth_abc", "BEARER x==", "Bearer ", "Bearer  x", "Bearer x y", "Basic dXNlcjpwYXNz",
+		"Bearer ===", "Bearer a=b", "Bearer\thth_x", "Bearer hth_\x00", "Bearer hth_é", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		tok, ok := parseBearer(h)
+		if !ok {
+			if tok != "" {
+				t.Fatalf("refused %q but returned %q", h, tok)
+			}
+			return
+		}
+		if tok == "" || !strings.EqualFold(h[:7], "Bearer ") || h[7:] != tok {
+			t.Fatalf("%q parsed as token %q", h, tok)
+		}
+		trimmed := strings.TrimRight(tok, "=")
+		if trimmed == "" || strings.Contains(trimmed, "=") {
+			t.Fatalf("%q: padding only at the end of a non-empty token", h)
+		}
+		for _, r := range trimmed {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~+/", r)) {
+				t.Fatalf("%q: token has %q", h, r)
+			}
+		}
+	})
+}

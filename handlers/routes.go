@@ -63,6 +63,19 @@ func (a *App) Routes() *echo.Echo {
 	account.GET("/sessions", a.SessionsPage)
 	account.POST("/sessions/revoke-others", a.RevokeOtherSessionsSubmit)
 	account.POST("/sessions/:id/revoke", a.RevokeSessionSubmit)
+	account.GET("/tokens", a.TokensPage)
+	account.POST("/tokens", a.TokenSubmit, a.refuseWhileImpersonating)
+	account.POST("/tokens/:id/revoke", a.RevokeTokenSubmit)
+
+	// The JSON API: a bearer token or the session cookie; errors are
+	// problem+json, also for unknown routes and methods under /api/ (the
+	// middleware is per route: a group's would turn every 405 into a 404).
+	api := e.Group("/api/v1")
+	api.GET("/me", a.APIMe, a.requireAPIUser)
+	api.PATCH("/me", a.APIUpdateMe, a.requireAPIUser)
+	// An admin browsing as someone gets no token that speaks for them.
+	api.POST("/token", a.APIToken, a.requireAPIUser, a.refuseWhileImpersonating)
+	e.GET(jwksPath, a.JWKS)
 
 	// Development only, without SMTP, and to this machine only: the mailbox
 	// where mail goes.
@@ -82,6 +95,7 @@ func (a *App) Routes() *echo.Echo {
 	adm.POST("/users/:id/unban", a.AdminUnban)
 	adm.POST("/users/:id/verify-email", a.AdminVerifyEmail)
 	adm.POST("/users/:id/sessions/revoke", a.AdminRevokeSessions)
+	adm.POST("/users/:id/tokens/revoke", a.AdminRevokeToken)
 	adm.POST("/users/:id/delete", a.AdminDelete)
 	adm.POST("/users/:id/impersonate", a.AdminImpersonate)
 	adm.POST("/users/:id/send-reset", a.AdminSendReset)

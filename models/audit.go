@@ -34,6 +34,8 @@ const (
 	AuditSessionRevoke     = "session_revoke"
 	AuditIdentityLink      = "identity_link"
 	AuditIdentityUnlink    = "identity_unlink"
+	AuditAPITokenCreate    = "api_token_create"
+	AuditAPITokenRevoke    = "api_token_revoke"
 )
 
 // AuditEvent is one row of the audit log.
@@ -102,7 +104,7 @@ var AuditActions = []string{
 	AuditSignUp, AuditSignUpRefused, AuditSignIn, AuditSignInFailed, AuditSignOut, AuditPasswordChange,
 	AuditPasswordReset, AuditPasswordResetSent, AuditEmailChange, AuditEmailVerified, AuditProfileUpdate,
 	AuditRoleChange, AuditBan, AuditUnban, AuditUserDelete, AuditImpersonateStart, AuditImpersonateStop,
-	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink,
+	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink, AuditAPITokenCreate, AuditAPITokenRevoke,
 }
 
 // AuditPerPage is the size of a page of the audit log.

@@ -1,4 +1,5 @@
-// Package static holds the CSS and images, embedded into the binary.
+// Package static holds the CSS, images and the little JavaScript (copy
+// buttons), embedded into the binary.
 package static
 
 import "embed"

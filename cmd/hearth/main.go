@@ -43,6 +43,7 @@ const usage = `Usage:
   hearth migrate [up|down|status]     manage the database schema
   hearth user create --email E [--name N] [--admin] [--password-stdin]
   hearth user set-role --email E --role admin|member
+  hearth keys rotate                  make a new JWT signing key (the old one stays published until its tokens expire)
   hearth dev seed [--users N] [--seed S] [--admins]  add N realistic fake members (--admins: a few admins too; refused in production)
 
 Configuration comes from HEARTH_* environment variables and an optional .env file.
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = user(ctx, args, stdin, stdout, getenv)
 	case "dev":
 		err = dev(ctx, args, stdout, getenv)
+	case "keys":
+		err = keys(ctx, args, stdout, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -28,6 +28,7 @@ type UserPageData struct {
 	User       *models.User
 	Sessions   []models.SessionInfo
 	Identities []models.Identity
+	Tokens     []models.APIToken // personal access tokens
 	Events     []models.AuditEvent
 	People     map[string]*models.User // actors and targets of Events, by id
 	IsSelf     bool                    // the admin looking is this user
@@ -110,6 +111,14 @@ func UserURL(id string) string { return "/admin/users/" + url.PathEscape(id) }
 func userActionURL(id, action string) string { return UserURL(id) + "/" + action }
 
 func formatTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04") }
+
+// optionalTime is formatTime, or none for no time.
+func optionalTime(t *time.Time, none string) string {
+	if t == nil {
+		return none
+	}
+	return formatTime(*t)
+}
 
 func formatTimePtr(t *time.Time, none string) string {
 	if t == nil {

@@ -163,3 +163,27 @@ func ttlText(d time.Duration) string {
 		return strconv.FormatInt(int64(d/time.Minute), 10) + " minutes"
 	}
 }
+
+// APITokenCreated tells u a personal access token named name was created;
+// tokensURL is where to revoke it.
+func APITokenCreated(u *models.User, name, tokensURL string) Mail {
+	return Mail{
+		Template: "api_token_created",
+		Subject:  "A new API token was created",
+		Heading:  "A new API token was created",
+		Lines: []string{"A personal access token named “" + name + "” was just created for your account " + u.Email + ". It can use the API as you.",
+			"If this wasn't you, revoke it now and change your password."},
+		ButtonLabel: "Review my tokens", URL: tokensURL,
+	}
+}
+
+// APITokenRevoked tells u the token named name was revoked.
+func APITokenRevoked(u *models.User, name, tokensURL string) Mail {
+	return Mail{
+		Template:    "api_token_revoked",
+		Subject:     "An API token was revoked",
+		Heading:     "An API token was revoked",
+		Lines:       []string{"The personal access token named “" + name + "” of your account " + u.Email + " was revoked. Programs using it can no longer reach the API."},
+		ButtonLabel: "Review my tokens", URL: tokensURL,
+	}
+}
