@@ -148,10 +148,14 @@ func TestEveryTableReferencingUsersTellsTheCache(t *testing.T) {
 	q := `SELECT DISTINCT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f
 		WHERE m.type = 'table' AND f."table" = 'users'`
 	if testdb.Postgres() {
-		q = `SELECT DISTINCT tc.table_name FROM information_schema.table_constraints tc
-			JOIN information_schema.constraint_column_usage cu
-				ON cu.constraint_name = tc.constraint_name AND cu.constraint_schema = tc.constraint_schema
-			WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema() AND cu.table_name = 'users'`
+		// pg_catalog, not information_schema: its views check privileges on
+		// every schema's relations, and other tests drop theirs meanwhile
+		// ("could not open relation with OID").
+		q = `SELECT DISTINCT c.relname FROM pg_constraint con
+			JOIN pg_class c ON c.oid = con.conrelid
+			JOIN pg_class r ON r.oid = con.confrelid
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE con.contype = 'f' AND n.nspname = current_schema() AND r.relname = 'users' AND r.relnamespace = n.oid`
 	}
 	if err := db.Read.Raw(q).Scan(&tables).Error; err != nil {
 		t.Fatal(err)
@@ -164,8 +168,10 @@ func TestEveryTableReferencingUsersTellsTheCache(t *testing.T) {
 		var events []string
 		q := `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND sql LIKE '%cache_changes%'`
 		if testdb.Postgres() {
-			q = `SELECT event_manipulation FROM information_schema.triggers
-				WHERE event_object_schema = current_schema() AND event_object_table = ? AND action_statement LIKE '%hearth_cache_%'`
+			q = `SELECT def FROM (SELECT pg_get_triggerdef(t.oid) AS def FROM pg_trigger t
+				JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+				WHERE NOT t.tgisinternal AND n.nspname = current_schema() AND c.relname = ?) d
+				WHERE def LIKE '%hearth_cache_%'`
 		}
 		if err := db.Read.Raw(q, table).Scan(&events).Error; err != nil {
 			t.Fatal(err)
