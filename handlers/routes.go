@@ -64,6 +64,7 @@ func (a *App) Routes() *echo.Echo {
 	account.POST("/sessions/revoke-others", a.RevokeOtherSessionsSubmit)
 	account.POST("/sessions/:id/revoke", a.RevokeSessionSubmit)
 	account.GET("/tokens", a.TokensPage)
+	account.GET("/export", a.ExportPage, a.refuseWhileImpersonating)
 	account.POST("/tokens", a.TokenSubmit, a.refuseWhileImpersonating)
 	account.POST("/tokens/:id/revoke", a.RevokeTokenSubmit)
 

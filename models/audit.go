@@ -36,6 +36,7 @@ const (
 	AuditIdentityUnlink    = "identity_unlink"
 	AuditAPITokenCreate    = "api_token_create"
 	AuditAPITokenRevoke    = "api_token_revoke"
+	AuditDataExport        = "data_export"
 )
 
 // AuditEvent is one row of the audit log.
@@ -104,7 +105,7 @@ var AuditActions = []string{
 	AuditSignUp, AuditSignUpRefused, AuditSignIn, AuditSignInFailed, AuditSignOut, AuditPasswordChange,
 	AuditPasswordReset, AuditPasswordResetSent, AuditEmailChange, AuditEmailVerified, AuditProfileUpdate,
 	AuditRoleChange, AuditBan, AuditUnban, AuditUserDelete, AuditImpersonateStart, AuditImpersonateStop,
-	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink, AuditAPITokenCreate, AuditAPITokenRevoke,
+	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink, AuditAPITokenCreate, AuditAPITokenRevoke, AuditDataExport,
 }
 
 // AuditPerPage is the size of a page of the audit log.

@@ -51,6 +51,8 @@ var (
 	// ErrHasherBusy: too many password hashes are being computed; the
 	// caller should answer "try again in a moment".
 	ErrHasherBusy = password.ErrBusy
+	// ErrTokenName: a token needs a name of at most MaxTokenNameLen characters.
+	ErrTokenName = errors.New("a token needs a name of at most 100 characters")
 )
 
 // Why a part of the input is refused (the values of InvalidInput's fields).
