@@ -30,7 +30,6 @@ const APITokenLastUsedEvery = time.Minute
 // APITokenLifetimes are the expiries a user may choose; 0 is none.
 var APITokenLifetimes = []int{7, 30, 90, 0} // days
 
-
 // APIToken is a personal access token. Only the SHA-256 of the secret is
 // stored; ID is the public handle pages and admins use.
 type APIToken struct {
