@@ -300,3 +300,43 @@ func run(t *testing.T, root, goBin string, args ...string) string {
 	}
 	return string(out)
 }
+
+// TestMakefileFuzzesTargetsThatExist: `make fuzz` names each fuzz target
+// and its package; `go test -fuzz` passes quietly when the package has no
+// such target (FuzzEmail once moved packages and fuzzed nothing), so each
+// one must be defined in a test file of the package it is run in.
+func TestMakefileFuzzesTargetsThatExist(t *testing.T) {
+	t.Parallel()
+	root := moduleRoot(t)
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := regexp.MustCompile(`-fuzz '\^(Fuzz\w+)\$\$'.*?\s(\./[\w/.-]+?)/?\s*$`)
+	seen := 0
+	for _, line := range strings.Split(string(mk), "\n") {
+		m := run.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		seen++
+		name, dir := m[1], filepath.Join(root, m[2])
+		files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+		found := false
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(src), "\nfunc "+name+"(") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("make fuzz runs %s in %s, which defines no such fuzz target", name, m[2])
+		}
+	}
+	if seen < 3 {
+		t.Fatalf("found %d fuzz runs in the Makefile: its format changed?", seen)
+	}
+}
