@@ -3,9 +3,7 @@ package handlers
 import (
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"net/http"
 	"strings"
 	"time"
 
@@ -22,24 +20,15 @@ const (
 	deviceCookieAge  = 365 * 24 * time.Hour
 )
 
-func (a *App) deviceCookieName() string {
-	if a.Config.IsProduction() {
-		return "__Host-" + deviceCookieName
-	}
-	return deviceCookieName
-}
-
 // deviceMAC signs a device nonce for one (normalized) address.
 func (a *App) deviceMAC(email, nonce string) string {
-	m := hmac.New(sha256.New, a.FormKey)
-	m.Write([]byte("device|" + email + "|" + nonce))
-	return hex.EncodeToString(m.Sum(nil))
+	return hex.EncodeToString(a.mac("device", email+"|"+nonce))
 }
 
 // trustedDevice returns the nonce of this browser's device cookie when the
 // cookie is valid for email.
 func (a *App) trustedDevice(c echo.Context, email string) (string, bool) {
-	ck, err := c.Cookie(a.deviceCookieName())
+	ck, err := c.Cookie(a.cookieName(deviceCookieName))
 	if err != nil {
 		return "", false
 	}
@@ -56,10 +45,7 @@ func (a *App) rememberDevice(c echo.Context, email string) {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	nonce := hex.EncodeToString(b)
-	c.SetCookie(&http.Cookie{
-		Name: a.deviceCookieName(), Value: nonce + "." + a.deviceMAC(email, nonce), Path: "/",
-		MaxAge: int(deviceCookieAge.Seconds()), HttpOnly: true, Secure: a.Config.IsProduction(), SameSite: http.SameSiteLaxMode,
-	})
+	a.setCookie(c, deviceCookieName, nonce+"."+a.deviceMAC(email, nonce), deviceCookieAge)
 }
 
 // signInLockKey is the throttle key that failed sign-ins for email count

@@ -2,10 +2,9 @@ package handlers
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,7 +17,7 @@ import (
 // a message is no reason to store a session row.
 const (
 	flashCookieName = "hearth_flash"
-	flashMaxAge     = 60 // seconds: the next page follows the redirect at once
+	flashMaxAge     = time.Minute // the next page follows the redirect at once
 )
 
 // flash queues a one-time message for the next page.
@@ -30,14 +29,14 @@ func (a *App) flash(c echo.Context, level layout.FlashLevel, message string) {
 		return
 	}
 	payload := base64.RawURLEncoding.EncodeToString([]byte(msg))
-	a.setFlashCookie(c, payload+"."+a.flashMAC(payload), flashMaxAge)
+	a.setCookie(c, flashCookieName, payload+"."+a.flashMAC(payload), flashMaxAge)
 }
 
 // popFlash returns the pending message, and forgets it.
 func (a *App) popFlash(c echo.Context) layout.Flash {
 	msg := a.popSession(c.Request().Context(), keyFlash)
-	if ck, err := c.Cookie(a.flashCookie()); err == nil {
-		a.setFlashCookie(c, "", -1)
+	if ck, err := c.Cookie(a.cookieName(flashCookieName)); err == nil {
+		a.setCookie(c, flashCookieName, "", -1)
 		if msg == "" {
 			msg = a.openFlash(ck.Value)
 		}
@@ -62,21 +61,5 @@ func (a *App) openFlash(value string) string {
 // flashMAC signs a flash cookie with the key the instances share, so that
 // no one can make the site show a message of their choosing.
 func (a *App) flashMAC(payload string) string {
-	m := hmac.New(sha256.New, a.FormKey)
-	m.Write([]byte("flash|" + payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-func (a *App) flashCookie() string {
-	if a.Config.IsProduction() {
-		return "__Host-" + flashCookieName
-	}
-	return flashCookieName
-}
-
-func (a *App) setFlashCookie(c echo.Context, value string, maxAge int) {
-	c.SetCookie(&http.Cookie{
-		Name: a.flashCookie(), Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.Config.IsProduction(),
-	})
+	return base64.RawURLEncoding.EncodeToString(a.mac("flash", payload))
 }

@@ -17,16 +17,9 @@ const (
 	themeCookieAge  = 365 * 24 * time.Hour
 )
 
-func (a *App) themeCookieName() string {
-	if a.Config.IsProduction() {
-		return "__Host-" + themeCookieName
-	}
-	return themeCookieName
-}
-
 // themeOf is this browser's chosen theme; system when none (or a bad one).
 func (a *App) themeOf(c echo.Context) layout.Theme {
-	if ck, err := c.Cookie(a.themeCookieName()); err == nil {
+	if ck, err := c.Cookie(a.cookieName(themeCookieName)); err == nil {
 		if t := layout.Theme(ck.Value); t.Valid() {
 			return t
 		}
@@ -46,11 +39,10 @@ func (a *App) ThemeSubmit(c echo.Context) error {
 	if !t.Valid() {
 		return echo.NewHTTPError(http.StatusBadRequest, "Choose system, light or dark.")
 	}
-	ck := &http.Cookie{Name: a.themeCookieName(), Value: string(t), Path: "/",
-		MaxAge: int(themeCookieAge.Seconds()), HttpOnly: true, Secure: a.Config.IsProduction(), SameSite: http.SameSiteLaxMode}
+	age := themeCookieAge
 	if t == layout.ThemeSystem {
-		ck.MaxAge = -1 // the default needs no cookie
+		age = -1 // the default needs no cookie
 	}
-	c.SetCookie(ck)
+	a.setCookie(c, themeCookieName, string(t), age)
 	return redirect(c, safeNext(form.Get("next"), "/"))
 }

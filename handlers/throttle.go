@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -89,9 +88,7 @@ func (a *App) formStamp(t time.Time) string {
 }
 
 func (a *App) stampMAC(ms string) string {
-	m := hmac.New(sha256.New, a.FormKey)
-	m.Write([]byte("signup-form|" + ms))
-	return hex.EncodeToString(m.Sum(nil))
+	return hex.EncodeToString(a.mac("signup-form", ms))
 }
 
 // stampAge returns how long ago a valid stamp was made; ok is false for a
