@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -49,8 +48,8 @@ func (a *App) TokenSubmit(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
 	days, err := strconv.Atoi(form.Get("expires_days"))
-	if err != nil || !slices.Contains(models.APITokenLifetimes, days) {
-		days = 30
+	if err != nil {
+		days = -1 // not a lifetime: refused below
 	}
 	mail := announce(a, ctx, func(n models.NewAPIToken) []letter {
 		return []letter{{n.User, n.User.Email, mailview.APITokenCreated(n.User, n.Token.Name, a.link("/account/tokens", nil))}}
@@ -59,6 +58,9 @@ func (a *App) TokenSubmit(c echo.Context) error {
 	if errors.Is(err, models.ErrTokenName) {
 		return a.renderTokens(c, http.StatusUnprocessableEntity, tokens.TokensPageData{Name: form.Get("name"), Days: days,
 			NameError: "Give the token a name of at most 100 characters."})
+	} else if errors.Is(err, models.ErrTokenExpiry) {
+		return a.renderTokens(c, http.StatusUnprocessableEntity, tokens.TokensPageData{Name: form.Get("name"), Days: 30,
+			DaysError: "Choose when the token expires: in 7, 30 or 90 days, or never."})
 	} else if err != nil {
 		return err
 	}

@@ -81,6 +81,17 @@ func TestATokenIsShownOnceAndOnlyItsHashIsStored(t *testing.T) {
 	if got := countRows(t, ta.DB, "SELECT count(*) FROM api_tokens"); got != 1 {
 		t.Fatalf("tokens after a nameless one: %d", got)
 	}
+	// A lifetime the form does not offer: 422 saying so, not another lifetime.
+	for _, days := range []string{"12", "-1", "forever", ""} {
+		res = c.submit("/account/tokens", "form[data-testid=create-token]", url.Values{"name": {"odd expiry"}, "expires_days": {days}})
+		expectStatus(t, res, http.StatusUnprocessableEntity)
+		if !strings.Contains(res.Doc.Find("[data-testid=error-expires_days]").Text(), "7, 30 or 90 days") {
+			t.Errorf("expires_days %q: no message about the expiry", days)
+		}
+	}
+	if got := countRows(t, ta.DB, "SELECT count(*) FROM api_tokens"); got != 1 {
+		t.Fatalf("tokens after odd expiries: %d", got)
+	}
 }
 
 // TestRevokingATokenIsAuditedAndMailed, and only the owner can revoke it.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -61,6 +62,9 @@ func CreateAPIToken(ctx context.Context, db *DB, now time.Time, by AuditEvent, u
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > MaxTokenNameLen || !cleanTokenName(name) {
 		return NewAPIToken{}, ErrTokenName
+	}
+	if !slices.Contains(APITokenLifetimes, days) {
+		return NewAPIToken{}, ErrTokenExpiry
 	}
 	b := make([]byte, apiTokenBytes)
 	if _, err := rand.Read(b); err != nil {

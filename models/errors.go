@@ -53,6 +53,8 @@ var (
 	ErrHasherBusy = password.ErrBusy
 	// ErrTokenName: a token needs a name of at most MaxTokenNameLen characters.
 	ErrTokenName = errors.New("a token needs a name of at most 100 characters")
+	// ErrTokenExpiry: a token's lifetime is one of APITokenLifetimes.
+	ErrTokenExpiry = errors.New("a token expires after 7, 30 or 90 days, or never")
 )
 
 // Why a part of the input is refused (the values of InvalidInput's fields).
