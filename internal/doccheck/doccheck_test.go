@@ -104,6 +104,7 @@ func TestREADMERecipesBuild(t *testing.T) {
 			}
 			if strings.HasSuffix(b.path, "_test.go") {
 				pkg := "./" + filepath.ToSlash(filepath.Dir(b.path))
+				makeDirFor(t, root, filepath.Dir(target))
 				if !slices.Contains(testPkgs, pkg) {
 					testPkgs = append(testPkgs, pkg)
 				}
@@ -339,4 +340,22 @@ func TestMakefileFuzzesTargetsThatExist(t *testing.T) {
 	if seen < 3 {
 		t.Fatalf("found %d fuzz runs in the Makefile: its format changed?", seen)
 	}
+}
+
+// makeDirFor makes dir, a recipe's new package, for the length of the test:
+// go test runs a package's tests in its directory, which an overlay cannot
+// supply. What it makes, it removes.
+func makeDirFor(t *testing.T, root, dir string) {
+	t.Helper()
+	top := dir
+	for parent := filepath.Dir(top); parent != root && !exists(parent); parent = filepath.Dir(parent) {
+		top = parent
+	}
+	if exists(top) {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(top) })
 }
