@@ -11,7 +11,7 @@ import (
 
 // createToken makes a token through the tokens page and returns its secret,
 // read from the page that shows it once.
-func createToken(t *testing.T, c *client, name, days string) string {
+func createToken(t testing.TB, c *client, name, days string) string {
 	t.Helper()
 	res := c.submit("/account/tokens", "form[data-testid=create-token]", url.Values{"name": {name}, "expires_days": {days}})
 	expectStatus(t, res, http.StatusOK)

@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
 	pwhash "github.com/hearth-app/hearth/internal/password"
@@ -147,6 +148,8 @@ func startServer(ctx context.Context, o options, label, bin, dir string) (*serve
 	for k, v := range testapp.Env(false) { // the tests' configuration: no rate limits
 		proc.Env = append(proc.Env, k+"="+v)
 	}
+	// The API scenarios: no per-token limit, and a key so that JWTs can be minted.
+	proc.Env = append(proc.Env, "HEARTH_RATE_API=off", "HEARTH_SECRET_KEY="+benchSecretKey)
 	logFile, _ := os.Create(filepath.Join(dir, "server-"+strings.ReplaceAll(label, " ", "-")+".log"))
 	proc.Stdout, proc.Stderr = logFile, logFile
 	if err := proc.Start(); err != nil {
@@ -336,6 +339,22 @@ func run(o options) error {
 	if o.pagesOnly {
 		return finish(o, results, cmp, dbLabel, srv.pid())
 	}
+	tokens, err := createTokens(base, cookies[:min(len(cookies), apiTokens)])
+	if err != nil {
+		return err
+	}
+	var rot atomic.Int64
+	bearer := func(c *http.Client, method, path string) (int, error) {
+		req, _ := http.NewRequest(method, base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tokens[int(rot.Add(1))%len(tokens)])
+		return status(send(c, req, nil))
+	}
+	add(load(o, fmt.Sprintf("GET /api/v1/me, bearer token (%d tokens)", len(tokens)), srv.pid(), func(c *http.Client, _ int, _ int64) (int, error) {
+		return bearer(c, http.MethodGet, "/api/v1/me")
+	}))
+	add(load(o, fmt.Sprintf("POST /api/v1/token, a JWT minted (%d tokens)", len(tokens)), srv.pid(), func(c *http.Client, _ int, _ int64) (int, error) {
+		return bearer(c, http.MethodPost, "/api/v1/token")
+	}))
 	add(load(o, "sign-in (argon2id)", srv.pid(), func(c *http.Client, w int, _ int64) (int, error) {
 		return postLogin(c, base, fmt.Sprintf("user%d@bench.example", 1+w%o.sessions)) // user0 is the admin
 	}))
@@ -946,4 +965,36 @@ func waitUp(u string) error {
 		}
 	}
 	return fmt.Errorf("%s did not come up", u)
+}
+
+// apiTokens is how many personal tokens the API scenarios rotate over.
+const apiTokens = 200
+
+// benchSecretKey is the server's HEARTH_SECRET_KEY in the benchmark.
+const benchSecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+// createTokens makes one personal token per session through the tokens
+// page's form and returns the secrets the page showed.
+func createTokens(base string, sessions []*http.Cookie) ([]string, error) {
+	c := newClient()
+	tokens := make([]string, 0, len(sessions))
+	for _, ck := range sessions {
+		req := formPost(base+"/account/tokens", url.Values{"name": {"bench"}, "expires_days": {"30"}})
+		req.AddCookie(ck)
+		res, err := c.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := goquery.NewDocumentFromReader(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		secret, _ := doc.Find("[data-testid=token-secret]").Attr("value")
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(secret, "hth_") {
+			return nil, fmt.Errorf("creating a token: status %d, no token on the page", res.StatusCode)
+		}
+		tokens = append(tokens, secret)
+	}
+	return tokens, nil
 }
