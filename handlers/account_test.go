@@ -369,3 +369,35 @@ func TestPagesHaveUniqueIDsAndLabelledFields(t *testing.T) {
 		})
 	}
 }
+
+// TestAnEndedSessionSaysSo: a browser whose session was ended elsewhere
+// (revoked from another device) is told so on the sign-in page it is sent
+// to, once; its dead cookie is cleared; a browser that never signed in
+// gets the plain sign-in page.
+func TestAnEndedSessionSaysSo(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	laptop, phone, visitor := ta.client(t), ta.client(t), ta.client(t)
+	laptop.signUp("ended@example.com", goodPassword)
+	phone.signIn("ended@example.com", goodPassword)
+	expectRedirect(t, laptop.post("/account/sessions/revoke-others", nil), "/account/sessions")
+
+	res := phone.get("/account")
+	expectRedirect(t, res, "/login?next=%2Faccount")
+	login := phone.get("/login?next=%2Faccount")
+	if msg := login.Doc.Find("[data-testid=flash]").Text(); !strings.Contains(msg, "signed out") {
+		t.Errorf("the sign-in page after an ended session says %q, want that the browser was signed out", msg)
+	}
+	if phone.cookie() != nil {
+		t.Error("the ended session's cookie is still in the browser")
+	}
+	expectRedirect(t, phone.get("/account"), "/login?next=%2Faccount")
+	if msg := phone.get("/login").Doc.Find("[data-testid=flash]").Text(); msg != "" {
+		t.Errorf("the message comes back on the next visit: %q", msg)
+	}
+
+	expectRedirect(t, visitor.get("/account"), "/login?next=%2Faccount")
+	if msg := visitor.get("/login").Doc.Find("[data-testid=flash]").Text(); msg != "" {
+		t.Errorf("a browser that never signed in is told %q", msg)
+	}
+}

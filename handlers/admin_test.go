@@ -315,8 +315,13 @@ func TestImpersonation(t *testing.T) {
 	if ta.client(t).get("/").Doc.Find("[data-testid=impersonation-banner]").Length() != 0 {
 		t.Error("a stranger sees the banner")
 	}
-	// What it may not do: the admin area, even with the member promoted meanwhile.
-	expectStatus(t, admin.get("/admin"), http.StatusForbidden)
+	// What it may not do: the admin area, even with the member promoted
+	// meanwhile. The refusal is no dead end: it offers the way out.
+	refused := admin.get("/admin")
+	expectStatus(t, refused, http.StatusForbidden)
+	if refused.Doc.Find("form[action='/admin/impersonation/stop'] [data-testid=stop-impersonating]").Length() != 1 {
+		t.Error("the 403 while impersonating does not offer to stop impersonating")
+	}
 	expectStatus(t, admin.adminPost("/admin/users/"+other.ID+"/impersonate", nil), http.StatusForbidden)
 	// (A role change ends the member's sessions, this one included; the
 	// guard must hold without that, so the role is written directly.)

@@ -22,8 +22,9 @@ import (
 
 // Values of the request's echo.Context set by the session middleware.
 const (
-	ctxSession = "session_loaded"
-	ctxUser    = "user"
+	ctxSession      = "session_loaded"
+	ctxUser         = "user"
+	ctxSessionEnded = "session_ended" // the browser sent a token the store no longer has
 )
 
 // sessionKey names a value kept in the scs session. Every key is declared
@@ -98,6 +99,10 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.SetRequest(req.WithContext(ctx))
 		c.Set(ctxSession, true)
+		// A cookie lives as long as its row, so a token the store does not
+		// know is a session ended before its time: signed out elsewhere,
+		// revoked, or the password changed.
+		c.Set(ctxSessionEnded, token != "" && a.Sessions.Token(ctx) == "")
 
 		res := c.Response()
 		res.Header().Add("Vary", "Cookie")
@@ -209,6 +214,10 @@ func currentUser(c echo.Context) *models.User {
 func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if currentUser(c) == nil {
+			if ended, _ := c.Get(ctxSessionEnded).(bool); ended {
+				a.Sessions.WriteSessionCookie(c.Request().Context(), c.Response(), "", time.Time{})
+				a.flash(c, layout.FlashInfo, "You were signed out: this session was ended (from another device, or by a password change). Sign in again to continue.")
+			}
 			target := "/login"
 			if c.Request().Method == http.MethodGet {
 				target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
