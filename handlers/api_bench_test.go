@@ -40,19 +40,11 @@ func apiBench(b *testing.B) (*testApp, http.Handler, []string, []*client) {
 // callAPI runs method path with the tokens in turn on b's parallel loop.
 func callAPI(b *testing.B, ta *testApp, h http.Handler, tokens []string, method, path string, want int) {
 	var n atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			req := httptest.NewRequest(method, path, nil)
-			req.Host = ta.App.Config.BaseURL.Host
-			req.Header.Set("Authorization", "Bearer "+tokens[n.Add(1)%int64(len(tokens))])
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != want {
-				b.Fatalf("%s %s: status %d %s", method, path, rec.Code, rec.Body)
-			}
-		}
+	serveParallel(b, h, want, func() *http.Request {
+		req := httptest.NewRequest(method, path, nil)
+		req.Host = ta.App.Config.BaseURL.Host
+		req.Header.Set("Authorization", "Bearer "+tokens[n.Add(1)%int64(len(tokens))])
+		return req
 	})
 }
 
@@ -104,14 +96,5 @@ func BenchmarkBareEcho(b *testing.B) {
 	e.GET("/api/v1/me", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]any{"id": "0192", "email": "ada@example.com", "name": "Ada", "email_verified": true, "role": "member", "organizations": []string{}})
 	})
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			rec := httptest.NewRecorder()
-			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/me", nil))
-			if rec.Code != http.StatusOK {
-				b.Fatalf("status %d", rec.Code)
-			}
-		}
-	})
+	serveParallel(b, e, http.StatusOK, func() *http.Request { return httptest.NewRequest(http.MethodGet, "/api/v1/me", nil) })
 }
