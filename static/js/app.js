@@ -45,3 +45,40 @@ document.addEventListener("submit", (event) => {
     button.setAttribute("aria-pressed", "false");
   }
 });
+
+// New-password fields: the strength meter (a bar whose length and colour
+// follow data-score, and the verdict in words). The server rates the password
+// (its policy is the one the form obeys on submit), a moment after the last
+// keystroke; an answer to an older keystroke is dropped.
+for (const box of document.querySelectorAll("[data-password-strength]")) {
+  const input = document.getElementById(box.dataset.passwordStrength);
+  if (!input || !input.form) continue;
+  const text = box.querySelector("p");
+  input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), text.id].filter(Boolean).join(" "));
+  let timer = 0;
+  let asked = 0;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const mine = ++asked;
+    if (input.value === "") {
+      box.hidden = true;
+      return;
+    }
+    timer = setTimeout(() => {
+      const body = new URLSearchParams({ password: input.value });
+      for (const name of ["email", "name"]) {
+        const field = input.form.elements.namedItem(name);
+        if (field && field.value) body.set(name, field.value);
+      }
+      fetch("/password/strength", { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((s) => {
+          if (!s || mine !== asked) return;
+          box.hidden = false;
+          box.dataset.score = String(s.score);
+          text.textContent = s.message ? s.label + ". " + s.message : s.label + ".";
+        })
+        .catch(() => {});
+    }, 300);
+  });
+}
