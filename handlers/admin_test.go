@@ -233,6 +233,12 @@ func TestRevokeOneOrAllSessions(t *testing.T) {
 	if n := page.Doc.Find("[data-testid=session-row]").Length(); n != 2 {
 		t.Fatalf("%d sessions listed, want 2", n)
 	}
+	// The device reads as on the user's own sessions page, not as a raw
+	// User-Agent header.
+	own := strings.Join(strings.Fields(laptop.get("/account/sessions").Doc.Find("[data-testid=session-row] td").First().Text()), " ")
+	if got := page.Doc.Find("[data-testid=session-device]").First().Text(); got == "" || !strings.HasPrefix(own, got) {
+		t.Errorf("admin sees the device as %q, its owner as %q", got, own)
+	}
 	// Revoke the laptop's session, as listed: under the name its owner sees
 	// on their own sessions page.
 	id := laptop.get("/account/sessions").Doc.Find("[data-testid=session-row]:has([data-testid=current-session])").AttrOr("data-session-id", "")
@@ -439,8 +445,44 @@ func TestAdminUsersList(t *testing.T) {
 		}
 	}
 	// No URL makes the list fail.
-	for _, q := range []string{"page=-4", "page=99999999999999999999", "page=400", "sort=;drop", "role=root", "status=nonsense", "q=" + strings.Repeat("a", 5000)} {
+	for _, q := range []string{"page=-4", "page=99999999999999999999", "sort=;drop", "role=root", "status=nonsense", "per_page=7", "per_page=-1", "q=" + strings.Repeat("a", 5000)} {
 		expectStatus(t, admin.get("/admin/users?"+q), http.StatusOK)
+	}
+	// A page past the end (an old link, a list that shrank) is its last
+	// page, never "Page 400 of 3".
+	expectRedirect(t, admin.get("/admin/users?page=400&sort=email"), "/admin/users?page=3&sort=email")
+	expectRedirect(t, admin.get("/admin/users?page=2&q=zed_100"), "/admin/users?q=zed_100")
+
+	// The page size is the admin's choice, among the offered ones, and the
+	// pager keeps it.
+	res = admin.get("/admin/users?per_page=25")
+	if n := res.Doc.Find("[data-testid=user-row]").Length(); n != 25 {
+		t.Errorf("per_page=25: %d rows", n)
+	}
+	if next := res.Doc.Find("[data-testid=next-page]").AttrOr("href", ""); next != "/admin/users?page=2&per_page=25" {
+		t.Errorf("per_page=25: next page link %q", next)
+	}
+	if got := res.Doc.Find("#per_page option[selected]").AttrOr("value", ""); got != "25" {
+		t.Errorf("the page size choice shows %q", got)
+	}
+	if got := res.Doc.Find("[data-testid=page-summary]").Text(); got != "Page 1 of "+itoa(int64((int(total)+24)/25))+" · "+itoa(total)+" users" {
+		t.Errorf("summary %q", got)
+	}
+	if n := admin.get("/admin/users?per_page=7").Doc.Find("[data-testid=user-row]").Length(); n != models.UsersPerPage {
+		t.Errorf("an unoffered page size gave %d rows, want the default %d", n, models.UsersPerPage)
+	}
+	// One match is one user, not "1 users".
+	res = admin.get("/admin/users?q=zed_100")
+	if got := res.Doc.Find("[data-testid=user-total]").Text(); got != "1 matching user" {
+		t.Errorf("one match reads %q", got)
+	}
+	if got := res.Doc.Find("[data-testid=page-summary]").Text(); got != "Page 1 of 1 · 1 user" {
+		t.Errorf("one match's summary reads %q", got)
+	}
+	// Times are relative, with the exact time on hover.
+	when := res.Doc.Find("[data-testid=user-row] time").First()
+	if when.Text() != "just now" || !strings.HasSuffix(when.AttrOr("title", ""), " UTC") || when.AttrOr("datetime", "") == "" {
+		t.Errorf("signed-up time: %q title=%q", when.Text(), when.AttrOr("title", ""))
 	}
 	expectStatus(t, admin.get("/admin/users?q=%00"), http.StatusBadRequest) // NUL is refused before any query
 	expectStatus(t, admin.get("/admin/users/not-a-user"), http.StatusNotFound)
@@ -499,6 +541,10 @@ func TestAuditLogFiltersPagesAndExports(t *testing.T) {
 		t.Errorf("page 1 has %d events, want %d", n, models.AuditPerPage)
 	}
 	expectStatus(t, admin.get("/admin/audit?page=2"), http.StatusOK)
+	expectRedirect(t, admin.get("/admin/audit?page=90&action=ban"), "/admin/audit?action=ban")
+	if got := admin.get("/admin/audit?action=ban").Doc.Find("[data-testid=audit-total]").Text(); got != "1 matching event" {
+		t.Errorf("one ban event reads %q", got)
+	}
 
 	res = admin.get("/admin/audit?action=ban&user=" + url.QueryEscape("Victim@Example.com"))
 	rows := res.Doc.Find("[data-testid=event-row]")

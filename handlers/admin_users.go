@@ -20,11 +20,14 @@ const maxBanReason = 200
 func (a *App) AdminUsers(c echo.Context) error {
 	q := models.UserQuery{
 		Search: c.QueryParam("q"), Role: c.QueryParam("role"), Status: c.QueryParam("status"),
-		Sort: c.QueryParam("sort"), Page: pageParam(c),
+		Sort: c.QueryParam("sort"), Page: pageParam(c), PerPage: intParam(c, "per_page"),
 	}
 	list, err := models.ListUsers(c.Request().Context(), a.DB, q)
 	if err != nil {
 		return err
+	}
+	if list.Query.Page > list.Pages() { // an old link past the end: its last page
+		return c.Redirect(http.StatusSeeOther, admin.UsersURL(list.Query, list.Pages()))
 	}
 	return a.render(c, http.StatusOK, admin.UsersPage(a.page(c, "Users"), admin.UsersPageData{List: list}))
 }
@@ -42,9 +45,12 @@ func (a *App) AdminUser(c echo.Context) error {
 // renders it; actions re-render it with a status and an error.
 func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) error {
 	ctx := c.Request().Context()
-	var err error
-	if d.Sessions, err = models.ListUserSessions(ctx, a.DB, a.Now(), a.Config.SessionIdleTimeout, d.User.ID); err != nil {
+	sessions, err := models.ListUserSessions(ctx, a.DB, a.Now(), a.Config.SessionIdleTimeout, d.User.ID)
+	if err != nil {
 		return err
+	}
+	for _, s := range sessions {
+		d.Sessions = append(d.Sessions, admin.SessionRow{SessionInfo: s, Device: describeDevice(s.UserAgent).String()})
 	}
 	if d.Identities, err = models.IdentitiesOf(ctx, a.DB, d.User.ID); err != nil {
 		return err

@@ -26,7 +26,7 @@ type UsersPageData struct {
 // actions on them.
 type UserPageData struct {
 	User       *models.User
-	Sessions   []models.SessionInfo
+	Sessions   []SessionRow
 	Identities []models.Identity
 	Tokens     []models.APIToken // personal access tokens
 	Events     []models.AuditEvent
@@ -38,6 +38,12 @@ type UserPageData struct {
 	FormError      string // why the last action was refused
 	Ban            BanForm
 	Delete         DeleteForm
+}
+
+// SessionRow is a live session with its browser in words.
+type SessionRow struct {
+	models.SessionInfo
+	Device string // "Firefox 128 on Linux"
 }
 
 // BanForm is the ban form: an optional reason, kept in the audit log.
@@ -61,8 +67,8 @@ type AuditPageData struct {
 // Actions lists the audit actions for the filter.
 func (AuditPageData) Actions() []string { return models.AuditActions }
 
-// usersURL is the users list with q's filters and the given page.
-func usersURL(q models.UserQuery, page int) string {
+// UsersURL is the users list with q's filters and the given page.
+func UsersURL(q models.UserQuery, page int) string {
 	v := url.Values{}
 	if q.Search != "" {
 		v.Set("q", q.Search)
@@ -76,6 +82,9 @@ func usersURL(q models.UserQuery, page int) string {
 	if q.Sort != models.SortCreated {
 		v.Set("sort", q.Sort)
 	}
+	if q.PerPage != models.UsersPerPage && q.PerPage != 0 {
+		v.Set("per_page", strconv.Itoa(q.PerPage))
+	}
 	if page > 1 {
 		v.Set("page", strconv.Itoa(page))
 	}
@@ -84,6 +93,9 @@ func usersURL(q models.UserQuery, page int) string {
 	}
 	return "/admin/users?" + v.Encode()
 }
+
+// AuditURL is the audit log with q's filters and the given page.
+func AuditURL(q models.AuditQuery, page int) string { return auditURL("/admin/audit", q, page) }
 
 // auditURL is the audit log (or its CSV export, at path) with q's filters
 // and the given page.
@@ -139,9 +151,22 @@ func count(n int64) string {
 	return b.String()
 }
 
+// pageSummary says where a page is in its list: "Page 2 of 41 · 2,001
+// users", with the page number never past the last page.
 func pageSummary(page, pages int, total int64, noun string) string {
-	return fmt.Sprintf("Page %d of %d · %s %s", page, pages, count(total), noun)
+	return fmt.Sprintf("Page %d of %d · %s", min(page, pages), pages, counted(total, noun))
 }
+
+// counted is n and the noun, made plural unless n is 1: "1 user",
+// "2,001 users". nouns end in a letter that takes an s.
+func counted(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return count(n) + " " + noun + "s"
+}
+
+func pageSizeOption(q models.UserQuery, n int) bool { return q.PerPage == n }
 
 // shorten cuts s to n characters for a table cell.
 func shorten(s string, n int) string {
