@@ -489,6 +489,25 @@ func TestAdminUsersList(t *testing.T) {
 	expectStatus(t, admin.adminPost("/admin/users/not-a-user/ban", nil), http.StatusNotFound)
 }
 
+// TestDashboardOfAYoungApp: a day-old app's chart is its last week, not 30
+// days of nothing and one sliver, and the heading says so.
+func TestDashboardOfAYoungApp(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	admin := ta.client(t)
+	admin.signUpAdmin("boss@example.com")
+	res := admin.get("/admin")
+	if n := res.Doc.Find("svg[data-testid=chart] rect").Length(); n != 2*7 {
+		t.Errorf("a new app's chart has %d bars, want a week's 14", n)
+	}
+	if got := res.Doc.Find("[data-testid=activity-heading]").Text(); !strings.HasPrefix(got, "Sign-ups and sign-ins since ") {
+		t.Errorf("heading %q", got)
+	}
+	if n := res.Doc.Find("[data-testid=activity-table] tbody tr").Length(); n != models.DashboardDays {
+		t.Errorf("the figures table has %d days, want all %d", n, models.DashboardDays)
+	}
+}
+
 func TestDashboard(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
