@@ -88,7 +88,7 @@ func TestBanEndsEverySessionAtOnceAndBlocksSignIn(t *testing.T) {
 	m := phone.signUpMember("member@example.com")
 	expectRedirect(t, laptop.signIn("member@example.com", goodPassword), "/account")
 
-	res := admin.submit("/admin/users/"+m.ID, "[data-testid=ban-form]", url.Values{"reason": {"spam"}})
+	res := admin.confirm(admin.submit("/admin/users/"+m.ID, "[data-testid=ban-form]", url.Values{"reason": {"spam"}}))
 	expectRedirect(t, res, "/admin/users/"+m.ID)
 	phone.expectSignedOut()
 	laptop.expectSignedOut()
@@ -258,7 +258,7 @@ func TestRevokeOneOrAllSessions(t *testing.T) {
 	expectRedirect(t, admin.adminPost("/admin/users/"+boss.ID+"/sessions/revoke", url.Values{"session": {id}}), "/admin/users/"+boss.ID)
 	admin.expectSignedIn()
 
-	expectRedirect(t, admin.submit("/admin/users/"+m.ID, "[data-testid=revoke-all-form]", nil), "/admin/users/"+m.ID)
+	expectRedirect(t, admin.confirm(admin.submit("/admin/users/"+m.ID, "[data-testid=revoke-all-form]", nil)), "/admin/users/"+m.ID)
 	phone.expectSignedOut()
 	if n := auditCount(t, ta, models.AuditSessionRevoke, boss.ID, m.ID); n != 2 {
 		t.Errorf("session revoke audit rows = %d, want 2", n)
@@ -668,4 +668,78 @@ func TestAdminSearchFollowsEveryChange(t *testing.T) {
 	expect("gone.soon", "gone.soon@example.com")
 	expectRedirect(t, admin.adminPost("/admin/users/"+m.ID+"/delete", url.Values{"confirm": {m.Email}}), "/admin/users")
 	expect("gone.soon")
+}
+
+// TestDangerousAdminActionsAskFirst: banning, changing a role and signing a
+// user out everywhere ask first. Without JavaScript the form's post gets a
+// confirm page (nothing happens yet) that carries the fields on; with it a
+// dialog asks the same question (data-confirm). The ban reason shows on the
+// user page afterwards.
+func TestDangerousAdminActionsAskFirst(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	admin := ta.client(t)
+	admin.signUpAdmin("boss@example.com")
+	victim := ta.client(t)
+	m := victim.signUpMember("mallory@example.com")
+	page := "/admin/users/" + m.ID
+
+	user := admin.get(page)
+	for form, question := range map[string]string{
+		"[data-testid=ban-form]":                      "Ban mallory@example.com? Every session",
+		"[data-testid=revoke-all-form]":               "Sign mallory@example.com out everywhere?",
+		"[data-testid=role-form] option[value=admin]": "Make mallory@example.com an admin?",
+	} {
+		if got := user.Doc.Find(form).AttrOr("data-confirm", ""); !strings.HasPrefix(got, question) {
+			t.Errorf("%s asks %q, want %q…", form, got, question)
+		}
+	}
+	if user.Doc.Find("[data-testid=danger-zone] [data-testid=ban-form]").Length() != 1 || user.Doc.Find("[data-testid=user-actions] .btn-danger").Length() != 0 {
+		t.Error("the ban is not set apart from the harmless actions")
+	}
+
+	// Ban: the confirm page, then the ban.
+	ask := admin.submit(page, "[data-testid=ban-form]", url.Values{"reason": {"chargebacks <3"}})
+	expectStatus(t, ask, http.StatusOK)
+	if got := ask.Doc.Find("[data-testid=confirm] h1").Text(); got != "Ban mallory@example.com?" {
+		t.Errorf("confirm page asks %q", got)
+	}
+	if userByID(t, ta, m.ID).BannedAt != nil {
+		t.Fatal("banned before the admin confirmed")
+	}
+	victim.expectSignedIn()
+	if href := ask.Doc.Find("[data-testid=confirm-cancel]").AttrOr("href", ""); href != page {
+		t.Errorf("Cancel goes to %q", href)
+	}
+	expectRedirect(t, admin.confirm(ask), page)
+	if userByID(t, ta, m.ID).BannedAt == nil {
+		t.Fatal("not banned after confirming")
+	}
+	victim.expectSignedOut()
+	if got := admin.get(page).Doc.Find("[data-testid=ban-reason]").Text(); got != "Reason: chargebacks <3" {
+		t.Errorf("the user page shows the ban reason as %q", got)
+	}
+
+	// Role: asked when it changes, not when it stays.
+	ask = admin.submit(page, "[data-testid=role-form]", url.Values{"role": {models.RoleAdmin}})
+	if got := ask.Doc.Find("[data-testid=confirm] h1").Text(); got != "Make mallory@example.com an admin?" {
+		t.Errorf("role confirm page asks %q", got)
+	}
+	if userByID(t, ta, m.ID).Role != models.RoleMember {
+		t.Fatal("promoted before the admin confirmed")
+	}
+	expectRedirect(t, admin.confirm(ask), page)
+	if userByID(t, ta, m.ID).Role != models.RoleAdmin {
+		t.Error("not promoted after confirming")
+	}
+	expectRedirect(t, admin.submit(page, "[data-testid=role-form]", url.Values{"role": {models.RoleAdmin}}), page) // no change: nothing to ask
+
+	// Sign out everywhere.
+	other := ta.client(t)
+	n := other.signUpMember("nina@example.com")
+	ask = admin.submit("/admin/users/"+n.ID, "[data-testid=revoke-all-form]", nil)
+	expectStatus(t, ask, http.StatusOK)
+	other.expectSignedIn()
+	expectRedirect(t, admin.confirm(ask), "/admin/users/"+n.ID)
+	other.expectSignedOut()
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -45,7 +46,14 @@ func (a *App) AdminUser(c echo.Context) error {
 // renders it; actions re-render it with a status and an error.
 func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) error {
 	ctx := c.Request().Context()
-	sessions, err := models.ListUserSessions(ctx, a.DB, a.Now(), a.Config.SessionIdleTimeout, d.User.ID)
+	var err error
+	if d.User.BannedAt != nil {
+		if d.BanReason, err = models.BanReason(ctx, a.DB, d.User.ID); err != nil {
+			return err
+		}
+	}
+	var sessions []models.SessionInfo
+	sessions, err = models.ListUserSessions(ctx, a.DB, a.Now(), a.Config.SessionIdleTimeout, d.User.ID)
 	if err != nil {
 		return err
 	}
@@ -83,6 +91,11 @@ func (a *App) AdminSetRole(c echo.Context) error {
 		return err
 	}
 	role := form.Get("role")
+	if role != target.Role && (role == models.RoleAdmin || role == models.RoleMember) {
+		if asked, err := a.askUnlessConfirmed(c, form, target, admin.RoleConfirmation(target, role)); asked {
+			return err
+		}
+	}
 	keep := "" // the target's sessions end; an admin changing their own role renews theirs below
 	if target.ID == currentUser(c).ID {
 		keep = a.currentTokenHash(c)
@@ -123,6 +136,11 @@ func (a *App) AdminBan(c echo.Context) error {
 	if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxBanReason {
 		d := admin.UserPageData{User: target, Ban: admin.BanForm{Reason: reason, Error: "Keep the reason under 200 characters."}}
 		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
+	}
+	if target.BannedAt == nil {
+		if asked, err := a.askUnlessConfirmed(c, form, target, admin.BanConfirmation(target)); asked {
+			return err
+		}
 	}
 	u, _, err := models.BanUser(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID, reason)
 	if err != nil {
@@ -185,8 +203,12 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 		a.flash(c, layout.FlashSuccess, "The session has ended.")
 		return redirect(c, admin.UserURL(target.ID))
 	}
+	self := target.ID == currentUser(c).ID
+	if asked, err := a.askUnlessConfirmed(c, form, target, admin.RevokeAllConfirmation(target, self)); asked {
+		return err
+	}
 	keep := ""
-	if target.ID == currentUser(c).ID {
+	if self {
 		keep = a.currentTokenHash(c)
 	}
 	if err := models.AdminRevokeSessions(ctx, a.DB, a.Now(), a.auditBy(c), target, "", keep); err != nil {
@@ -217,6 +239,18 @@ func (a *App) AdminDelete(c echo.Context) error {
 	}
 	a.flash(c, layout.FlashSuccess, u.Email+" has been deleted.")
 	return redirect(c, "/admin/users")
+}
+
+// askUnlessConfirmed shows the confirm page for a dangerous action whose
+// form was not confirmed yet (asked is true; err is the rendering's). The
+// page posts the same fields again with confirmed=yes, which the user page's
+// dialog adds directly when JavaScript runs.
+func (a *App) askUnlessConfirmed(c echo.Context, form url.Values, target *models.User, q admin.Confirmation) (asked bool, err error) {
+	if form.Get(admin.ConfirmField) == admin.ConfirmValue {
+		return false, nil
+	}
+	d := admin.ConfirmPageData{Confirmation: q, Action: c.Request().URL.Path, Fields: form, Back: admin.UserURL(target.ID)}
+	return true, a.render(c, http.StatusOK, admin.ConfirmPage(a.page(c, q.Title), d))
 }
 
 // adminActionFailed answers a refused admin action: the user page again,

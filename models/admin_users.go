@@ -335,6 +335,36 @@ func SetRole(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID
 	})
 }
 
+// banDetail is the ban's audit detail, which keeps its reason
+// (BanReason reads it back).
+func banDetail(reason string) string {
+	if reason == "" {
+		return banEnded
+	}
+	return banReasonPrefix + reason + "; " + banEnded
+}
+
+const (
+	banReasonPrefix = "reason: "
+	banEnded        = "all sessions ended"
+)
+
+// BanReason is the reason given for the user's current ban ("" for none or
+// no reason): the detail of the newest ban in the audit log.
+func BanReason(ctx context.Context, db *DB, userID string) (string, error) {
+	var details []string
+	err := db.Read.WithContext(ctx).Model(&AuditEvent{}).Where("target_id = ? AND action = ?", userID, AuditBan).
+		Order("created_at DESC, id DESC").Limit(1).Pluck("detail", &details).Error
+	if err != nil || len(details) == 0 {
+		return "", err
+	}
+	reason, ok := strings.CutPrefix(details[0], banReasonPrefix)
+	if !ok {
+		return "", nil
+	}
+	return strings.TrimSuffix(reason, "; "+banEnded), nil
+}
+
 // BanUser bans a user and ends every session of theirs in the same
 // transaction: their next request is signed out. Admins cannot ban
 // themselves, nor the last admin. The reason goes into the audit row.
@@ -343,10 +373,7 @@ func BanUser(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID
 		return nil, false, ErrSelf
 	}
 	now = now.UTC()
-	by.Action, by.Detail = AuditBan, "all sessions ended"
-	if reason != "" {
-		by.Detail = "reason: " + reason + "; " + by.Detail
-	}
+	by.Action, by.Detail = AuditBan, banDetail(reason)
 	return auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		if u.BannedAt != nil {
 			return false, nil

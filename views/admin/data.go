@@ -36,6 +36,7 @@ type UserPageData struct {
 	// impersonation allows it.
 	CanImpersonate bool
 	FormError      string // why the last action was refused
+	BanReason      string // why the user is banned, when they are and it was said
 	Ban            BanForm
 	Delete         DeleteForm
 }
@@ -45,6 +46,23 @@ type SessionRow struct {
 	models.SessionInfo
 	Device string // "Firefox 128 on Linux"
 }
+
+// ConfirmPageData asks an admin to confirm a dangerous action before it is
+// done: the page a browser without JavaScript gets (with it, a dialog asks
+// the same on the user page). Confirming posts Fields again to Action, with
+// confirmed=yes.
+type ConfirmPageData struct {
+	Confirmation
+	Action string // the form's URL
+	Fields url.Values
+	Back   string // where Cancel goes
+}
+
+// ConfirmField is the field a confirmed form carries, and its value.
+const (
+	ConfirmField = "confirmed"
+	ConfirmValue = "yes"
+)
 
 // BanForm is the ban form: an optional reason, kept in the audit log.
 type BanForm struct {
@@ -191,3 +209,37 @@ func personLabel(people map[string]*models.User, id *string) string {
 func roleOption(q models.UserQuery, v string) bool   { return q.Role == v }
 func statusOption(q models.UserQuery, v string) bool { return q.Status == v }
 func sortOption(q models.UserQuery, v string) bool   { return q.Sort == v }
+
+// Confirmation is the question asked before a dangerous admin action, in the
+// same words by the dialog on the user page (with JavaScript) and by the
+// confirm page (without). Deleting has its own: the typed email address.
+type Confirmation struct {
+	Title   string // "Ban mallory@example.com?"
+	Message string // what follows
+	Button  string // the confirming button's label
+}
+
+// Dialog is the text of the dialog: the question and what follows.
+func (q Confirmation) Dialog() string { return q.Title + " " + q.Message }
+
+// BanConfirmation asks before banning u.
+func BanConfirmation(u *models.User) Confirmation {
+	return Confirmation{"Ban " + u.Email + "?", "Every session of theirs ends at once and they can no longer sign in until unbanned.", "Ban user"}
+}
+
+// RoleConfirmation asks before giving u the role to.
+func RoleConfirmation(u *models.User, to string) Confirmation {
+	if to == models.RoleAdmin {
+		return Confirmation{"Make " + u.Email + " an admin?", "Admins see and change every account, other admins' too. Their current sessions end.", "Make admin"}
+	}
+	return Confirmation{"Make " + u.Email + " a member?", "They lose the admin area at once. Their current sessions end.", "Make member"}
+}
+
+// RevokeAllConfirmation asks before signing u out everywhere (self: an
+// admin on their own page, who keeps this session).
+func RevokeAllConfirmation(u *models.User, self bool) Confirmation {
+	if self {
+		return Confirmation{"Sign out all your other sessions?", "Every other browser and device signed in to your account is signed out at once; this one stays.", "Sign out"}
+	}
+	return Confirmation{"Sign " + u.Email + " out everywhere?", "Every browser and device signed in to this account is signed out at once.", "Sign out everywhere"}
+}
