@@ -85,7 +85,7 @@ func New(a App) *App {
 	sm.Cookie.SameSite = http.SameSiteLaxMode // Strict breaks OAuth returns in real browsers
 	sm.Cookie.Path = "/"
 	sm.Cookie.Domain = ""
-	sm.Cookie.Persist = true
+	sm.Cookie.Persist = false // a signed-in session's cookie persists through RememberMe (startSession)
 	if a.Config.IsProduction() {
 		sm.Cookie.Name = "__Host-" + SessionCookieName
 		sm.Cookie.Secure = true

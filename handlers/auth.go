@@ -101,7 +101,8 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := auth.LoginForm{Email: models.NormalizeEmail(form.Get("email")), Next: safeNext(form.Get("next"), ""), Providers: a.providerButtons()}
+	f := auth.LoginForm{Email: models.NormalizeEmail(form.Get("email")), Next: safeNext(form.Get("next"), ""), Providers: a.providerButtons(),
+		Forget: form.Get("remember") != "yes"}
 	password := form.Get("password")
 	if f.Email == "" || password == "" {
 		f.Error = "Enter your email and password."
@@ -144,6 +145,11 @@ func (a *App) LoginSubmit(c echo.Context) error {
 	if err := models.ResetThrottle(ctx, a.DB, lockKey); err != nil {
 		return err
 	}
+	if f.Forget {
+		a.putSession(ctx, keyForget, "yes")
+	} else {
+		a.removeSession(ctx, keyForget) // an abandoned earlier attempt's choice is not this one's
+	}
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
@@ -179,11 +185,25 @@ func (a *App) Logout(c echo.Context) error {
 	return redirect(c, "/")
 }
 
-// startSession signs u in on a new session token (no session fixation).
+// forgetfulIdle is how long a session whose "Keep me signed in" was unticked
+// may go unused (its cookie also ends with the browser).
+const forgetfulIdle = 30 * time.Minute
+
+// startSession signs u in on a new session token (no session fixation). A
+// sign-in whose "Keep me signed in" was unticked (keyForget) gets a cookie
+// that ends with the browser and a short idle limit; every other one a
+// cookie that lasts the session's lifetime.
 func (a *App) startSession(c echo.Context, u *models.User) error {
 	ctx := c.Request().Context()
 	if err := a.Sessions.RenewToken(ctx); err != nil {
 		return err
+	}
+	forget := a.popSession(ctx, keyForget) == "yes"
+	a.Sessions.RememberMe(ctx, !forget)
+	if forget {
+		a.putSession(ctx, keyIdleLimit, strconv.Itoa(int(forgetfulIdle/time.Second)))
+	} else {
+		a.removeSession(ctx, keyIdleLimit)
 	}
 	a.putSession(ctx, keyUser, u.ID)
 	a.putSession(ctx, keySignedInAt, strconv.FormatInt(a.Now().Unix(), 10))

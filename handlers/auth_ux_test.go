@@ -3,7 +3,11 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/hearth-app/hearth/handlers"
 )
 
 // TestSignInAndSignUpAutofocus: the first field takes the cursor; after a
@@ -53,5 +57,60 @@ func TestThrottledSignInKeepsTheFormAndOffersTheReset(t *testing.T) {
 	}
 	if res.Doc.Find("[data-testid=error-page]").Length() != 0 {
 		t.Error("the throttled sign-in shows the error page")
+	}
+}
+
+// sessionSetCookie is the session cookie a response sets, as sent.
+func sessionSetCookie(t *testing.T, res *response) string {
+	t.Helper()
+	for _, sc := range res.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(sc, handlers.SessionCookieName+"=") {
+			return sc
+		}
+	}
+	t.Fatalf("no session cookie set: %v", res.Header.Values("Set-Cookie"))
+	return ""
+}
+
+// TestKeepMeSignedIn: ticked (the default), the session cookie lasts the
+// session's lifetime and the session the usual idle timeout; unticked, the
+// cookie ends with the browser and the session after 30 minutes unused,
+// on the server (a copied cookie dies too).
+func TestKeepMeSignedIn(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_SESSION_IDLE_TIMEOUT", "8h"))
+	c := ta.client(t)
+	c.signUp("kim@example.com", goodPassword)
+	c.post("/logout", nil)
+
+	page := c.get("/login")
+	if box := page.Doc.Find("input[type=checkbox][name=remember]"); box.Length() != 1 || box.AttrOr("checked", "none") == "none" {
+		t.Fatal("the sign-in form has no ticked 'Keep me signed in'")
+	}
+	kept := c.submit("/login", "form[action='/login']", url.Values{"email": {"kim@example.com"}, "password": {goodPassword}, "remember": {"yes"}})
+	expectRedirect(t, kept, "/account")
+	if sc := sessionSetCookie(t, kept); !strings.Contains(sc, "Max-Age=") {
+		t.Errorf("kept signed in, the cookie ends with the browser: %s", sc)
+	}
+	ta.clock.Advance(2 * time.Hour)
+	c.expectSignedIn()
+
+	d := ta.client(t)
+	forgot := d.submit("/login", "form[action='/login']", url.Values{"email": {"kim@example.com"}, "password": {goodPassword}}) // unticked: not sent
+	expectRedirect(t, forgot, "/account")
+	if sc := sessionSetCookie(t, forgot); strings.Contains(sc, "Max-Age=") || strings.Contains(sc, "Expires=") {
+		t.Errorf("unticked, the cookie persists: %s", sc)
+	}
+	ta.clock.Advance(20 * time.Minute)
+	d.expectSignedIn() // in use: alive
+	ta.clock.Advance(31 * time.Minute)
+	d.expectSignedOut()
+	c.expectSignedIn() // the kept session is another matter
+
+	// A refused attempt keeps the choice on the form.
+	res := d.submit("/login", "form[action='/login']", url.Values{"email": {"kim@example.com"}, "password": {"not my password"}})
+	expectStatus(t, res, http.StatusUnauthorized)
+	if res.Doc.Find("input[name=remember][checked]").Length() != 0 {
+		t.Error("the unticked box came back ticked")
 	}
 }

@@ -40,6 +40,12 @@ const (
 	// keySignedInAt holds when the user signed in (Unix seconds), for the
 	// actions that want a recent sign-in.
 	keySignedInAt sessionKey = "signed_in_at"
+	// keyForget is set while a sign-in whose "Keep me signed in" was
+	// unticked is under way (until startSession).
+	keyForget sessionKey = "forget_me"
+	// keyIdleLimit gives a session an idle timeout of its own
+	// (forgetfulIdle), which the session store enforces.
+	keyIdleLimit sessionKey = sessionstore.IdleLimitKey
 	// keyImpersonator holds, while an admin browses as another user, the
 	// admin's own id.
 	keyImpersonator sessionKey = "impersonator_id"

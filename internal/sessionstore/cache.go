@@ -68,8 +68,9 @@ type entry struct {
 	data     []byte
 	user     *models.User // nil for a guest session
 	lastSeen time.Time
-	seq      uint64    // seq before the read
-	readAt   time.Time // wall clock before the read (see version), for ttl
+	idle     time.Duration // the session's own idle limit (IdleLimitKey), 0 for the store's
+	seq      uint64        // seq before the read
+	readAt   time.Time     // wall clock before the read (see version), for ttl
 }
 
 func (e entry) userID() string {

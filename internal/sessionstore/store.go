@@ -39,6 +39,11 @@ import (
 // ended with plain queries.
 const UserKey = "user_id"
 
+// IdleLimitKey is the session value (whole seconds, as text) that gives one
+// session an idle timeout of its own, shorter than the store's: a sign-in
+// without "Keep me signed in". The store reads it when it loads the session.
+const IdleLimitKey = "idle_limit"
+
 // AnonymousTimeout is how long a session that holds no user lasts after it
 // was last written: long enough for a sign-in under way (the OAuth state
 // while the provider asks for consent), far shorter than a signed-in
@@ -203,7 +208,7 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 		}
 	}
 	e, hit := s.cache.get(hash)
-	idle := func(e entry) bool { return s.idle > 0 && now.Sub(e.lastSeen) > s.idle }
+	idle := func(e entry) bool { limit := s.idleLimit(e); return limit > 0 && now.Sub(e.lastSeen) > limit }
 	if hit && idle(e) {
 		// Another instance may have seen it since (a touch notifies no one):
 		// only the database can say it is idle.
@@ -219,7 +224,11 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	if idle(e) {
 		return nil, false, nil
 	}
-	if now.Sub(e.lastSeen) >= s.touch {
+	touch := s.touch
+	if limit := s.idleLimit(e); limit > 0 {
+		touch = min(touch, limit/4)
+	}
+	if now.Sub(e.lastSeen) >= touch {
 		ip, ua := clientFrom(ctx)
 		// Past GORM: a last-seen time changes nothing a cached entry vouches
 		// for (the triggers ignore it too), and it is no reason for the
@@ -241,6 +250,15 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	return e.data, true, nil
 }
 
+// idleLimit is how long e may go unused: the store's idle timeout, or the
+// session's own (IdleLimitKey) when that is shorter.
+func (s *Store) idleLimit(e entry) time.Duration {
+	if e.idle > 0 && (s.idle == 0 || e.idle < s.idle) {
+		return e.idle
+	}
+	return s.idle
+}
+
 // load reads a live session and its user from the database and caches them.
 func (s *Store) load(ctx context.Context, hash string, now time.Time) (entry, bool, error) {
 	seq, readAt := s.cache.version() // before the read: a change during it leaves the entry stale
@@ -259,6 +277,13 @@ func (s *Store) load(ctx context.Context, hash string, now time.Time) (entry, bo
 		return e, false, fmt.Errorf("find session: %w", err)
 	}
 	e.lastSeen = e.lastSeen.UTC()
+	if _, values, err := (JSONCodec{}).Decode(e.data); err == nil {
+		if v, ok := values[IdleLimitKey].(string); ok {
+			if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+				e.idle = time.Duration(secs) * time.Second
+			}
+		}
+	}
 	if expiry.After(now.Add(s.cache.ttl)) {
 		e.seq, e.readAt = seq, readAt
 		s.cache.put(hash, e)

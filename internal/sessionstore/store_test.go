@@ -71,6 +71,44 @@ type clock struct{ now time.Time }
 
 func (c *clock) Now() time.Time { return c.now }
 
+// A session may carry an idle limit of its own, shorter than the store's (a
+// sign-in without "Keep me signed in"): it ends after that long unused, and
+// use within it keeps it alive, from the cache and from the database alike.
+func TestASessionsOwnIdleLimit(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	clk := &clock{now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	store := newStore(t, db, 8*time.Hour, clk.Now)
+	u := newUser(t, db, "short@example.com")
+	short, _ := sessionstore.JSONCodec{}.Encode(clk.now.Add(24*time.Hour), map[string]any{sessionstore.UserKey: u.ID, sessionstore.IdleLimitKey: "1800"})
+	long, _ := sessionstore.JSONCodec{}.Encode(clk.now.Add(24*time.Hour), map[string]any{sessionstore.UserKey: u.ID})
+	for tok, data := range map[string][]byte{"short": short, "long": long} {
+		if err := store.CommitCtx(ctx, tok, data, clk.now.Add(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Used every 25 minutes, the short one lives on past 30 minutes.
+	for range 4 {
+		clk.now = clk.now.Add(25 * time.Minute)
+		if _, found, err := store.FindCtx(ctx, "short"); !found || err != nil {
+			t.Fatalf("a short-idle session in use was lost at %v: %v", clk.now, err)
+		}
+	}
+	clk.now = clk.now.Add(31 * time.Minute)
+	if _, found, _ := store.FindCtx(ctx, "short"); found {
+		t.Error("a session unused for longer than its own idle limit was found")
+	}
+	if _, found, _ := store.FindCtx(ctx, "long"); !found {
+		t.Error("a session without a limit of its own ended at the short limit")
+	}
+	// A fresh store (another instance, an empty cache) reads the limit too.
+	other := newStore(t, db, 8*time.Hour, clk.Now)
+	if _, found, _ := other.FindCtx(ctx, "short"); found {
+		t.Error("another instance found the idle short session")
+	}
+}
+
 func TestSessionStoreLifetimeIdleAndRevocation(t *testing.T) {
 	t.Parallel()
 	db := openTestDB(t)

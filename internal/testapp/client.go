@@ -149,5 +149,5 @@ func (c *Client) SignUp(email, password string) *Response {
 // SignIn submits the sign-in form and returns the answer, whatever it is.
 func (c *Client) SignIn(email, password string) *Response {
 	c.T.Helper()
-	return c.Submit("/login", "form[action='/login']", url.Values{"email": {email}, "password": {password}})
+	return c.Submit("/login", "form[action='/login']", url.Values{"email": {email}, "password": {password}, "remember": {"yes"}})
 }

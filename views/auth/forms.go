@@ -24,6 +24,9 @@ type LoginForm struct {
 	Throttled bool
 	// Providers are the social sign-in buttons to show.
 	Providers []components.ProviderButton
+	// Forget is "Keep me signed in" unticked: the session ends with the
+	// browser, or after a short while unused.
+	Forget bool
 }
 
 // loginFocus is the sign-in field that gets autofocus: the password when
