@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hearth-app/hearth/internal/testapp"
 )
@@ -70,7 +71,7 @@ func TestBrowserVerifyAndResetThroughTheDevMailbox(t *testing.T) {
 		t.Error("the unverified notice is still shown")
 	}
 
-	b.do(chromedp.Click("[data-testid=logout]"), chromedp.WaitVisible("[data-testid=home]"))
+	b.signOut()
 	b.do(
 		chromedp.Navigate(srv.URL+"/login"),
 		chromedp.Click("[data-testid=forgot-link]"),
@@ -104,7 +105,7 @@ func TestBrowserSessionsRevokeSignsTheOtherBrowserOut(t *testing.T) {
 	laptop.screenshot("sessions")
 	laptop.do(chromedp.Click("[data-testid=revoke-others]"), chromedp.WaitVisible("[data-testid=only-session]"))
 
-	phone.do(chromedp.Click("[data-testid=nav-account]"), chromedp.WaitVisible("[data-testid=login]"))
+	phone.do(chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("[data-testid=login]"))
 	if !strings.Contains(phone.location(), "/login") {
 		t.Errorf("the revoked browser is at %s, want the sign-in page", phone.location())
 	}
@@ -119,4 +120,41 @@ func TestBrowserSessionsRevokeSignsTheOtherBrowserOut(t *testing.T) {
 	if got := laptop.text("[data-testid=account-name]"); got != "Lin Clark" {
 		t.Errorf("name = %q", got)
 	}
+}
+
+// TestBrowserAccountMenu: the avatar in the header opens the account menu
+// (who is signed in, the account's pages, Sign out); Escape and a click
+// elsewhere close it; it opens without JavaScript too (a <details>).
+func TestBrowserAccountMenu(t *testing.T) {
+	srv := startServer(t)
+	b := newTab(t)
+	b.signUp(srv, "Ada Lovelace", "ada@example.com", "analytical engine")
+	if got := b.text("[data-testid=account-menu-button] [data-testid=avatar]"); got != "AL" {
+		t.Errorf("the avatar reads %q", got)
+	}
+	if b.visible("[data-testid=logout]") {
+		t.Fatal("the menu is open before it was asked for")
+	}
+	b.do(chromedp.Click("[data-testid=account-menu-button]"), chromedp.WaitVisible("[data-testid=logout]"))
+	if got := b.text(".account-menu-who"); !strings.Contains(got, "ada@example.com") {
+		t.Errorf("the menu says %q about who is signed in", got)
+	}
+	b.checkAccessibility("account menu, open")
+	b.do(chromedp.KeyEvent(kb.Escape))
+	if open, _ := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid=account-menu]').open`)); open {
+		t.Error("Escape left the menu open")
+	}
+	b.do(chromedp.Click("[data-testid=account-menu-button]"), chromedp.WaitVisible("[data-testid=nav-account]"),
+		chromedp.Click("main"))
+	if open, _ := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid=account-menu]').open`)); open {
+		t.Error("a click elsewhere left the menu open")
+	}
+	b.do(chromedp.Click("[data-testid=account-menu-button]"), chromedp.WaitVisible("[data-testid=nav-account]"),
+		chromedp.Click("[data-testid=nav-account]"), chromedp.WaitVisible("[data-testid=account-email]"))
+
+	nojs := newTab(t)
+	nojs.do(scriptsDisabled(true))
+	nojs.signUp(srv, "Bo", "bo@example.com", "analytical engine")
+	nojs.do(chromedp.Click("[data-testid=account-menu-button]"), chromedp.WaitVisible("[data-testid=logout]"),
+		chromedp.Click("[data-testid=logout]"), chromedp.WaitVisible("[data-testid=home]"))
 }

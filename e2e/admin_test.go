@@ -63,7 +63,7 @@ func TestBrowserAdminSearchAndBan(t *testing.T) {
 	admin.do(chromedp.Click("[data-testid=ban-form] button"), chromedp.WaitVisible("[data-testid=confirm-dialog-ok]"),
 		chromedp.Click("[data-testid=confirm-dialog-ok]"), chromedp.WaitVisible("[data-testid=unban-form]"))
 
-	member.do(chromedp.Click("[data-testid=nav-account]"), chromedp.WaitVisible("[data-testid=login]"))
+	member.do(chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("[data-testid=login]"))
 	if !strings.Contains(member.location(), "/login") {
 		t.Errorf("the banned browser is at %s", member.location())
 	}

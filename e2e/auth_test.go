@@ -44,7 +44,7 @@ func TestBrowserSignUpSignOutAndBack(t *testing.T) {
 	b.checkAccessibility("account page")
 	b.screenshot("account")
 
-	b.do(chromedp.Click("[data-testid=logout]"), chromedp.WaitVisible("[data-testid=home]"))
+	b.signOut()
 	if !strings.Contains(b.text("[data-testid=flash]"), "signed out") {
 		t.Error("no signed-out message")
 	}

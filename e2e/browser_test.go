@@ -128,6 +128,16 @@ func (tb *tab) exists(sel string) bool {
 	return n > 0
 }
 
+// visible reports whether sel matches an element that is rendered now.
+func (tb *tab) visible(sel string) bool {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](fmt.Sprintf("(() => { const e = document.querySelector(%q); return !!e && e.checkVisibility(); })()", sel)))
+	if err != nil {
+		tb.t.Fatalf("query %s: %v", sel, err)
+	}
+	return v
+}
+
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
 func (tb *tab) saveArtifacts() {
@@ -197,6 +207,14 @@ type axeViolation struct {
 	Nodes  []struct {
 		Target []string `json:"target"`
 	} `json:"nodes"`
+}
+
+// signOut signs out as a person does: the account menu under the avatar,
+// then Sign out.
+func (tb *tab) signOut() {
+	tb.t.Helper()
+	tb.do(chromedp.Click("[data-testid=account-menu-button]"), chromedp.WaitVisible("[data-testid=logout]"),
+		chromedp.Click("[data-testid=logout]"), chromedp.WaitVisible("[data-testid=home]"))
 }
 
 // checkAccessibility runs axe-core on the current page, in the light and

@@ -138,3 +138,18 @@ document.addEventListener("submit", (event) => {
     form.submit();
   });
 });
+
+// The account menu (a <details>) closes on a click elsewhere and on Escape,
+// as menus do.
+document.addEventListener("click", (event) => {
+  for (const menu of document.querySelectorAll("details.account-menu[open]")) {
+    if (!menu.contains(event.target)) menu.open = false;
+  }
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const menu of document.querySelectorAll("details.account-menu[open]")) {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  }
+});

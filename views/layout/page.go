@@ -89,3 +89,11 @@ const (
 	FlashInfo    FlashLevel = "info"
 	FlashError   FlashLevel = "error"
 )
+
+// navLink is a link of a menu.
+type navLink struct{ href, label string }
+
+// accountLinks are the account's pages after "Account", in the account menu.
+func accountLinks() []navLink {
+	return []navLink{{"/account/sessions", "Sessions"}, {"/account/tokens", "API tokens"}}
+}
