@@ -34,6 +34,9 @@ func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageDat
 		return err
 	}
 	d.ActiveSessions, d.PendingEmail, d.HasPassword = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != ""
+	if d.TimeZoneError == "" {
+		d.TimeZone = u.TimeZone
+	}
 	ids, err := sessionstore.Remember(a.SessionStore, u.ID, "identities", func() ([]models.Identity, error) {
 		return models.IdentitiesOf(ctx, a.DB, u.ID)
 	}, slices.Clone)

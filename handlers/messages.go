@@ -49,6 +49,8 @@ func (a *App) inputMessage(err error) string {
 		return "This password has appeared in a data breach, so attackers try it first. Pick another one."
 	case errors.Is(err, models.ErrRoleInvalid):
 		return "Choose admin or member."
+	case errors.Is(err, models.ErrTimeZoneInvalid):
+		return "Use a time zone name such as Europe/Paris or America/New_York, or leave it empty for your browser's."
 	case errors.Is(err, models.ErrWrongPassword):
 		return "That is not your current password."
 	}

@@ -20,7 +20,7 @@ func TestEveryInputErrorHasWords(t *testing.T) {
 		models.ErrNameBadText, models.ErrNameTooLong, models.ErrNameControl,
 		models.ErrPasswordTooShort, models.ErrPasswordTooLong, models.ErrPasswordBadText, models.ErrPasswordIsEmail, models.ErrPasswordTooCommon,
 		models.ErrPasswordGuessable, models.ErrPasswordBreached, &password.Guessable{Warning: "Dates are often easy to guess."},
-		models.ErrRoleInvalid, models.ErrWrongPassword,
+		models.ErrRoleInvalid, models.ErrWrongPassword, models.ErrTimeZoneInvalid,
 	} {
 		msg := a.inputMessage(err)
 		if msg == generic {

@@ -65,6 +65,7 @@ const maxPooledBuffer = 256 << 10
 // the pending flash message (which it consumes).
 func (a *App) page(c echo.Context, title string) layout.Page {
 	p := layout.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path, Impersonator: impersonator(c), Theme: a.themeOf(c), Here: "/", Now: a.Now()}
+	p.Location, p.BrowserTimeZone = a.location(c)
 	if c.Request().Method == http.MethodGet {
 		p.Here = c.Request().URL.RequestURI()
 	}

@@ -31,6 +31,7 @@ func (a *App) Routes() *echo.Echo {
 	e.GET("/", a.Home)
 	e.POST("/theme", a.ThemeSubmit)
 	e.POST("/password/strength", a.PasswordStrength)
+	e.POST("/time-zone", a.TimeZoneSubmit)
 
 	e.GET("/signup", a.SignupPage, a.redirectSignedIn)
 	e.POST("/signup", a.SignupSubmit, a.redirectSignedIn)
@@ -53,6 +54,7 @@ func (a *App) Routes() *echo.Echo {
 	account := e.Group("/account", a.requireUser)
 	account.GET("", a.AccountPage)
 	account.POST("/profile", a.ProfileSubmit)
+	account.POST("/time-zone", a.AccountTimeZoneSubmit)
 	// An admin browsing as this user may look, not take the account over.
 	account.POST("/password", a.PasswordSubmit, a.refuseWhileImpersonating)
 	account.POST("/password/set", a.SetPasswordSubmit, a.refuseWhileImpersonating)

@@ -77,6 +77,8 @@ var (
 	ErrPasswordBreached  = password.ErrBreached
 
 	ErrRoleInvalid = errors.New("role must be admin or member")
+
+	ErrTimeZoneInvalid = errors.New("not a time zone")
 )
 
 // InvalidInput is input a use case refused: for each part that is wrong,
@@ -89,6 +91,7 @@ type InvalidInput struct {
 	Name     error
 	Password error
 	Role     error
+	TimeZone error
 }
 
 func (e *InvalidInput) Error() string {
@@ -96,7 +99,7 @@ func (e *InvalidInput) Error() string {
 	for _, p := range []struct {
 		name string
 		err  error
-	}{{"email", e.Email}, {"name", e.Name}, {"password", e.Password}, {"role", e.Role}} {
+	}{{"email", e.Email}, {"name", e.Name}, {"password", e.Password}, {"role", e.Role}, {"time zone", e.TimeZone}} {
 		if p.err != nil {
 			parts = append(parts, p.name+": "+p.err.Error())
 		}
@@ -106,7 +109,7 @@ func (e *InvalidInput) Error() string {
 
 // orNil is e when some part is invalid, nil otherwise.
 func (e *InvalidInput) orNil() error {
-	if e.Email == nil && e.Name == nil && e.Password == nil && e.Role == nil {
+	if e.Email == nil && e.Name == nil && e.Password == nil && e.Role == nil && e.TimeZone == nil {
 		return nil
 	}
 	return e

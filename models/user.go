@@ -44,8 +44,11 @@ type User struct {
 	EmailVerifiedAt  *time.Time
 	BannedAt         *time.Time
 	LastSignInAt     *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// TimeZone is the IANA zone the user chose for times on the pages; ""
+	// for their browser's (Location).
+	TimeZone  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // IsAdmin reports whether the user has the admin role.

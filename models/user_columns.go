@@ -29,6 +29,7 @@ func userColumns(u *User) []userColumn {
 		{"email_verified_at", maybeTime{&u.EmailVerifiedAt}},
 		{"banned_at", maybeTime{&u.BannedAt}},
 		{"last_sign_in_at", maybeTime{&u.LastSignInAt}},
+		{"time_zone", text{&u.TimeZone}},
 		{"created_at", utcTime{&u.CreatedAt}},
 		{"updated_at", utcTime{&u.UpdatedAt}},
 	}

@@ -153,3 +153,11 @@ document.addEventListener("keydown", (event) => {
     menu.querySelector("summary").focus();
   }
 });
+
+// The browser's time zone, told to the server once (and again if it
+// changes), so that the next pages show times in it.
+(() => {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone || document.documentElement.dataset.timeZone === zone) return;
+  fetch("/time-zone", { method: "POST", body: new URLSearchParams({ time_zone: zone }), credentials: "same-origin" }).catch(() => {});
+})();

@@ -2,6 +2,7 @@ package account
 
 import (
 	"fmt"
+	"github.com/hearth-app/hearth/views/layout"
 
 	"github.com/hearth-app/hearth/views/components"
 )
@@ -20,12 +21,14 @@ type ProfilePageData struct {
 	HasPassword    bool
 	PendingEmail   string // a new address waiting for its verification link
 
-	Name         string
-	NameError    string
-	NewEmail     string
-	EmailErrors  map[string]string
-	PassErrors   map[string]string
-	DeleteErrors map[string]string
+	Name          string
+	NameError     string
+	TimeZone      string // the zone chosen, "" for the browser's
+	TimeZoneError string
+	NewEmail      string
+	EmailErrors   map[string]string
+	PassErrors    map[string]string
+	DeleteErrors  map[string]string
 
 	Identities  []IdentityRow
 	Connectable []components.ProviderButton // enabled providers not yet connected
@@ -48,4 +51,12 @@ func firstInvalid(errs map[string]string, name string, order ...string) bool {
 		}
 	}
 	return false
+}
+
+// timeZoneHint says what an empty time zone means for this reader.
+func timeZoneHint(p layout.Page) string {
+	if p.BrowserTimeZone != "" {
+		return "Leave it empty for your browser's (" + p.BrowserTimeZone + "), or name one, such as America/New_York."
+	}
+	return "Leave it empty for your browser's, or name one, such as America/New_York."
 }

@@ -25,6 +25,11 @@ type Page struct {
 	// Now is the time the page is rendered at, which relative times
 	// ("3 days ago", see Ago) count from.
 	Now time.Time
+	// Location is the time zone times are shown in (the user's choice, or
+	// their browser's; UTC until the browser has said); BrowserTimeZone is
+	// the browser's as last reported, which app.js compares with its own.
+	Location        *time.Location
+	BrowserTimeZone string
 }
 
 // Theme is a colour theme: the system's, or light or dark whatever it says.

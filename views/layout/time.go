@@ -11,13 +11,32 @@ import (
 )
 
 // Ago shows t relative to the page's time ("3 hours ago", "in 5 days"),
-// with the exact time in UTC on hover and for machines (<time datetime>).
+// with the exact time in the reader's zone on hover and for machines
+// (<time datetime>).
 func (p Page) Ago(t time.Time) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		_, err := fmt.Fprintf(w, `<time datetime="%s" title="%s">%s</time>`,
-			t.UTC().Format(time.RFC3339), t.UTC().Format("2 Jan 2006 15:04 UTC"), html.EscapeString(Relative(p.Now, t)))
+			t.UTC().Format(time.RFC3339), html.EscapeString(p.ExactText(t)), html.EscapeString(Relative(p.Now, t)))
 		return err
 	})
+}
+
+// Exact shows t as a date and time in the reader's zone, named:
+// "3 Dec 2026 14:05 CET".
+func (p Page) Exact(t time.Time) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		_, err := fmt.Fprintf(w, `<time datetime="%s">%s</time>`, t.UTC().Format(time.RFC3339), html.EscapeString(p.ExactText(t)))
+		return err
+	})
+}
+
+// ExactText is t in the reader's zone, as text.
+func (p Page) ExactText(t time.Time) string {
+	loc := p.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2 Jan 2006 15:04 MST")
 }
 
 // AgoOr is Ago, or the text none when there is no time.
