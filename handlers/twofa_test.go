@@ -341,7 +341,8 @@ func TestWrongCodesShareThePasswordLockout(t *testing.T) {
 	owner := ta.client(t)
 	secret, _ := enrolTOTP(t, ta, owner, "lock@example.com")
 
-	c := ta.client(t)                                                                        // another browser: no device cookie of the account
+	// Another browser: no device cookie of the account.
+	c := ta.client(t)
 	expectStatus(t, c.signIn("lock@example.com", "wrong password"), http.StatusUnauthorized) // 1
 	expectRedirect(t, c.signIn("lock@example.com", goodPassword), "/login/2fa")              // 2
 	expectStatus(t, secondStep(c, "000001"), http.StatusUnauthorized)                        // 3
