@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/oauth2-proxy/mockoidc"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
@@ -400,4 +401,55 @@ func TestUnverifiedAccountCannotEnrol(t *testing.T) {
 	if got := countRows(t, ta.DB, "SELECT count(*) FROM totp_secrets"); got != 0 {
 		t.Fatal("an unverified account got a TOTP secret")
 	}
+}
+
+// TestProviderSignInPassesTheSecondStepToo: a provider is a first factor
+// like a password (completeFirstFactor): an account with 2FA goes to
+// /login/2fa after the callback. Without a password, a current code stands
+// in for it: to turn 2FA off, change the address long after signing in, and
+// delete the account (where it replaces the typed DELETE).
+func TestProviderSignInPassesTheSecondStepToo(t *testing.T) {
+	t.Parallel()
+	m := startOIDC(t)
+	ta := newTestApp(t, withOIDC(m), withSecretKey())
+	c := ta.client(t)
+	user := &mockoidc.MockUser{Subject: "sub-2fa", Email: "sso2fa@example.com", EmailVerified: true}
+	m.QueueUser(user)
+	expectRedirect(t, c.socialSignIn("oidc"), "/account")
+	secret, _ := enrolSignedIn(t, ta, c)
+
+	c.post("/logout", nil)
+	m.QueueUser(user)
+	expectRedirect(t, c.socialSignIn("oidc"), "/login/2fa")
+	c.expectSignedOut()
+	expectRedirect(t, secondStep(c, totpCode(t, secret, ta.clock.Now())), "/account")
+	c.expectSignedIn()
+	ta.clock.Advance(30 * time.Second)
+
+	// The forms ask for a code, not a password.
+	sec := c.get("/account/security")
+	if sec.Doc.Find("form[data-testid=disable-two-factor] input[name=code]").Length() != 1 {
+		t.Fatal("a password-less account's disable form asks no code")
+	}
+	expectStatus(t, c.submit("/account/security", "form[data-testid=disable-two-factor]", url.Values{"code": {"000000x"}}), http.StatusUnprocessableEntity)
+
+	// Long after signing in, an email change takes a code.
+	ta.clock.Advance(time.Hour)
+	res := c.submit("/account", "form[action='/account/email']", url.Values{"email": {"new-sso@example.com"}})
+	expectStatus(t, res, http.StatusUnprocessableEntity)
+	res = c.submit("/account", "form[action='/account/email']", url.Values{"email": {"new-sso@example.com"}, "code": {totpCode(t, secret, ta.clock.Now())}})
+	expectRedirect(t, res, "/account")
+	ta.clock.Advance(30 * time.Second)
+
+	// Deleting takes a code; the typed DELETE alone no longer does.
+	expectStatus(t, c.post("/account/delete", url.Values{"confirm": {"DELETE"}}), http.StatusUnprocessableEntity)
+	if c.get("/account").Doc.Find("form[action='/account/delete'] input[name=code]").Length() != 1 {
+		t.Fatal("the delete form asks no code")
+	}
+
+	// Turning 2FA off with a current code.
+	expectRedirect(t, c.submit("/account/security", "form[data-testid=disable-two-factor]", url.Values{"code": {totpCode(t, secret, ta.clock.Now())}}), "/account/security")
+	c.post("/logout", nil)
+	m.QueueUser(user)
+	expectRedirect(t, c.socialSignIn("oidc"), "/account")
 }

@@ -18,6 +18,9 @@ type IdentityRow struct {
 type ProfilePageData struct {
 	ActiveSessions int64
 	HasPassword    bool
+	// TwoFactorOn is set for an account without a password that has a
+	// second factor: a current code confirms changes instead.
+	TwoFactorOn bool
 	PendingEmail   string // a new address waiting for its verification link
 
 	Name         string
