@@ -20,8 +20,8 @@ type ProfilePageData struct {
 	HasPassword    bool
 	// TwoFactorOn is set for an account without a password that has a
 	// second factor: a current code confirms changes instead.
-	TwoFactorOn bool
-	PendingEmail   string // a new address waiting for its verification link
+	TwoFactorOn  bool
+	PendingEmail string // a new address waiting for its verification link
 
 	Name         string
 	NameError    string
