@@ -57,9 +57,9 @@ type Config struct {
 	// RequireAdmin2FA (HEARTH_REQUIRE_ADMIN_2FA=true) sends an admin
 	// without a second factor to /account/security before any /admin page.
 	RequireAdmin2FA bool
-	Addr        string
-	BaseURL     *url.URL
-	Database    string
+	Addr            string
+	BaseURL         *url.URL
+	Database        string
 	// SQLiteSynchronous is SQLite's synchronous setting: "normal" (the
 	// default) survives a crash of the process, "full" a power loss too.
 	SQLiteSynchronous  string

@@ -20,7 +20,7 @@ type Dashboard struct {
 	// WithSecondFactor counts the users with a second factor
 	// (HasSecondFactor), for the share of TotalUsers.
 	WithSecondFactor int64
-	Days           []DayCount // DashboardDays entries, oldest first, the last is today (UTC)
+	Days             []DayCount // DashboardDays entries, oldest first, the last is today (UTC)
 }
 
 // DayCount is one day of activity.
