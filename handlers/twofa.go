@@ -93,6 +93,7 @@ func (a *App) finishSignIn(c echo.Context, s signIn) error {
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
+	a.removeSession(c.Request().Context(), keyPendingSignIn2FA) // another account's step, left unfinished
 	a.rememberDevice(c, u.Email)
 	action, welcome := s.Action, s.Welcome
 	if action == "" {

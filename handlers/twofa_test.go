@@ -527,3 +527,33 @@ func TestRequireAdmin2FASendsAdminsToTheSecurityPage(t *testing.T) {
 	expectRedirect(t, secondStep(admin, totpCode(t, secret, ta.clock.Now())), "/account")
 	expectStatus(t, admin.get("/admin/users"), http.StatusOK)
 }
+
+// TestSecondStepRefusesOddInputAndConcurrentReuse: empty, huge, non-ASCII
+// digits, a recovery code's shape with wrong letters: 401, never 500. The
+// same code sent by two browsers at once signs in one of them.
+func TestSecondStepRefusesOddInputAndConcurrentReuse(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withSecretKey())
+	c := ta.client(t)
+	secret, _ := enrolTOTP(t, ta, c, "odd@example.com")
+	signInToSecondStep(t, c, "odd@example.com")
+	for _, code := range []string{"", " ", strings.Repeat("1", 10_000), "١٢٣٤٥٦", "12345", "1234567", "zzzz-zzzz-zzzz-zzz1", "000000\x00"} {
+		res := c.post("/login/2fa", url.Values{"code": {code}})
+		if res.StatusCode != http.StatusUnauthorized && res.StatusCode != http.StatusBadRequest {
+			t.Errorf("code %.20q: status %d, want 401 (or 400 for bytes no form holds)", code, res.StatusCode)
+		}
+	}
+	c.expectSignedOut()
+
+	other := ta.client(t)
+	expectRedirect(t, other.signIn("odd@example.com", goodPassword), "/login/2fa")
+	code := totpCode(t, secret, ta.clock.Now())
+	statuses := make(chan int, 2)
+	for _, b := range []*client{c, other} {
+		go func() { statuses <- b.post("/login/2fa", url.Values{"code": {code}}).StatusCode }()
+	}
+	got := []int{<-statuses, <-statuses}
+	if (got[0] == http.StatusSeeOther) == (got[1] == http.StatusSeeOther) {
+		t.Fatalf("one code sent twice at once: statuses %v, want exactly one 303", got)
+	}
+}
