@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -555,5 +556,29 @@ func TestSecondStepRefusesOddInputAndConcurrentReuse(t *testing.T) {
 	got := []int{<-statuses, <-statuses}
 	if (got[0] == http.StatusSeeOther) == (got[1] == http.StatusSeeOther) {
 		t.Fatalf("one code sent twice at once: statuses %v, want exactly one 303", got)
+	}
+}
+
+// TestExportTellsTwoFactorWithoutItsSecrets: the data export says 2FA is
+// on and how many recovery codes are left, and holds neither the secret
+// nor a code.
+func TestExportTellsTwoFactorWithoutItsSecrets(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withSecretKey())
+	c := ta.client(t)
+	secret, codes := enrolTOTP(t, ta, c, "export2fa@example.com")
+	res := c.get("/account/export")
+	expectStatus(t, res, http.StatusOK)
+	var ex models.Export
+	if err := json.Unmarshal([]byte(res.Body), &ex); err != nil {
+		t.Fatal(err)
+	}
+	if !ex.TwoFactor.Enabled || ex.TwoFactor.EnabledAt == nil || ex.TwoFactor.RecoveryCodesLeft != 10 {
+		t.Fatalf("export two-factor part: %+v", ex.TwoFactor)
+	}
+	for _, s := range append(codes, secret, strings.ToLower(secret)) {
+		if strings.Contains(res.Body, s) {
+			t.Fatal("the export holds a two-factor secret")
+		}
 	}
 }
