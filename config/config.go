@@ -47,14 +47,19 @@ const (
 type Config struct {
 	Env string
 	// SecretKey (HEARTH_SECRET_KEY: 32 bytes in base64) encrypts secrets
-	// at rest, such as the JWT signing keys; nil when unset (JWTs are off).
+	// at rest: TOTP secrets and the JWT signing keys. Required in
+	// production; in development, when unset, hearth serve generates one
+	// into the data folder (cmd/hearth). nil here means unset.
 	SecretKey []byte
 	// JWTAudience (HEARTH_JWT_AUDIENCE) is the aud of the JWTs Hearth
 	// issues; HEARTH_BASE_URL when unset.
 	JWTAudience string
-	Addr        string
-	BaseURL     *url.URL
-	Database    string
+	// RequireAdmin2FA (HEARTH_REQUIRE_ADMIN_2FA=true) sends an admin
+	// without a second factor to /account/security before any /admin page.
+	RequireAdmin2FA bool
+	Addr            string
+	BaseURL         *url.URL
+	Database        string
 	// SQLiteSynchronous is SQLite's synchronous setting: "normal" (the
 	// default) survives a crash of the process, "full" a power loss too.
 	SQLiteSynchronous  string
@@ -190,6 +195,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.SecretKey = key
 	}
 	c.JWTAudience = get("HEARTH_JWT_AUDIENCE", strings.TrimSuffix(base.String(), "/"))
+	if c.RequireAdmin2FA, err = strconv.ParseBool(get("HEARTH_REQUIRE_ADMIN_2FA", "false")); err != nil {
+		return nil, fmt.Errorf("HEARTH_REQUIRE_ADMIN_2FA: %q is not true or false", get("HEARTH_REQUIRE_ADMIN_2FA", ""))
+	}
 
 	if strings.Contains(c.Database, "://") && !c.UsesPostgres() {
 		return nil, fmt.Errorf("HEARTH_DATABASE: %q is neither a SQLite file path nor a postgres:// URL", redact(c.Database))
@@ -333,6 +341,9 @@ func (c *Config) checkProduction() error {
 	}
 	if c.SMTPURL == nil {
 		return fmt.Errorf("HEARTH_SMTP_URL: required in production (mail would otherwise go nowhere)")
+	}
+	if c.SecretKey == nil {
+		return fmt.Errorf("HEARTH_SECRET_KEY: required in production: 32 random bytes in base64 that encrypt two-factor secrets and signing keys (make one with: openssl rand -base64 32)")
 	}
 	for name, p := range map[string]OAuthClient{"GITHUB": c.GitHub, "GOOGLE": c.Google, "OIDC": c.OIDC.OAuthClient} {
 		if p.ClientID != "" && len(p.ClientSecret) < 16 {

@@ -142,6 +142,7 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		variable string
 	}{
 		{"unknown env", map[string]string{"HEARTH_ENV": "staging"}, "HEARTH_ENV"},
+		{"require admin 2FA not a boolean", map[string]string{"HEARTH_REQUIRE_ADMIN_2FA": "yes please"}, "HEARTH_REQUIRE_ADMIN_2FA"},
 		{"unknown sqlite synchronous", map[string]string{"HEARTH_SQLITE_SYNCHRONOUS": "off"}, "HEARTH_SQLITE_SYNCHRONOUS"},
 		{"env in capitals", map[string]string{"HEARTH_ENV": "Production"}, "HEARTH_ENV"},
 		{"idle timeout not a duration", map[string]string{"HEARTH_SESSION_IDLE_TIMEOUT": "banana"}, "HEARTH_SESSION_IDLE_TIMEOUT"},
@@ -276,6 +277,7 @@ func TestConfigProduction(t *testing.T) {
 		{"http base URL", map[string]string{"HEARTH_BASE_URL": "http://app.example.com"}, "HEARTH_BASE_URL"},
 		{"default base URL", map[string]string{"HEARTH_BASE_URL": ""}, "HEARTH_BASE_URL"},
 		{"missing SMTP URL", map[string]string{"HEARTH_SMTP_URL": ""}, "HEARTH_SMTP_URL"},
+		{"missing secret key", map[string]string{"HEARTH_SECRET_KEY": ""}, "HEARTH_SECRET_KEY"},
 		{"short GitHub secret", map[string]string{"HEARTH_GITHUB_CLIENT_ID": "gh", "HEARTH_GITHUB_CLIENT_SECRET": "short"}, "HEARTH_GITHUB_CLIENT_SECRET"},
 		{"short Google secret", map[string]string{"HEARTH_GOOGLE_CLIENT_ID": "gg", "HEARTH_GOOGLE_CLIENT_SECRET": long[:15]}, "HEARTH_GOOGLE_CLIENT_SECRET"},
 		{"short OIDC secret", map[string]string{"HEARTH_OIDC_ISSUER": "https://sso.example.com", "HEARTH_OIDC_CLIENT_ID": "oi", "HEARTH_OIDC_CLIENT_SECRET": "tiny"}, "HEARTH_OIDC_CLIENT_SECRET"},

@@ -142,21 +142,14 @@ func (a *App) LoginSubmit(c echo.Context) error {
 		return err
 	}
 
-	if err := models.ResetThrottle(ctx, a.DB, lockKey); err != nil {
-		return err
-	}
 	if f.Forget {
 		a.putSession(ctx, keyForget, "yes")
 	} else {
 		a.removeSession(ctx, keyForget) // an abandoned earlier attempt's choice is not this one's
 	}
-	if err := a.startSession(c, u); err != nil {
-		return err
-	}
-	a.rememberDevice(c, u.Email)
-	a.audit(c, models.AuditSignIn, u, "", "password")
-	a.flash(c, layout.FlashSuccess, "Welcome back!")
-	return redirect(c, safeNext(f.Next, "/account"))
+	// Signed in now, or (with a second factor) once /login/2fa is passed;
+	// only then is the account's failed-attempt counter cleared.
+	return a.completeFirstFactor(c, signIn{User: u, Method: "password", Next: f.Next})
 }
 
 // loginRefused answers a throttled sign-in with the form again (429, with

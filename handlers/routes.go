@@ -38,6 +38,8 @@ func (a *App) Routes() *echo.Echo {
 	e.GET("/login", a.LoginPage, a.redirectSignedIn)
 	e.POST("/login", a.LoginSubmit, a.redirectSignedIn)
 	e.POST("/logout", a.Logout)
+	e.GET("/login/2fa", a.SecondFactorPage, a.redirectSignedIn)
+	e.POST("/login/2fa", a.SecondFactorSubmit, a.redirectSignedIn)
 	e.GET("/forgot-password", a.ForgotPasswordPage)
 	e.POST("/forgot-password", a.ForgotPasswordSubmit)
 	e.GET("/reset-password", a.ResetPasswordPage)
@@ -53,6 +55,11 @@ func (a *App) Routes() *echo.Echo {
 	// Protected: signed-in users only.
 	account := e.Group("/account", a.requireUser)
 	account.GET("", a.AccountPage)
+	account.GET("/security", a.SecurityPage)
+	account.POST("/2fa/totp/setup", a.TOTPSetupSubmit, a.refuseWhileImpersonating)
+	account.POST("/2fa/totp/confirm", a.TOTPConfirmSubmit, a.refuseWhileImpersonating)
+	account.POST("/2fa/totp/disable", a.TOTPDisableSubmit, a.refuseWhileImpersonating)
+	account.POST("/2fa/recovery-codes", a.RecoveryCodesSubmit, a.refuseWhileImpersonating)
 	account.POST("/profile", a.ProfileSubmit)
 	account.POST("/time-zone", a.AccountTimeZoneSubmit)
 	// An admin browsing as this user may look, not take the account over.
@@ -90,7 +97,7 @@ func (a *App) Routes() *echo.Echo {
 	}
 
 	// Admins only, and not while impersonating someone.
-	adm := e.Group("/admin", a.requireAdmin, a.refuseWhileImpersonating)
+	adm := e.Group("/admin", a.requireAdmin, a.refuseWhileImpersonating, a.requireAdminSecondFactor)
 	adm.GET("", a.AdminDashboard)
 	adm.GET("/users", a.AdminUsers)
 	adm.GET("/users/:id", a.AdminUser)
@@ -103,6 +110,7 @@ func (a *App) Routes() *echo.Echo {
 	adm.POST("/users/:id/delete", a.AdminDelete)
 	adm.POST("/users/:id/impersonate", a.AdminImpersonate)
 	adm.POST("/users/:id/send-reset", a.AdminSendReset)
+	adm.POST("/users/:id/2fa/reset", a.AdminResetTwoFactor)
 	adm.GET("/audit", a.AdminAudit)
 	adm.GET("/audit/export", a.AdminAuditExport)
 	// The way back from impersonation: the current user is the member.

@@ -39,6 +39,8 @@ type UserPageData struct {
 	BanReason      string // why the user is banned, when they are and it was said
 	Ban            BanForm
 	Delete         DeleteForm
+	// TwoFactor is the user's two-factor state.
+	TwoFactor models.TwoFactorState
 }
 
 // SessionRow is a live session with its browser in words.
@@ -157,6 +159,14 @@ func formatTimePtr(t *time.Time, none string) string {
 	return formatTime(*t)
 }
 
+// share is n as a whole percentage of total, with the counts.
+func share(n, total int64) string {
+	if total == 0 {
+		return "0%"
+	}
+	return strconv.FormatInt(n*100/total, 10) + "% (" + count(n) + ")"
+}
+
 func count(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	var b strings.Builder
@@ -210,6 +220,13 @@ func roleOption(q models.UserQuery, v string) bool   { return q.Role == v }
 func statusOption(q models.UserQuery, v string) bool { return q.Status == v }
 func sortOption(q models.UserQuery, v string) bool   { return q.Sort == v }
 
+func recoveryLeftText(n int) string {
+	if n == 1 {
+		return "1 recovery code left"
+	}
+	return strconv.Itoa(n) + " recovery codes left"
+}
+
 // Confirmation is the question asked before a dangerous admin action, in the
 // same words by the dialog on the user page (with JavaScript) and by the
 // confirm page (without). Deleting has its own: the typed email address.
@@ -225,6 +242,12 @@ func (q Confirmation) Dialog() string { return q.Title + " " + q.Message }
 // BanConfirmation asks before banning u.
 func BanConfirmation(u *models.User) Confirmation {
 	return Confirmation{"Ban " + u.Email + "?", "Every session of theirs ends at once and they can no longer sign in until unbanned.", "Ban user"}
+}
+
+// ResetTwoFactorConfirmation asks before turning off u's two-factor
+// authentication.
+func ResetTwoFactorConfirmation(u *models.User) Confirmation {
+	return Confirmation{"Reset two-factor authentication of " + u.Email + "?", "Their authenticator app and recovery codes stop working: signing in asks for the password alone until they set it up again. They are told by mail.", "Reset two-factor"}
 }
 
 // RoleConfirmation asks before giving u the role to.

@@ -100,5 +100,5 @@ type navLink struct{ href, label string }
 
 // accountLinks are the account's pages after "Account", in the account menu.
 func accountLinks() []navLink {
-	return []navLink{{"/account/sessions", "Sessions"}, {"/account/tokens", "API tokens"}}
+	return []navLink{{"/account/security", "Security"}, {"/account/sessions", "Sessions"}, {"/account/tokens", "API tokens"}}
 }
