@@ -73,6 +73,9 @@ type Config struct {
 	PasswordMinLength int           // HEARTH_PASSWORD_MIN_LENGTH
 	HashConcurrency   int           // HEARTH_HASH_CONCURRENCY: argon2id hashes at once (each takes 19 MiB)
 	SignupMinFill     time.Duration // HEARTH_SIGNUP_MIN_FILL: faster sign-up forms are bots
+	// EmailSignIn (HEARTH_EMAIL_SIGNIN, on by default) offers signing in
+	// with a code or a link mailed to the address.
+	EmailSignIn bool
 }
 
 // Rates are the throttling limits, each "N/duration" in the environment
@@ -85,6 +88,7 @@ type Rates struct {
 	VerifyResend   ratelimit.Rate // HEARTH_RATE_VERIFY_RESEND: verification mails, per user
 	EmailChange    ratelimit.Rate // HEARTH_RATE_EMAIL_CHANGE: email-change requests, per user and per new address
 	API            ratelimit.Rate // HEARTH_RATE_API: JSON API requests, per token (per user for the session cookie)
+	EmailSignIn    ratelimit.Rate // HEARTH_RATE_EMAIL_SIGNIN: sign-in codes mailed, per client address and per email
 }
 
 // DefaultRates are documented in the README.
@@ -96,6 +100,7 @@ var DefaultRates = Rates{
 	VerifyResend:   ratelimit.Rate{Count: 3, Window: 15 * time.Minute},
 	EmailChange:    ratelimit.Rate{Count: 5, Window: time.Hour},
 	API:            ratelimit.Rate{Count: 600, Window: time.Minute},
+	EmailSignIn:    ratelimit.Rate{Count: 5, Window: 15 * time.Minute},
 }
 
 // OAuthClient holds the credentials of one OAuth provider.
@@ -250,7 +255,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		"HEARTH_RATE_SIGNIN_IP": &c.Rates.SignInIP, "HEARTH_RATE_SIGNIN_ACCOUNT": &c.Rates.SignInAccount,
 		"HEARTH_RATE_SIGNUP_IP": &c.Rates.SignUpIP, "HEARTH_RATE_FORGOT_PASSWORD": &c.Rates.ForgotPassword,
 		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend, "HEARTH_RATE_EMAIL_CHANGE": &c.Rates.EmailChange,
-		"HEARTH_RATE_API": &c.Rates.API,
+		"HEARTH_RATE_API": &c.Rates.API, "HEARTH_RATE_EMAIL_SIGNIN": &c.Rates.EmailSignIn,
 	} {
 		if raw := get(key, ""); raw != "" {
 			if *r, err = ratelimit.Parse(raw); err != nil {
@@ -268,6 +273,14 @@ func Load(getenv func(string) string) (*Config, error) {
 		if c.SignupMinFill, err = duration(get, "HEARTH_SIGNUP_MIN_FILL", 2*time.Second); err != nil {
 			return nil, err
 		}
+	}
+
+	switch v := strings.ToLower(get("HEARTH_EMAIL_SIGNIN", "on")); v {
+	case "on", "true", "1":
+		c.EmailSignIn = true
+	case "off", "false", "0":
+	default:
+		return nil, fmt.Errorf("HEARTH_EMAIL_SIGNIN: %q is not on or off", v)
 	}
 
 	if c.IsProduction() {
