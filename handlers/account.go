@@ -33,7 +33,7 @@ func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageDat
 	if err != nil {
 		return err
 	}
-	d.ActiveSessions, d.PendingEmail, d.HasPassword = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != ""
+	d.ActiveSessions, d.PendingEmail, d.HasPassword, d.EmailSignIn = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != "", a.Config.EmailSignIn
 	ids, err := sessionstore.Remember(a.SessionStore, u.ID, "identities", func() ([]models.Identity, error) {
 		return models.IdentitiesOf(ctx, a.DB, u.ID)
 	}, slices.Clone)

@@ -24,6 +24,8 @@ type LoginForm struct {
 	Throttled bool
 	// Providers are the social sign-in buttons to show.
 	Providers []components.ProviderButton
+	// EmailSignIn offers "Email me a sign-in code" (HEARTH_EMAIL_SIGNIN).
+	EmailSignIn bool
 }
 
 // loginFocus is the sign-in field that gets autofocus: the password when

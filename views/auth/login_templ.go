@@ -111,7 +111,17 @@ func LoginPage(p layout.Page, f LoginForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<button type=\"submit\" class=\"btn btn-primary btn-block\" data-testid=\"login-submit\">Sign in</button></form><p class=\"muted\"><a href=\"/forgot-password\" data-testid=\"forgot-link\">Forgot your password?</a></p></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<button type=\"submit\" class=\"btn btn-primary btn-block\" data-testid=\"login-submit\">Sign in</button> ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if f.EmailSignIn {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p class=\"divider\"><span>or, without your password</span></p><button type=\"submit\" class=\"btn btn-secondary btn-block\" formaction=\"/login/email\" formnovalidate aria-describedby=\"email-code-hint\" data-testid=\"email-code-request\">Email me a sign-in code</button><p class=\"field-hint\" id=\"email-code-hint\">Enter your email above: we'll send you a code and a link to sign in with.</p>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</form><p class=\"muted\"><a href=\"/forgot-password\" data-testid=\"forgot-link\">Forgot your password?</a></p></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
