@@ -18,7 +18,7 @@ type IdentityRow struct {
 type ProfilePageData struct {
 	ActiveSessions int64
 	HasPassword    bool
-	EmailSignIn    bool // HEARTH_EMAIL_SIGNIN: the account can sign in with a mailed code
+	EmailSignIn    bool   // HEARTH_EMAIL_SIGNIN: the account can sign in with a mailed code
 	PendingEmail   string // a new address waiting for its verification link
 
 	Name         string
