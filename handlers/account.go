@@ -327,10 +327,11 @@ func (a *App) SetPasswordSubmit(c echo.Context) error {
 }
 
 // DisconnectIdentitySubmit removes a connected provider, unless it is the
-// account's only way to sign in.
+// account's only way to sign in (with email sign-in on, it never is: the
+// account then signs in with a mailed code).
 func (a *App) DisconnectIdentitySubmit(c echo.Context) error {
 	u := currentUser(c)
-	id, err := models.DisconnectIdentity(c.Request().Context(), a.DB, u, c.Param("id"))
+	id, err := models.DisconnectIdentity(c.Request().Context(), a.DB, u, c.Param("id"), a.Config.EmailSignIn)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, "That connection does not exist.")

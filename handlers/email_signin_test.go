@@ -488,3 +488,40 @@ func TestEmailSignInRefusesUglyInput(t *testing.T) {
 	expectStatus(t, c.post("/login/link", url.Values{"token": {"\xff"}}), http.StatusBadRequest)
 	c.expectSignedOut()
 }
+
+// TestWithEmailSignInTheLastProviderCanGo: email sign-in counts as a way to
+// sign in, so a provider-only account may disconnect its last provider;
+// it then signs in by email alone, and its account page works without a
+// password (set one by mail, delete by typing DELETE).
+func TestWithEmailSignInTheLastProviderCanGo(t *testing.T) {
+	t.Parallel()
+	g := startGitHub(t)
+	ta := newTestApp(t, withGitHub(g))
+	gh := ta.client(t)
+	g.set(303, "", map[string]any{"email": "gh-only@example.com", "primary": true, "verified": true})
+	expectRedirect(t, gh.socialSignIn("github"), "/account")
+	id := strings.TrimSuffix(strings.TrimPrefix(gh.get("/account").Doc.Find("[data-testid=identity-row] form").AttrOr("action", ""), "/account/identities/"), "/disconnect")
+	expectRedirect(t, gh.post("/account/identities/"+id+"/disconnect", nil), "/account")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM identities"); n != 0 {
+		t.Fatalf("the last provider was not disconnected (flash %q)", gh.flash())
+	}
+	expectRedirect(t, gh.post("/logout", nil), "/")
+
+	expectRedirect(t, gh.requestCode("gh-only@example.com"), "/login/code")
+	code, _ := mailedCode(t, ta, "gh-only@example.com")
+	expectRedirect(t, gh.post("/login/code", url.Values{"code": {code}}), "/account")
+	acc := gh.get("/account")
+	expectStatus(t, acc, http.StatusOK)
+	if acc.Doc.Find("[data-testid=set-password]").Length() != 1 || acc.Doc.Find("input[name=current_password]").Length() != 0 {
+		t.Error("the account page of an email-only account asks for a password")
+	}
+	if !strings.Contains(acc.Doc.Find("#password").Text(), "code we email you") {
+		t.Errorf("the account page does not say how this account signs in: %q", acc.Doc.Find("#password").Text())
+	}
+	expectStatus(t, gh.get("/account/security"), http.StatusOK)
+	expectStatus(t, gh.post("/account/delete", url.Values{"confirm": {"no"}}), http.StatusUnprocessableEntity)
+	expectRedirect(t, gh.post("/account/delete", url.Values{"confirm": {"DELETE"}}), "/")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM users WHERE email = 'gh-only@example.com'"); n != 0 {
+		t.Error("the email-only account was not deleted")
+	}
+}
