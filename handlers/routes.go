@@ -43,6 +43,8 @@ func (a *App) Routes() *echo.Echo {
 		e.POST("/login/link", a.EmailLinkSubmit, a.redirectSignedIn)
 	}
 	e.POST("/logout", a.Logout)
+	e.GET("/login/2fa", a.SecondFactorPage, a.redirectSignedIn)
+	e.POST("/login/2fa", a.SecondFactorSubmit, a.redirectSignedIn)
 	e.GET("/forgot-password", a.ForgotPasswordPage)
 	e.POST("/forgot-password", a.ForgotPasswordSubmit)
 	e.GET("/reset-password", a.ResetPasswordPage)
@@ -59,6 +61,10 @@ func (a *App) Routes() *echo.Echo {
 	account := e.Group("/account", a.requireUser)
 	account.GET("", a.AccountPage)
 	account.GET("/security", a.SecurityPage)
+	account.POST("/2fa/totp/setup", a.TOTPSetupSubmit, a.refuseWhileImpersonating)
+	account.POST("/2fa/totp/confirm", a.TOTPConfirmSubmit, a.refuseWhileImpersonating)
+	account.POST("/2fa/totp/disable", a.TOTPDisableSubmit, a.refuseWhileImpersonating)
+	account.POST("/2fa/recovery-codes", a.RecoveryCodesSubmit, a.refuseWhileImpersonating)
 	account.POST("/profile", a.ProfileSubmit)
 	// An admin browsing as this user may look, not take the account over.
 	account.POST("/password", a.PasswordSubmit, a.refuseWhileImpersonating)

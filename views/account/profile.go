@@ -18,8 +18,11 @@ type IdentityRow struct {
 type ProfilePageData struct {
 	ActiveSessions int64
 	HasPassword    bool
-	EmailSignIn    bool   // HEARTH_EMAIL_SIGNIN: the account can sign in with a mailed code
-	PendingEmail   string // a new address waiting for its verification link
+	// TwoFactorOn is set for an account without a password that has a
+	// second factor: a current code confirms changes instead.
+	TwoFactorOn  bool
+	EmailSignIn  bool   // HEARTH_EMAIL_SIGNIN: the account can sign in with a mailed code
+	PendingEmail string // a new address waiting for its verification link
 
 	Name         string
 	NameError    string
