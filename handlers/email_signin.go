@@ -207,29 +207,24 @@ func (a *App) emailSignInBanned(c echo.Context) error {
 	return echo.NewHTTPError(http.StatusForbidden, "This account has been suspended. Contact support if you think this is a mistake.")
 }
 
-// finishEmailSignIn starts the session of a code or link sign-in (the
-// model proved the address and audited it), the way a password sign-in
-// ends.
+// finishEmailSignIn ends a code or link sign-in (the model proved the
+// address) the way every first factor ends (completeFirstFactor): signed
+// in, or on to /login/2fa for an account with a second factor.
 func (a *App) finishEmailSignIn(c echo.Context, res models.EmailSignedIn, next string, queued []models.OutboxMail) error {
 	ctx := c.Request().Context()
 	u := res.User
 	a.removeSession(ctx, keyEmailSignIn)
+	a.sent(c.Get(ctxRequestID), queued)
 	// The owner proved the mailbox: lift the account's sign-in lock.
 	if err := models.ResetThrottle(ctx, a.DB, signInAccountKey(u.Email)); err != nil {
 		return err
 	}
-	if err := a.startSession(c, u); err != nil {
-		return err
-	}
-	a.rememberDevice(c, u.Email)
-	a.sent(c.Get(ctxRequestID), queued)
-	msg := "Welcome back!"
+	s := signIn{User: u, Method: res.Method, Next: next, Welcome: "Welcome back!"}
 	if res.Method == models.EmailSignInByLink && !res.SameBrowser {
-		msg = "Welcome back! You are signed in in this browser (the one where you asked for the code is not)."
+		s.Welcome = "Welcome back! You are signed in in this browser (the one where you asked for the code is not)."
 	}
 	if res.PasswordRemoved {
-		msg += " Your password had been set before your address was confirmed, so we removed it: you can choose a new one from your account page."
+		s.Welcome += " Your password had been set before your address was confirmed, so we removed it: you can choose a new one from your account page."
 	}
-	a.flash(c, layout.FlashSuccess, msg)
-	return redirect(c, safeNext(next, "/account"))
+	return a.completeFirstFactor(c, s)
 }

@@ -91,7 +91,7 @@ func TestEmailSignInWithTheCode(t *testing.T) {
 	if ck := c.cookie(); ck == nil || (anon != nil && ck.Value == anon.Value) {
 		t.Error("signing in kept the session token")
 	}
-	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND target_id = ? AND actor_id IS NULL", models.AuditSignIn, u.ID); n != 1 {
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND target_id = ?", models.AuditSignIn, u.ID); n != 1 {
 		t.Errorf("%d sign-in audit rows", n)
 	}
 	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND target_id = ? AND detail = ?", models.AuditSignIn, u.ID, models.EmailSignInByCode); n != 1 {
@@ -524,4 +524,43 @@ func TestWithEmailSignInTheLastProviderCanGo(t *testing.T) {
 	if n := countRows(t, ta.DB, "SELECT count(*) FROM users WHERE email = 'gh-only@example.com'"); n != 0 {
 		t.Error("the email-only account was not deleted")
 	}
+}
+
+// TestEmailSignInPassesTheSecondStep: a code or a link is a first factor
+// like a password (completeFirstFactor): an account with 2FA is not signed
+// in until /login/2fa, in the browser that used the code or the link.
+func TestEmailSignInPassesTheSecondStep(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withSecretKey())
+	u := verifiedUser(t, ta, "twostep@example.com")
+	c := ta.client(t)
+	expectRedirect(t, c.requestCode("twostep@example.com"), "/login/code")
+	code, _ := mailedCode(t, ta, "twostep@example.com")
+	expectRedirect(t, c.post("/login/code", url.Values{"code": {code}}), "/account")
+	secret, _ := enrolSignedIn(t, ta, c)
+	expectRedirect(t, c.post("/logout", nil), "/")
+
+	expectRedirect(t, c.requestCode("twostep@example.com"), "/login/code")
+	code, _ = mailedCode(t, ta, "twostep@example.com")
+	expectRedirect(t, c.post("/login/code", url.Values{"code": {code}}), "/login/2fa")
+	c.expectSignedOut()
+	ta.clock.Advance(30 * time.Second) // the enrolment's code is used
+	expectRedirect(t, secondStep(c, totpCode(t, secret, ta.clock.Now())), "/account")
+	c.expectSignedIn()
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND target_id = ? AND detail = ?", models.AuditSignIn, u.ID, models.EmailSignInByCode+" + authenticator app"); n != 1 {
+		t.Error("the two-step sign-in is not audited as email code + authenticator app")
+	}
+
+	// The link, in another browser: the second step is that browser's.
+	asker := ta.client(t)
+	expectRedirect(t, asker.requestCode("twostep@example.com"), "/login/code")
+	_, link := mailedCode(t, ta, "twostep@example.com")
+	phone := ta.client(t)
+	expectRedirect(t, phone.submit(link, "form[action='/login/link']", nil), "/login/2fa")
+	phone.expectSignedOut()
+	expectStatus(t, asker.get("/login/2fa"), http.StatusSeeOther)
+	ta.clock.Advance(30 * time.Second)
+	expectRedirect(t, secondStep(phone, totpCode(t, secret, ta.clock.Now())), "/account")
+	phone.expectSignedIn()
+	asker.expectSignedOut()
 }

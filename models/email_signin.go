@@ -145,9 +145,10 @@ type EmailSignedIn struct {
 // AttemptsLeft), the last allowed one ends the sign-in and is
 // ErrEmailSignInEnded, like an expired, used or unknown one, or one from
 // another browser. A banned account is ErrBanned (with the user; the
-// sign-in is used up). by is the audit event of the request: the sign-in,
-// or the failure, is recorded in the same transaction, and mail composes
-// the mails that tell of what it did.
+// sign-in is used up). by is the audit event of the request: a failure,
+// or the address's first proof, is recorded in the same transaction (the
+// sign-in is recorded by the caller once complete: a second factor may
+// follow), and mail composes the mails that tell of what it did.
 func SignInWithEmailCode(ctx context.Context, db *DB, now time.Time, by AuditEvent, binding, code string, mail *Announce[EmailSignedIn]) (EmailSignedIn, error) {
 	res := EmailSignedIn{Method: EmailSignInByCode}
 	var outcome error
@@ -255,8 +256,10 @@ func liveEmailSignIn(q *gorm.DB, now time.Time) (*EmailSignIn, error) {
 // concurrent use finds nothing), then signs in its account, in tx: the
 // account must still be the one it was issued for, and not banned. The
 // address is proven (the first proof's rule), a password chosen before the
-// address was proven is dropped with every other session, and the sign-in
-// is audited. The returned error is the outcome, err a failure.
+// address was proven is dropped with every other session, and a first
+// proof is audited. The sign-in itself is the caller's to complete and
+// audit (a second factor may follow). The returned error is the outcome,
+// err a failure.
 func useEmailSignIn(tx *gorm.DB, now time.Time, by AuditEvent, s *EmailSignIn, res *EmailSignedIn, mail *Announce[EmailSignedIn]) (outcome, err error) {
 	r := tx.Where("id = ?", s.ID).Delete(&EmailSignIn{})
 	if r.Error != nil {
@@ -299,12 +302,8 @@ func useEmailSignIn(tx *gorm.DB, now time.Time, by AuditEvent, s *EmailSignIn, r
 		return nil, err
 	}
 	u.LastSignInAt = &n
-	by.Action, by.TargetID, by.Email, by.Detail = AuditSignIn, &u.ID, u.Email, res.Method
-	if err := recordEventTx(tx, by); err != nil {
-		return nil, err
-	}
 	if res.Proof.First {
-		by.Action, by.Detail = AuditEmailVerified, "by "+res.Method
+		by.Action, by.TargetID, by.Email, by.Detail = AuditEmailVerified, &u.ID, u.Email, "by "+res.Method
 		if err := recordEventTx(tx, by); err != nil {
 			return nil, err
 		}
