@@ -1,7 +1,9 @@
 package handlers_test
 
 import (
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -563,4 +565,54 @@ func TestEmailSignInPassesTheSecondStep(t *testing.T) {
 	expectRedirect(t, secondStep(phone, totpCode(t, secret, ta.clock.Now())), "/account")
 	phone.expectSignedIn()
 	asker.expectSignedOut()
+}
+
+// TestEmailSignInKeepsWhereTheVisitorWasGoing: the sign-in page's next
+// goes through the code.
+func TestEmailSignInKeepsWhereTheVisitorWasGoing(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	verifiedUser(t, ta, "next@example.com")
+	c := ta.client(t)
+	expectRedirect(t, c.get("/account/sessions"), "/login?next=%2Faccount%2Fsessions")
+	if c.get("/login?next=%2Faccount%2Fsessions").Doc.Find("form[action='/login'] input[name=next]").AttrOr("value", "") != "/account/sessions" {
+		t.Fatal("the sign-in form does not carry next")
+	}
+	expectRedirect(t, c.post("/login/email", url.Values{"email": {"next@example.com"}, "next": {"/account/sessions"}}), "/login/code")
+	code, _ := mailedCode(t, ta, "next@example.com")
+	expectRedirect(t, c.post("/login/code", url.Values{"code": {code}}), "/account/sessions")
+
+	// Not to another site.
+	c = ta.client(t)
+	expectRedirect(t, c.post("/login/email", url.Values{"email": {"next@example.com"}, "next": {"//evil.example/x"}}), "/login/code")
+	code, _ = mailedCode(t, ta, "next@example.com")
+	expectRedirect(t, c.post("/login/code", url.Values{"code": {code}}), "/account")
+}
+
+// BenchmarkEmailSignInRequest compares the request for a known address
+// with one for an unknown address: the same work (a lookup, one row, one
+// mail), so about the same time.
+//
+//	go test -run '^$' -bench EmailSignInRequest -benchmem ./handlers/
+func BenchmarkEmailSignInRequest(b *testing.B) {
+	for _, known := range []bool{false, true} {
+		name := map[bool]string{true: "known", false: "unknown"}[known]
+		b.Run(name, func(b *testing.B) {
+			ta := newTestApp(b)
+			if known {
+				ta.client(b).signUp("bench@example.com", goodPassword)
+			}
+			ta.App.Logger = slog.New(slog.DiscardHandler)
+			h := ta.App.Routes()
+			body := url.Values{"email": {"bench@example.com"}}.Encode()
+			serveParallel(b, h, http.StatusSeeOther, func() *http.Request {
+				req := httptest.NewRequest(http.MethodPost, "/login/email", strings.NewReader(body))
+				req.Host = ta.App.Config.BaseURL.Host
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Origin", ta.App.Config.BaseURL.String())
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				return req
+			})
+		})
+	}
 }
