@@ -520,7 +520,11 @@ func TestWithEmailSignInTheLastProviderCanGo(t *testing.T) {
 	if !strings.Contains(acc.Doc.Find("#password").Text(), "code we email you") {
 		t.Errorf("the account page does not say how this account signs in: %q", acc.Doc.Find("#password").Text())
 	}
-	expectStatus(t, gh.get("/account/security"), http.StatusOK)
+	sec := gh.get("/account/security")
+	expectStatus(t, sec, http.StatusOK)
+	if sec.Doc.Find("[data-testid=security-email-signin]").Length() != 1 || sec.Doc.Find("[data-testid=security-set-password]").Length() != 1 {
+		t.Error("the security page of an email-only account does not say how it signs in, or offers no password")
+	}
 	expectStatus(t, gh.post("/account/delete", url.Values{"confirm": {"no"}}), http.StatusUnprocessableEntity)
 	expectRedirect(t, gh.post("/account/delete", url.Values{"confirm": {"DELETE"}}), "/")
 	if n := countRows(t, ta.DB, "SELECT count(*) FROM users WHERE email = 'gh-only@example.com'"); n != 0 {
