@@ -16,7 +16,17 @@ type Export struct {
 	// exist).
 	Memberships []struct{}    `json:"memberships"`
 	APITokens   []ExportToken `json:"api_tokens"`
-	AuditEvents []ExportEvent `json:"audit_events"`
+	// TwoFactor is whether 2FA is on, since when, and how many recovery
+	// codes are left (never the secret or the codes' hashes).
+	TwoFactor   ExportTwoFactor `json:"two_factor"`
+	AuditEvents []ExportEvent   `json:"audit_events"`
+}
+
+// ExportTwoFactor is the user's two-factor state.
+type ExportTwoFactor struct {
+	Enabled           bool       `json:"enabled"`
+	EnabledAt         *time.Time `json:"enabled_at"`
+	RecoveryCodesLeft int        `json:"recovery_codes_left"`
 }
 
 // ExportProfile is the user row, without the password hash.
@@ -103,6 +113,11 @@ func ExportUser(ctx context.Context, db *DB, now time.Time, idle time.Duration, 
 	for _, t := range tokens {
 		ex.APITokens = append(ex.APITokens, ExportToken{Name: t.Name, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, ExpiresAt: t.ExpiresAt})
 	}
+	tf, err := TwoFactorStatus(ctx, db, u.ID)
+	if err != nil {
+		return ex, err
+	}
+	ex.TwoFactor = ExportTwoFactor{Enabled: tf.Enabled, EnabledAt: tf.Since, RecoveryCodesLeft: tf.RecoveryLeft}
 	var events []AuditEvent
 	if err := db.Read.WithContext(ctx).Where("target_id = ? OR actor_id = ?", u.ID, u.ID).
 		Order("created_at DESC, id DESC").Limit(maxExportEvents).Find(&events).Error; err != nil {

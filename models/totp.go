@@ -364,13 +364,18 @@ func TwoFactorStatus(ctx context.Context, db *DB, userID string) (TwoFactorState
 	return TwoFactorState{Enabled: true, Since: row.EnabledAt, RecoveryLeft: int(n)}, nil
 }
 
-// HasSecondFactor reports whether signing in as the user takes a second
-// factor (an enabled authenticator app). It is the one question the
-// sign-in step and HEARTH_REQUIRE_ADMIN_2FA ask: a new kind of second
-// factor (passkeys) joins here, by adding its table to the query.
+// secondFactorUsers selects the ids of the users who have a second factor:
+// an enabled authenticator app. A new kind of second factor (passkeys)
+// joins with one line: UNION SELECT user_id FROM its table.
+const secondFactorUsers = `SELECT user_id FROM totp_secrets WHERE enabled_at IS NOT NULL`
+
+// HasSecondFactor reports whether the user has a second factor
+// (secondFactorUsers). It is the one question the sign-in step
+// (completeFirstFactor), the step-up for password-less accounts and
+// HEARTH_REQUIRE_ADMIN_2FA ask.
 func HasSecondFactor(ctx context.Context, db *DB, userID string) (bool, error) {
 	var n int64
-	err := db.Read.WithContext(ctx).Raw(`SELECT count(*) FROM totp_secrets WHERE user_id = ? AND enabled_at IS NOT NULL`, userID).Scan(&n).Error
+	err := db.Read.WithContext(ctx).Raw(`SELECT count(*) FROM (`+secondFactorUsers+`) f WHERE f.user_id = ?`, userID).Scan(&n).Error
 	return n > 0, err
 }
 
