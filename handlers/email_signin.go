@@ -52,8 +52,8 @@ func (a *App) EmailSignInSubmit(c echo.Context) error {
 	email := models.NormalizeEmail(form.Get("email"))
 	next := safeNext(form.Get("next"), "")
 	if err := models.ValidateEmail(email); err != nil { // refused before it is counted: no bucket for a huge key
-		f := auth.LoginForm{Email: strings.ToValidUTF8(form.Get("email"), ""), Next: next, Providers: a.providerButtons(), EmailSignIn: true,
-			Error: "Enter your email address to get a sign-in code: " + a.inputMessage(err)}
+		f := auth.LoginForm{Email: form.Get("email"), Next: next, Providers: a.providerButtons(), EmailSignIn: true,
+			Error: "To get a sign-in code: " + a.inputMessage(err)}
 		if len(f.Email) > models.MaxEmailLen {
 			f.Email = ""
 		}
