@@ -173,3 +173,28 @@ func TestEmailSignInStoresNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailSignInIsForTheAccountItWasIssuedFor: deleted and signed up
+// again with the same address within the ten minutes, the account is
+// another one: the old code signs nobody in.
+func TestEmailSignInIsForTheAccountItWasIssuedFor(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	now := time.Now()
+	h := password.NewHasher(1, time.Second)
+	u, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "again@example.com", Password: "a long enough passphrase", Verified: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binding, m := requestSignIn(t, db, now, "again@example.com")
+	if err := models.DeleteUser(ctx, db, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "again@example.com", Password: "another long passphrase", Verified: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.SignInWithEmailCode(ctx, db, now, models.AuditEvent{}, binding, m.Code, nil); !errors.Is(err, models.ErrEmailSignInEnded) {
+		t.Errorf("the deleted account's code for the new account: %v, want ErrEmailSignInEnded", err)
+	}
+}
