@@ -230,6 +230,10 @@ func TestEmailLinkSignsInAnyBrowserAfterTheClick(t *testing.T) {
 		t.Error("the sign-in is not audited as an email link sign-in")
 	}
 
+	if strings.Contains(ta.Logs.String(), token) {
+		t.Error("the log holds the link's token")
+	}
+
 	// Once: the link and the code of the same mail are dead.
 	other := ta.client(t)
 	expectStatus(t, other.get(link), http.StatusNotFound)
