@@ -80,6 +80,9 @@ type Config struct {
 	PwnedPasswordsURL string
 	HashConcurrency   int           // HEARTH_HASH_CONCURRENCY: argon2id hashes at once (each takes 19 MiB)
 	SignupMinFill     time.Duration // HEARTH_SIGNUP_MIN_FILL: faster sign-up forms are bots
+	// EmailSignIn (HEARTH_EMAIL_SIGNIN, on by default) offers signing in
+	// with a code or a link mailed to the address.
+	EmailSignIn bool
 }
 
 // Rates are the throttling limits, each "N/duration" in the environment
@@ -92,6 +95,7 @@ type Rates struct {
 	VerifyResend   ratelimit.Rate // HEARTH_RATE_VERIFY_RESEND: verification mails, per user
 	EmailChange    ratelimit.Rate // HEARTH_RATE_EMAIL_CHANGE: email-change requests, per user and per new address
 	API            ratelimit.Rate // HEARTH_RATE_API: JSON API requests, per token (per user for the session cookie)
+	EmailSignIn    ratelimit.Rate // HEARTH_RATE_EMAIL_SIGNIN: sign-in codes mailed, per client address and per email
 	// PasswordStrength (HEARTH_RATE_PASSWORD_STRENGTH): the strength meter's
 	// checks while a new password is typed, per client address.
 	PasswordStrength ratelimit.Rate
@@ -106,6 +110,7 @@ var DefaultRates = Rates{
 	VerifyResend:   ratelimit.Rate{Count: 3, Window: 15 * time.Minute},
 	EmailChange:    ratelimit.Rate{Count: 5, Window: time.Hour},
 	API:            ratelimit.Rate{Count: 600, Window: time.Minute},
+	EmailSignIn:    ratelimit.Rate{Count: 5, Window: 15 * time.Minute},
 
 	PasswordStrength: ratelimit.Rate{Count: 120, Window: time.Minute},
 }
@@ -265,7 +270,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		"HEARTH_RATE_SIGNIN_IP": &c.Rates.SignInIP, "HEARTH_RATE_SIGNIN_ACCOUNT": &c.Rates.SignInAccount,
 		"HEARTH_RATE_SIGNUP_IP": &c.Rates.SignUpIP, "HEARTH_RATE_FORGOT_PASSWORD": &c.Rates.ForgotPassword,
 		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend, "HEARTH_RATE_EMAIL_CHANGE": &c.Rates.EmailChange,
-		"HEARTH_RATE_API": &c.Rates.API, "HEARTH_RATE_PASSWORD_STRENGTH": &c.Rates.PasswordStrength,
+		"HEARTH_RATE_API": &c.Rates.API, "HEARTH_RATE_EMAIL_SIGNIN": &c.Rates.EmailSignIn,
+		"HEARTH_RATE_PASSWORD_STRENGTH": &c.Rates.PasswordStrength,
 	} {
 		if raw := get(key, ""); raw != "" {
 			if *r, err = ratelimit.Parse(raw); err != nil {
@@ -293,6 +299,14 @@ func Load(getenv func(string) string) (*Config, error) {
 		if c.SignupMinFill, err = duration(get, "HEARTH_SIGNUP_MIN_FILL", 2*time.Second); err != nil {
 			return nil, err
 		}
+	}
+
+	switch v := strings.ToLower(get("HEARTH_EMAIL_SIGNIN", "on")); v {
+	case "on", "true", "1":
+		c.EmailSignIn = true
+	case "off", "false", "0":
+	default:
+		return nil, fmt.Errorf("HEARTH_EMAIL_SIGNIN: %q is not on or off", v)
 	}
 
 	if c.IsProduction() {

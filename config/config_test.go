@@ -73,6 +73,7 @@ func TestConfigDefaults(t *testing.T) {
 				{"Rates", c.Rates, DefaultRates},
 				{"PasswordMinLength", c.PasswordMinLength, 8},
 				{"SignupMinFill", c.SignupMinFill, 2 * time.Second},
+				{"EmailSignIn", c.EmailSignIn, true},
 			}
 			for _, ch := range checks {
 				if ch.got != ch.want {
@@ -181,6 +182,8 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"password minimum below 8", map[string]string{"HEARTH_PASSWORD_MIN_LENGTH": "4"}, "HEARTH_PASSWORD_MIN_LENGTH"},
 		{"hash concurrency zero", map[string]string{"HEARTH_HASH_CONCURRENCY": "0"}, "HEARTH_HASH_CONCURRENCY"},
 		{"sign-up fill time not a duration", map[string]string{"HEARTH_SIGNUP_MIN_FILL": "soon"}, "HEARTH_SIGNUP_MIN_FILL"},
+		{"email sign-in neither on nor off", map[string]string{"HEARTH_EMAIL_SIGNIN": "maybe"}, "HEARTH_EMAIL_SIGNIN"},
+		{"email sign-in rate", map[string]string{"HEARTH_RATE_EMAIL_SIGNIN": "5"}, "HEARTH_RATE_EMAIL_SIGNIN"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -368,6 +371,20 @@ func TestConfigRates(t *testing.T) {
 	}
 	if c.Rates.SignInIP != DefaultRates.SignInIP {
 		t.Errorf("an unset rate is %+v, want the default %+v", c.Rates.SignInIP, DefaultRates.SignInIP)
+	}
+}
+
+// TestConfigEmailSignIn: HEARTH_EMAIL_SIGNIN is on unless set to off.
+func TestConfigEmailSignIn(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]bool{"": true, "on": true, "ON": true, "true": true, "off": false, " Off ": false, "false": false, "0": false} {
+		c, err := Load(mapEnv(map[string]string{"HEARTH_EMAIL_SIGNIN": v}))
+		if err != nil {
+			t.Fatalf("HEARTH_EMAIL_SIGNIN=%q: %v", v, err)
+		}
+		if c.EmailSignIn != want {
+			t.Errorf("HEARTH_EMAIL_SIGNIN=%q: EmailSignIn %v, want %v", v, c.EmailSignIn, want)
+		}
 	}
 }
 

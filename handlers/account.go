@@ -33,7 +33,7 @@ func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageDat
 	if err != nil {
 		return err
 	}
-	d.ActiveSessions, d.PendingEmail, d.HasPassword = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != ""
+	d.ActiveSessions, d.PendingEmail, d.HasPassword, d.EmailSignIn = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != "", a.Config.EmailSignIn
 	if d.TimeZoneError == "" {
 		d.TimeZone = u.TimeZone
 	}
@@ -376,10 +376,11 @@ func (a *App) SetPasswordSubmit(c echo.Context) error {
 }
 
 // DisconnectIdentitySubmit removes a connected provider, unless it is the
-// account's only way to sign in.
+// account's only way to sign in (with email sign-in on, it never is: the
+// account then signs in with a mailed code).
 func (a *App) DisconnectIdentitySubmit(c echo.Context) error {
 	u := currentUser(c)
-	id, err := models.DisconnectIdentity(c.Request().Context(), a.DB, u, c.Param("id"))
+	id, err := models.DisconnectIdentity(c.Request().Context(), a.DB, u, c.Param("id"), a.Config.EmailSignIn)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, "That connection does not exist.")

@@ -37,6 +37,13 @@ func (a *App) Routes() *echo.Echo {
 	e.POST("/signup", a.SignupSubmit, a.redirectSignedIn)
 	e.GET("/login", a.LoginPage, a.redirectSignedIn)
 	e.POST("/login", a.LoginSubmit, a.redirectSignedIn)
+	if a.Config.EmailSignIn {
+		e.POST("/login/email", a.EmailSignInSubmit, a.redirectSignedIn)
+		e.GET("/login/code", a.EmailCodePage, a.redirectSignedIn)
+		e.POST("/login/code", a.EmailCodeSubmit, a.redirectSignedIn)
+		e.GET("/login/link", a.EmailLinkPage, a.redirectSignedIn)
+		e.POST("/login/link", a.EmailLinkSubmit, a.redirectSignedIn)
+	}
 	e.POST("/logout", a.Logout)
 	e.GET("/login/2fa", a.SecondFactorPage, a.redirectSignedIn)
 	e.POST("/login/2fa", a.SecondFactorSubmit, a.redirectSignedIn)

@@ -19,7 +19,7 @@ func (a *App) SecurityPage(c echo.Context) error {
 // d carries a failed form's errors.
 func (a *App) renderSecurity(c echo.Context, status int, d security.SecurityPageData) error {
 	u := currentUser(c)
-	d.HasPassword, d.Verified = u.PasswordHash != "", u.EmailVerifiedAt != nil
+	d.HasPassword, d.Verified, d.EmailSignIn = u.PasswordHash != "", u.EmailVerifiedAt != nil, a.Config.EmailSignIn
 	d.Unavailable = a.Config.SecretKey == nil
 	st, err := models.TwoFactorStatus(c.Request().Context(), a.DB, u.ID)
 	if err != nil {

@@ -61,6 +61,10 @@ const (
 	// keyOAuthConnectIntent holds the account page's Connect, until its
 	// same-origin GET starts the flow.
 	keyOAuthConnectIntent sessionKey = "oauth_connect_intent"
+	// keyEmailSignIn holds the email sign-in this browser asked for (the
+	// binding secret its code needs, the address, where to go next), until
+	// it signs in (email_signin.go).
+	keyEmailSignIn sessionKey = "email_signin"
 )
 
 // sessionString is the session's value for k, or "".

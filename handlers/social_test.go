@@ -319,7 +319,9 @@ func TestProviderAddressMatchingAnAccountLinksOnlyWhenBothVerified(t *testing.T)
 func TestGitHubConnectDisconnectAndLastMethod(t *testing.T) {
 	t.Parallel()
 	g := startGitHub(t)
-	ta := newTestApp(t, withGitHub(g))
+	// Email sign-in off: with it on, every account has it as a way in
+	// (TestWithEmailSignInTheLastProviderCanGo).
+	ta := newTestApp(t, withGitHub(g), withEnv("HEARTH_EMAIL_SIGNIN", "off"))
 
 	// A password user connects GitHub, then disconnects it.
 	c := ta.client(t)

@@ -25,6 +25,12 @@ var (
 	ErrBanned = errors.New("account is banned")
 	// ErrTokenInvalid covers unknown, used, expired and outdated links alike.
 	ErrTokenInvalid = errors.New("this link is invalid or has expired")
+	// ErrEmailCodeWrong: not the code of the email sign-in under way; more
+	// tries are left.
+	ErrEmailCodeWrong = errors.New("wrong sign-in code")
+	// ErrEmailSignInEnded: no email sign-in under way for this browser, or
+	// it expired, was used, or its last try was wrong.
+	ErrEmailSignInEnded = errors.New("no email sign-in under way: ask for a new code")
 
 	// ErrLastAdmin: the change would leave no admin able to sign in.
 	ErrLastAdmin = errors.New("this is the last admin")

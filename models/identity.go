@@ -192,8 +192,10 @@ func IdentitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error
 }
 
 // DisconnectIdentity removes one of u's identities, unless it is their
-// only way to sign in. It returns the removed identity.
-func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string) (*Identity, error) {
+// only way to sign in. emailSignIn says the server offers email sign-in
+// (HEARTH_EMAIL_SIGNIN), a way in every account has: then an identity is
+// never the last one. It returns the removed identity.
+func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string, emailSignIn bool) (*Identity, error) {
 	var removed Identity
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("id = ? AND user_id = ?", identityID, u.ID).Take(&removed).Error; errors.Is(err, gorm.ErrRecordNotFound) {
@@ -205,7 +207,7 @@ func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string)
 		if err := tx.Model(&Identity{}).Where("user_id = ? AND id <> ?", u.ID, identityID).Count(&others).Error; err != nil {
 			return err
 		}
-		if others == 0 && u.PasswordHash == "" {
+		if others == 0 && u.PasswordHash == "" && !emailSignIn {
 			return ErrLastSignInMethod
 		}
 		return tx.Delete(&removed).Error

@@ -146,6 +146,9 @@ func cleanupLoop(ctx context.Context, db *models.DB, idle time.Duration, logger 
 			if _, err := models.DeleteExpiredTokens(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
 				logger.Error("delete expired tokens", "err", err)
 			}
+			if _, err := models.DeleteExpiredEmailSignIns(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
+				logger.Error("delete expired email sign-ins", "err", err)
+			}
 			if _, err := models.DeleteOldSentMail(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
 				logger.Error("delete old sent mail", "err", err)
 			}

@@ -53,7 +53,7 @@ type Options struct {
 func Env(throttled bool) map[string]string {
 	env := map[string]string{"HEARTH_SIGNUP_MIN_FILL": "0"}
 	if !throttled {
-		for _, k := range []string{"HEARTH_RATE_SIGNIN_IP", "HEARTH_RATE_SIGNIN_ACCOUNT", "HEARTH_RATE_SIGNUP_IP", "HEARTH_RATE_FORGOT_PASSWORD", "HEARTH_RATE_VERIFY_RESEND"} {
+		for _, k := range []string{"HEARTH_RATE_SIGNIN_IP", "HEARTH_RATE_SIGNIN_ACCOUNT", "HEARTH_RATE_SIGNUP_IP", "HEARTH_RATE_FORGOT_PASSWORD", "HEARTH_RATE_VERIFY_RESEND", "HEARTH_RATE_EMAIL_SIGNIN"} {
 			env[k] = "off"
 		}
 	}

@@ -22,6 +22,7 @@ type ProfilePageData struct {
 	// TwoFactorOn is set for an account without a password that has a
 	// second factor: a current code confirms changes instead.
 	TwoFactorOn  bool
+	EmailSignIn  bool   // HEARTH_EMAIL_SIGNIN: the account can sign in with a mailed code
 	PendingEmail string // a new address waiting for its verification link
 
 	Name          string

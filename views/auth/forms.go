@@ -27,6 +27,8 @@ type LoginForm struct {
 	// Forget is "Keep me signed in" unticked: the session ends with the
 	// browser, or after a short while unused.
 	Forget bool
+	// EmailSignIn offers "Email me a sign-in code" (HEARTH_EMAIL_SIGNIN).
+	EmailSignIn bool
 }
 
 // loginFocus is the sign-in field that gets autofocus: the password when

@@ -121,7 +121,17 @@ func LoginPage(p layout.Page, f LoginForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, " aria-describedby=\"field-remember-hint\"> <label for=\"field-remember\">Keep me signed in</label><p class=\"field-hint\" id=\"field-remember-hint\">Untick on a shared computer: you are signed out when the browser closes, or after 30 minutes away.</p></div><button type=\"submit\" class=\"btn btn-primary btn-block\" data-testid=\"login-submit\">Sign in</button></form><p class=\"muted\"><a href=\"/forgot-password\" data-testid=\"forgot-link\">Forgot your password?</a></p></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, " aria-describedby=\"field-remember-hint\"> <label for=\"field-remember\">Keep me signed in</label><p class=\"field-hint\" id=\"field-remember-hint\">Untick on a shared computer: you are signed out when the browser closes, or after 30 minutes away.</p></div><button type=\"submit\" class=\"btn btn-primary btn-block\" data-testid=\"login-submit\">Sign in</button> ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if f.EmailSignIn {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"divider\"><span>or, without your password</span></p><button type=\"submit\" class=\"btn btn-secondary btn-block\" formaction=\"/login/email\" formnovalidate aria-describedby=\"email-code-hint\" data-testid=\"email-code-request\">Email me a sign-in code</button><p class=\"field-hint\" id=\"email-code-hint\">Enter your email above: we'll send you a code and a link to sign in with.</p>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</form><p class=\"muted\"><a href=\"/forgot-password\" data-testid=\"forgot-link\">Forgot your password?</a></p></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -17,6 +17,7 @@ type Mail struct {
 	Subject     string
 	Heading     string
 	Lines       []string
+	Code        string // a one-time code to type, shown large; empty for most
 	ButtonLabel string // empty for notices without an action
 	URL         string
 	Footer      string
@@ -28,6 +29,9 @@ func (m Mail) Text() string {
 	b.WriteString(m.Heading + "\n\n")
 	for _, l := range m.Lines {
 		b.WriteString(l + "\n\n")
+	}
+	if m.Code != "" {
+		b.WriteString("    " + m.Code + "\n\n")
 	}
 	if m.URL != "" {
 		b.WriteString(m.ButtonLabel + ":\n" + m.URL + "\n\n")

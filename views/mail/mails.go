@@ -187,3 +187,46 @@ func APITokenRevoked(u *models.User, name, tokensURL string) Mail {
 		ButtonLabel: "Review my tokens", URL: tokensURL,
 	}
 }
+
+// EmailSignInCode gives u the code to type in the browser that asked for
+// it, and the link that signs in from any browser (after a click on the
+// page it opens).
+func EmailSignInCode(u *models.User, code, link string) Mail {
+	return Mail{
+		Template:    "email_signin_code",
+		Subject:     "Your sign-in code is " + code,
+		Heading:     "Your sign-in code",
+		Lines:       []string{"Someone (hopefully you) asked to sign in to the account " + u.Email + ". Enter this code in the browser where you asked for it:"},
+		Code:        code,
+		ButtonLabel: "Sign in", URL: link,
+		Footer: "The code and the link work once, for " + ttlText(models.EmailSignInTTL) + ". If you did not ask for them, ignore this mail: nobody can sign in without them.",
+	}
+}
+
+// EmailSignInNoAccount answers a sign-in code asked for an address that
+// has no account; signupURL is where to create one.
+func EmailSignInNoAccount(email, signupURL string) Mail {
+	return Mail{
+		Template: "email_signin_no_account",
+		Subject:  "No account for this address",
+		Heading:  "There is no account for this address",
+		Lines: []string{"Someone (hopefully you) asked for a sign-in code for " + email + ", but no account uses this address.",
+			"If you meant to create one, you can sign up now. If you have an account under another address, ask for the code there."},
+		ButtonLabel: "Create an account", URL: signupURL,
+		Footer: "If you did not ask for this, ignore this mail.",
+	}
+}
+
+// PasswordRemovedAtEmailSignIn tells u that signing in with a mailed code
+// or link dropped a password chosen before the address was proven;
+// accountURL is where to choose a new one.
+func PasswordRemovedAtEmailSignIn(u *models.User, accountURL string) Mail {
+	return Mail{
+		Template: "password_removed",
+		Subject:  "Your account's password was removed",
+		Heading:  "Choose a new password",
+		Lines: []string{"You just signed in with a code or a link mailed to " + u.Email + ", which confirmed that the address is yours.",
+			"The password on the account had been chosen before the address was confirmed, so it may not have been yours: we removed it and signed out every other session. You can keep signing in with a mailed code, or choose a new password from your account page."},
+		ButtonLabel: "Review your account", URL: accountURL,
+	}
+}

@@ -12,6 +12,7 @@ import (
 // and the forms that change it.
 type SecurityPageData struct {
 	HasPassword bool
+	EmailSignIn bool // HEARTH_EMAIL_SIGNIN: every account can sign in with a mailed code
 	Verified    bool // the address is proven: two-factor enrolment needs it
 
 	TwoFactorOn    bool       // TOTP is enabled
