@@ -37,6 +37,8 @@ const (
 	AuditAPITokenCreate    = "api_token_create"
 	AuditAPITokenRevoke    = "api_token_revoke"
 	AuditDataExport        = "data_export"
+	AuditPasskeyAdd        = "passkey_add"
+	AuditPasskeyRemove     = "passkey_remove"
 )
 
 // AuditEvent is one row of the audit log.
@@ -106,6 +108,7 @@ var AuditActions = []string{
 	AuditPasswordReset, AuditPasswordResetSent, AuditEmailChange, AuditEmailVerified, AuditProfileUpdate,
 	AuditRoleChange, AuditBan, AuditUnban, AuditUserDelete, AuditImpersonateStart, AuditImpersonateStop,
 	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink, AuditAPITokenCreate, AuditAPITokenRevoke, AuditDataExport,
+	AuditPasskeyAdd, AuditPasskeyRemove,
 }
 
 // AuditPerPage is the size of a page of the audit log.

@@ -192,7 +192,7 @@ func IdentitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error
 }
 
 // DisconnectIdentity removes one of u's identities, unless it is their
-// only way to sign in. It returns the removed identity.
+// last way to sign in (a password, another provider or a passkey remains). It returns the removed identity.
 func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string) (*Identity, error) {
 	var removed Identity
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -201,12 +201,12 @@ func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string)
 		} else if err != nil {
 			return err
 		}
-		var others int64
-		if err := tx.Model(&Identity{}).Where("user_id = ? AND id <> ?", u.ID, identityID).Count(&others).Error; err != nil {
+		fresh, err := lockUser(tx, db.Dialect, u.ID)
+		if err != nil {
 			return err
 		}
-		if others == 0 && u.PasswordHash == "" {
-			return ErrLastSignInMethod
+		if err := keepASignInMethod(tx, fresh, signInMethod{identityID: removed.ID}); err != nil {
+			return err
 		}
 		return tx.Delete(&removed).Error
 	})
