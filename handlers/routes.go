@@ -51,6 +51,7 @@ func (a *App) Routes() *echo.Echo {
 	// Protected: signed-in users only.
 	account := e.Group("/account", a.requireUser)
 	account.GET("", a.AccountPage)
+	account.GET("/security", a.SecurityPage)
 	account.POST("/profile", a.ProfileSubmit)
 	// An admin browsing as this user may look, not take the account over.
 	account.POST("/password", a.PasswordSubmit, a.refuseWhileImpersonating)

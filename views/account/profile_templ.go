@@ -193,7 +193,7 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, " · <a href=\"/account/sessions\">Manage sessions</a> · <a href=\"/account/tokens\" data-testid=\"account-tokens\">API tokens</a> · <a href=\"/account/export\" data-testid=\"account-export\">Download my data</a></dd></dl></section><section class=\"card\" id=\"profile\" aria-labelledby=\"profile-heading\"><h2 id=\"profile-heading\">Profile</h2><form method=\"post\" action=\"/account/profile\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, " · <a href=\"/account/sessions\">Manage sessions</a> · <a href=\"/account/security\" data-testid=\"account-security\">Security</a> · <a href=\"/account/tokens\" data-testid=\"account-tokens\">API tokens</a> · <a href=\"/account/export\" data-testid=\"account-export\">Download my data</a></dd></dl></section><section class=\"card\" id=\"profile\" aria-labelledby=\"profile-heading\"><h2 id=\"profile-heading\">Profile</h2><form method=\"post\" action=\"/account/profile\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

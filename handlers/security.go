@@ -1,0 +1,24 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/views/security"
+)
+
+// SecurityPage is /account/security: the password, two-factor
+// authentication, recovery codes, and links to sessions and tokens.
+func (a *App) SecurityPage(c echo.Context) error {
+	return a.renderSecurity(c, http.StatusOK, security.SecurityPageData{})
+}
+
+// renderSecurity fills in what every rendering of the security page needs;
+// d carries a failed form's errors.
+func (a *App) renderSecurity(c echo.Context, status int, d security.SecurityPageData) error {
+	u := currentUser(c)
+	d.HasPassword, d.Verified = u.PasswordHash != "", u.EmailVerifiedAt != nil
+	d.Unavailable = true // until two-factor enrolment lands
+	return a.render(c, status, security.SecurityPage(a.page(c, "Security"), d))
+}

@@ -1,0 +1,31 @@
+// Package security holds the security settings page (/account/security)
+// and the two-factor pages: enrolment, recovery codes and the second step
+// of signing in.
+package security
+
+import (
+	"fmt"
+	"time"
+)
+
+// SecurityPageData is what /account/security shows: how the user signs in
+// and the forms that change it.
+type SecurityPageData struct {
+	HasPassword bool
+	Verified    bool // the address is proven: two-factor enrolment needs it
+
+	TwoFactorOn    bool       // TOTP is enabled
+	TwoFactorSince *time.Time // when it was enabled
+	RecoveryLeft   int        // unused recovery codes
+	Unavailable    bool       // HEARTH_SECRET_KEY is not set on this server
+
+	DisableErrors  map[string]string // the disable form's errors
+	RecoveryErrors map[string]string // the new-recovery-codes form's errors
+}
+
+func recoveryText(n int) string {
+	if n == 1 {
+		return "1 recovery code left"
+	}
+	return fmt.Sprintf("%d recovery codes left", n)
+}
