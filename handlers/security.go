@@ -20,5 +20,9 @@ func (a *App) renderSecurity(c echo.Context, status int, d security.SecurityPage
 	u := currentUser(c)
 	d.HasPassword, d.Verified = u.PasswordHash != "", u.EmailVerifiedAt != nil
 	d.Unavailable = true // until two-factor enrolment lands
+	var err error
+	if d.Passkeys, err = a.passkeySection(c, d.Passkeys); err != nil {
+		return err
+	}
 	return a.render(c, status, security.SecurityPage(a.page(c, "Security"), d))
 }

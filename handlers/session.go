@@ -51,6 +51,11 @@ const (
 	// keyOAuthConnectIntent holds the account page's Connect, until its
 	// same-origin GET starts the flow.
 	keyOAuthConnectIntent sessionKey = "oauth_connect_intent"
+	// keyPasskeyRegistration and keyPasskeyLogin hold the id of this
+	// browser's WebAuthn challenge under way (models.Challenge), until its
+	// finish consumes it.
+	keyPasskeyRegistration sessionKey = "passkey_registration"
+	keyPasskeyLogin        sessionKey = "passkey_login"
 )
 
 // sessionString is the session's value for k, or "".

@@ -24,6 +24,18 @@ type LoginForm struct {
 	Throttled bool
 	// Providers are the social sign-in buttons to show.
 	Providers []components.ProviderButton
+	// Passkeys: the server can use passkeys, so the page offers "Sign in
+	// with a passkey" and the email field's passkey autofill.
+	Passkeys bool
+}
+
+// emailAutocomplete is the email field's autocomplete: with passkeys, the
+// browser may offer them there (conditional mediation).
+func (f LoginForm) emailAutocomplete() string {
+	if f.Passkeys {
+		return "username webauthn"
+	}
+	return "username"
 }
 
 // loginFocus is the sign-in field that gets autofocus: the password when
