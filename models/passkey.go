@@ -337,27 +337,26 @@ func SaveChallenge(ctx context.Context, db *DB, now time.Time, ch Challenge) (st
 	return ch.ID, nil
 }
 
-// TakeChallenge consumes the challenge id of ceremony: it is deleted, and
-// returned only to the one caller whose delete removed it, so a challenge
-// answers once however many instances race for it. An unknown, used,
-// expired or other ceremony's challenge is ErrChallengeInvalid.
+// TakeChallenge consumes the challenge id of ceremony: one DELETE removes
+// it and returns it, so a challenge answers once however many requests,
+// on however many instances, race for it. An unknown, used, expired or
+// other ceremony's challenge is ErrChallengeInvalid.
 func TakeChallenge(ctx context.Context, db *DB, now time.Time, id, ceremony string) (*Challenge, error) {
 	if id == "" {
 		return nil, ErrChallengeInvalid
 	}
-	var ch Challenge
-	err := db.Write.WithContext(ctx).Where("id = ?", id).Take(&ch).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrChallengeInvalid
-	} else if err != nil {
+	var taken []Challenge
+	if err := db.Write.WithContext(ctx).Raw(takeChallenge, id).Scan(&taken).Error; err != nil {
 		return nil, err
 	}
-	res := db.Write.WithContext(ctx).Where("id = ?", id).Delete(&Challenge{})
-	if res.Error != nil {
-		return nil, res.Error
+	if len(taken) != 1 {
+		return nil, ErrChallengeInvalid
 	}
-	if res.RowsAffected != 1 || ch.Ceremony != ceremony || !now.UTC().Before(ch.ExpiresAt.UTC()) {
+	ch := taken[0]
+	if ch.Ceremony != ceremony || !now.UTC().Before(ch.ExpiresAt.UTC()) {
 		return nil, ErrChallengeInvalid
 	}
 	return &ch, nil
 }
+
+const takeChallenge = "DELETE FROM webauthn_challenges WHERE id = ? RETURNING id, ceremony, user_id, name, data, expires_at"
