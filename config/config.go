@@ -47,7 +47,9 @@ const (
 type Config struct {
 	Env string
 	// SecretKey (HEARTH_SECRET_KEY: 32 bytes in base64) encrypts secrets
-	// at rest, such as the JWT signing keys; nil when unset (JWTs are off).
+	// at rest: TOTP secrets and the JWT signing keys. Required in
+	// production; in development, when unset, hearth serve generates one
+	// into the data folder (cmd/hearth). nil here means unset.
 	SecretKey []byte
 	// JWTAudience (HEARTH_JWT_AUDIENCE) is the aud of the JWTs Hearth
 	// issues; HEARTH_BASE_URL when unset.
@@ -314,6 +316,9 @@ func (c *Config) checkProduction() error {
 	}
 	if c.SMTPURL == nil {
 		return fmt.Errorf("HEARTH_SMTP_URL: required in production (mail would otherwise go nowhere)")
+	}
+	if c.SecretKey == nil {
+		return fmt.Errorf("HEARTH_SECRET_KEY: required in production: 32 random bytes in base64 that encrypt two-factor secrets and signing keys (make one with: openssl rand -base64 32)")
 	}
 	for name, p := range map[string]OAuthClient{"GITHUB": c.GitHub, "GOOGLE": c.Google, "OIDC": c.OIDC.OAuthClient} {
 		if p.ClientID != "" && len(p.ClientSecret) < 16 {

@@ -276,6 +276,7 @@ func TestConfigProduction(t *testing.T) {
 		{"http base URL", map[string]string{"HEARTH_BASE_URL": "http://app.example.com"}, "HEARTH_BASE_URL"},
 		{"default base URL", map[string]string{"HEARTH_BASE_URL": ""}, "HEARTH_BASE_URL"},
 		{"missing SMTP URL", map[string]string{"HEARTH_SMTP_URL": ""}, "HEARTH_SMTP_URL"},
+		{"missing secret key", map[string]string{"HEARTH_SECRET_KEY": ""}, "HEARTH_SECRET_KEY"},
 		{"short GitHub secret", map[string]string{"HEARTH_GITHUB_CLIENT_ID": "gh", "HEARTH_GITHUB_CLIENT_SECRET": "short"}, "HEARTH_GITHUB_CLIENT_SECRET"},
 		{"short Google secret", map[string]string{"HEARTH_GOOGLE_CLIENT_ID": "gg", "HEARTH_GOOGLE_CLIENT_SECRET": long[:15]}, "HEARTH_GOOGLE_CLIENT_SECRET"},
 		{"short OIDC secret", map[string]string{"HEARTH_OIDC_ISSUER": "https://sso.example.com", "HEARTH_OIDC_CLIENT_ID": "oi", "HEARTH_OIDC_CLIENT_SECRET": "tiny"}, "HEARTH_OIDC_CLIENT_SECRET"},

@@ -8,9 +8,10 @@ import (
 
 // prodEnv is the least a production start needs.
 var prodEnv = map[string]string{
-	"HEARTH_ENV":      "production",
-	"HEARTH_BASE_URL": "https://app.example.com",
-	"HEARTH_SMTP_URL": "smtp://user:pass@smtp.example.com:587",
+	"HEARTH_ENV":        "production",
+	"HEARTH_BASE_URL":   "https://app.example.com",
+	"HEARTH_SMTP_URL":   "smtp://user:pass@smtp.example.com:587",
+	"HEARTH_SECRET_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 }
 
 // In development the server listens on this machine only unless told

@@ -34,6 +34,11 @@ func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageDat
 		return err
 	}
 	d.ActiveSessions, d.PendingEmail, d.HasPassword = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != ""
+	if !d.HasPassword { // a code from the authenticator app stands in for the password
+		if d.TwoFactorOn, err = models.HasSecondFactor(ctx, a.DB, u.ID); err != nil {
+			return err
+		}
+	}
 	ids, err := sessionstore.Remember(a.SessionStore, u.ID, "identities", func() ([]models.Identity, error) {
 		return models.IdentitiesOf(ctx, a.DB, u.ID)
 	}, slices.Clone)
@@ -142,7 +147,14 @@ func (a *App) EmailSubmit(c echo.Context) error {
 		return err
 	}
 	if u.PasswordHash == "" {
-		if !a.signedInRecently(c) && errs["email"] == "" {
+		// A current code from the authenticator app, or a recent sign-in.
+		ok, err := a.stepUpCode(c, u, form.Get("code"))
+		switch {
+		case err != nil:
+			return err
+		case !ok && form.Get("code") != "":
+			errs["code"] = "That code is not valid: enter the current code from your authenticator app."
+		case !ok && !a.signedInRecently(c) && errs["email"] == "":
 			errs["email"] = "For your security, sign out and sign in again, then change your address within " + waitText(recentSignIn) + "."
 		}
 	} else {
@@ -197,7 +209,20 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 	}
 	u := currentUser(c)
 	ctx := c.Request().Context()
+	has2FA := false
 	if u.PasswordHash == "" {
+		if has2FA, err = models.HasSecondFactor(ctx, a.DB, u.ID); err != nil {
+			return err
+		}
+	}
+	if has2FA {
+		// An account without a password but with 2FA confirms with a code.
+		if ok, err := a.stepUpCode(c, u, form.Get("code")); err != nil {
+			return err
+		} else if !ok {
+			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"code": "Enter the current code from your authenticator app."}})
+		}
+	} else if u.PasswordHash == "" {
 		if strings.TrimSpace(form.Get("confirm")) != "DELETE" {
 			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"confirm": "Type DELETE, in capitals, to confirm."}})
 		}

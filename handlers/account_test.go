@@ -339,7 +339,7 @@ func TestDevMailbox(t *testing.T) {
 		t.Errorf("the HTML part is not sandboxed: %q", csp)
 	}
 
-	prod := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
+	prod := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_SECRET_KEY", testSecretKey), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
 		withEnv("HEARTH_SMTP_URL", "smtp://u:p@smtp.example.com:587"))
 	expectStatus(t, prod.client(t).get("/dev/mail"), http.StatusNotFound)
 }

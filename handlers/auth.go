@@ -141,16 +141,9 @@ func (a *App) LoginSubmit(c echo.Context) error {
 		return err
 	}
 
-	if err := models.ResetThrottle(ctx, a.DB, lockKey); err != nil {
-		return err
-	}
-	if err := a.startSession(c, u); err != nil {
-		return err
-	}
-	a.rememberDevice(c, u.Email)
-	a.audit(c, models.AuditSignIn, u, "", "password")
-	a.flash(c, layout.FlashSuccess, "Welcome back!")
-	return redirect(c, safeNext(f.Next, "/account"))
+	// Signed in now, or (with a second factor) once /login/2fa is passed;
+	// only then is the account's failed-attempt counter cleared.
+	return a.completeFirstFactor(c, signIn{User: u, Method: "password", Next: f.Next})
 }
 
 // loginRefused answers a throttled sign-in with the form again (429, with

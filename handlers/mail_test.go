@@ -177,7 +177,7 @@ func TestRequestsForAnotherHostAreMisdirected(t *testing.T) {
 
 	// Behind a trusted proxy that rewrites Host, X-Forwarded-Host names the
 	// one asked for; from anyone else it is not believed.
-	proxied := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
+	proxied := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_SECRET_KEY", testSecretKey), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
 		withEnv("HEARTH_SMTP_URL", "smtp://u:p@smtp.example.com:587"), withEnv("HEARTH_TRUSTED_PROXIES", "10.0.0.0/8"))
 	for _, tc := range []struct {
 		peer, host, fwd string
@@ -199,7 +199,7 @@ func TestRequestsForAnotherHostAreMisdirected(t *testing.T) {
 
 	// The default port of the base URL's scheme may be left out, and names
 	// compare without case.
-	prod := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
+	prod := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_SECRET_KEY", testSecretKey), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
 		withEnv("HEARTH_SMTP_URL", "smtp://u:p@smtp.example.com:587"))
 	for host, want := range map[string]int{
 		"app.example.com": http.StatusOK, "App.Example.COM:443": http.StatusOK, "app.example.com.": http.StatusOK,

@@ -299,6 +299,9 @@ func (a *App) PasskeyLoginFinish(c echo.Context) error {
 		}
 		return a.ceremonyRefused(c, "sign-in", err, "This passkey was not accepted. Try again, or sign in with your email.")
 	}
+	if err := models.ResetThrottle(ctx, a.DB, a.signInLockKey(c, owner.Email)); err != nil {
+		return err
+	}
 	if err := a.startSession(c, owner); err != nil {
 		return err
 	}

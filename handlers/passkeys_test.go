@@ -212,6 +212,17 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 	if n := countRows(t, ta.DB, "SELECT count(*) FROM passkeys WHERE sign_count = 2 AND last_used_at IS NOT NULL"); n != 1 {
 		t.Fatal("the counter or last use was not recorded")
 	}
+	admin := ta.client(t)
+	admin.signUpAdmin("boss@example.com")
+	if got := admin.get("/admin/users/" + u.ID).Doc.Find("[data-testid=user-passkeys]").Text(); got != "1 passkey" {
+		t.Fatalf("the admin's user page says %q", got)
+	}
+	if has, err := models.HasMultiFactor(t.Context(), ta.DB, u.ID); err != nil || !has {
+		t.Fatalf("a passkey is not multi-factor: %v %v", has, err)
+	}
+	if has, err := models.HasSecondFactor(t.Context(), ta.DB, u.ID); err != nil || has {
+		t.Fatalf("a passkey would make password sign-ins ask for a code: %v %v", has, err)
+	}
 	if other.get("/account/security").Doc.Find("[data-testid=passkey-row] time").Length() != 2 {
 		t.Fatalf("the last use is not shown: %s", other.get("/account/security").Doc.Find("#passkeys").Text())
 	}
@@ -494,4 +505,26 @@ func TestPasskeysOffForAnIPAddress(t *testing.T) {
 		t.Fatal("a passkey button on a server that cannot use them")
 	}
 	expectStatus(t, c.postJSON("/webauthn/login/begin", "{}"), http.StatusNotFound)
+}
+
+// A passkey sign-in is multi-factor by itself: a user with an
+// authenticator app signs in with the passkey without a code, while the
+// password still asks for one.
+func TestPasskeySignInSkipsTheCodeStep(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_BASE_URL", passkeyOrigin), withSecretKey())
+	c := ta.client(t)
+	u := verifiedUser(t, ta, c, "ada@example.com")
+	enrolSignedIn(t, ta, c)
+	d := addPasskey(t, c, u, "")
+
+	b := ta.client(t)
+	expectRedirect(t, b.signIn("ada@example.com", goodPassword), "/login/2fa")
+	p := ta.client(t)
+	res := signInWith(t, p, d, "")
+	expectStatus(t, res, http.StatusOK)
+	if !strings.Contains(res.Body, `"redirect":"/account"`) {
+		t.Fatalf("finish: %s", res.Body)
+	}
+	signedInAs(t, p, "ada@example.com")
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/security"
 )
 
@@ -19,8 +20,12 @@ func (a *App) SecurityPage(c echo.Context) error {
 func (a *App) renderSecurity(c echo.Context, status int, d security.SecurityPageData) error {
 	u := currentUser(c)
 	d.HasPassword, d.Verified = u.PasswordHash != "", u.EmailVerifiedAt != nil
-	d.Unavailable = true // until two-factor enrolment lands
-	var err error
+	d.Unavailable = a.Config.SecretKey == nil
+	st, err := models.TwoFactorStatus(c.Request().Context(), a.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	d.TwoFactorOn, d.TwoFactorSince, d.RecoveryLeft = st.Enabled, st.Since, st.RecoveryLeft
 	if d.Passkeys, err = a.passkeySection(c, d.Passkeys); err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ func TestSessionCookieFlags(t *testing.T) {
 		}
 	})
 	t.Run("production", func(t *testing.T) {
-		ta := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
+		ta := newTestApp(t, withEnv("HEARTH_ENV", "production"), withEnv("HEARTH_SECRET_KEY", testSecretKey), withEnv("HEARTH_BASE_URL", "https://app.example.com"),
 			withEnv("HEARTH_SMTP_URL", "smtp://user:pass@smtp.example.com:587"))
 		form := url.Values{"email": {"prod@example.com"}, "password": {goodPassword}}
 		req, _ := http.NewRequest(http.MethodPost, ta.URL+"/signup", strings.NewReader(form.Encode()))

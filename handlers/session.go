@@ -48,6 +48,10 @@ const (
 	// keyOAuthAttempt holds a provider sign-in under way (state, nonce, PKCE
 	// verifier), until its callback.
 	keyOAuthAttempt sessionKey = "oauth_attempt"
+	// keyPendingSignIn2FA holds a sign-in whose first factor passed and
+	// whose second is awaited at /login/2fa (twofa.go); the session has no
+	// user meanwhile.
+	keyPendingSignIn2FA sessionKey = "pending_sign_in_2fa"
 	// keyOAuthConnectIntent holds the account page's Connect, until its
 	// same-origin GET starts the flow.
 	keyOAuthConnectIntent sessionKey = "oauth_connect_intent"

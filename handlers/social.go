@@ -203,22 +203,17 @@ func (a *App) SocialCallback(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := a.startSession(c, u); err != nil {
-		return err
-	}
 	a.sent(c.Get(ctxRequestID), mail.Queued)
+	s := signIn{User: u, Method: p.Name}
 	switch res.Outcome {
 	case models.SocialCreated:
-		a.audit(c, models.AuditSignUp, u, "", p.Name)
-		a.flash(c, layout.FlashSuccess, "Welcome to "+config.ProductName+"! Your account is ready.")
+		s.Action, s.Welcome = models.AuditSignUp, "Welcome to "+config.ProductName+"! Your account is ready."
 	case models.SocialLinked:
-		a.audit(c, models.AuditIdentityLink, u, "", p.Name)
-		a.flash(c, layout.FlashSuccess, p.Label+" is now connected to your account.")
-	default:
-		a.audit(c, models.AuditSignIn, u, "", p.Name)
-		a.flash(c, layout.FlashSuccess, "Welcome back!")
+		s.Action, s.Welcome = models.AuditIdentityLink, p.Label+" is now connected to your account."
 	}
-	return redirect(c, "/account")
+	// A provider is a first factor like a password: an account with a
+	// second factor passes /login/2fa before it is signed in.
+	return a.completeFirstFactor(c, s)
 }
 
 // unverifiedConnect is the answer to connecting a provider before the

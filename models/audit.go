@@ -37,6 +37,11 @@ const (
 	AuditAPITokenCreate    = "api_token_create"
 	AuditAPITokenRevoke    = "api_token_revoke"
 	AuditDataExport        = "data_export"
+	AuditTwoFactorEnable   = "two_factor_enable"
+	AuditTwoFactorDisable  = "two_factor_disable"
+	AuditTwoFactorReset    = "two_factor_reset" // by an admin
+	AuditRecoveryCodesNew  = "recovery_codes_new"
+	AuditRecoveryCodeUse   = "recovery_code_use"
 	AuditPasskeyAdd        = "passkey_add"
 	AuditPasskeyRemove     = "passkey_remove"
 )
@@ -108,6 +113,7 @@ var AuditActions = []string{
 	AuditPasswordReset, AuditPasswordResetSent, AuditEmailChange, AuditEmailVerified, AuditProfileUpdate,
 	AuditRoleChange, AuditBan, AuditUnban, AuditUserDelete, AuditImpersonateStart, AuditImpersonateStop,
 	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink, AuditAPITokenCreate, AuditAPITokenRevoke, AuditDataExport,
+	AuditTwoFactorEnable, AuditTwoFactorDisable, AuditTwoFactorReset, AuditRecoveryCodesNew, AuditRecoveryCodeUse,
 	AuditPasskeyAdd, AuditPasskeyRemove,
 }
 

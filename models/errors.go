@@ -53,6 +53,13 @@ var (
 	ErrHasherBusy = password.ErrBusy
 	// ErrTokenName: a token needs a name of at most MaxTokenNameLen characters.
 	ErrTokenName = errors.New("a token needs a name of at most 100 characters")
+	// ErrCodeInvalid: a two-factor code (TOTP or recovery) is wrong,
+	// malformed, or was used already.
+	ErrCodeInvalid = errors.New("that code is not valid")
+	// ErrTwoFactorOn: two-factor authentication is enabled already.
+	ErrTwoFactorOn = errors.New("two-factor authentication is already on")
+	// ErrTwoFactorOff: the user has no two-factor authentication.
+	ErrTwoFactorOff = errors.New("two-factor authentication is off")
 	// ErrTokenExpiry: a token's lifetime is one of APITokenLifetimes.
 	ErrTokenExpiry = errors.New("a token expires after 7, 30 or 90 days, or never")
 

@@ -180,6 +180,19 @@ func CountPasskeys(ctx context.Context, db *DB, userID string) (int64, error) {
 	return n, err
 }
 
+// HasMultiFactor reports whether signing in as the user can take more than
+// a password: an enabled second factor (HasSecondFactor), or a passkey,
+// which is multi-factor by itself. It is what HEARTH_REQUIRE_ADMIN_2FA asks
+// of an admin. (HasSecondFactor alone decides the code step after a
+// password: a passkey does not make a password sign-in ask for a code.)
+func HasMultiFactor(ctx context.Context, db *DB, userID string) (bool, error) {
+	if has, err := HasSecondFactor(ctx, db, userID); has || err != nil {
+		return has, err
+	}
+	n, err := CountPasskeys(ctx, db, userID)
+	return n > 0, err
+}
+
 // PasskeyByCredentialID returns the passkey whose credential id is credID
 // and its user (ErrNotFound for an unknown one).
 func PasskeyByCredentialID(ctx context.Context, db *DB, credID []byte) (*Passkey, *User, error) {

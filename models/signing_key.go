@@ -74,6 +74,39 @@ func sealer(secret []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
+// seal encrypts plaintext with secret (HEARTH_SECRET_KEY) for purpose,
+// which is bound to it as associated data: a sealed value opens only for
+// the same purpose (a TOTP secret copied to another user's row does not).
+// The result is base64 of nonce + AES-GCM ciphertext.
+func seal(secret []byte, purpose string, plaintext []byte) (string, error) {
+	gcm, err := sealer(secret)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(gcm.Seal(nonce, nonce, plaintext, []byte(purpose))), nil
+}
+
+// unseal opens what seal made for purpose.
+func unseal(secret []byte, purpose, sealed string) ([]byte, error) {
+	gcm, err := sealer(secret)
+	if err != nil {
+		return nil, err
+	}
+	b, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil || len(b) < gcm.NonceSize() {
+		return nil, fmt.Errorf("%s: bad sealed value", purpose)
+	}
+	out, err := gcm.Open(nil, b[:gcm.NonceSize()], b[gcm.NonceSize():], []byte(purpose))
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot be opened with HEARTH_SECRET_KEY", purpose)
+	}
+	return out, nil
+}
+
 // newSigningKey makes a key sealed with secret.
 func newSigningKey(secret []byte, now time.Time) (*SigningKey, error) {
 	gcm, err := sealer(secret)

@@ -41,7 +41,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		cmd := exec.Command(bin, "serve")
 		cmd.Env = append(os.Environ(), "HEARTH_ENV=development", "HEARTH_ADDR="+addr, "HEARTH_BASE_URL=http://"+addr,
 			"HEARTH_DATABASE="+dsn, "HEARTH_SIGNUP_MIN_FILL=0", "HEARTH_RATE_SIGNUP_IP=off", "HEARTH_RATE_SIGNIN_IP=off",
-			"HEARTH_RATE_SIGNIN_ACCOUNT=off")
+			"HEARTH_RATE_SIGNIN_ACCOUNT=off", "HEARTH_SECRET_KEY="+testSecretKey)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

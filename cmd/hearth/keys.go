@@ -20,14 +20,15 @@ func keys(ctx context.Context, args []string, stdout io.Writer, getenv func(stri
 	if err != nil {
 		return err
 	}
-	if cfg.SecretKey == nil {
-		return fmt.Errorf("keys rotate: HEARTH_SECRET_KEY is not set (make one with: openssl rand -base64 32)")
-	}
 	db, err := openMigrated(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// In development, the key hearth serve uses: the one in the data folder.
+	if _, err := ensureSecretKey(cfg); err != nil {
+		return err
+	}
 	k, err := models.RotateSigningKey(ctx, db, cfg.SecretKey, time.Now())
 	if err != nil {
 		return err

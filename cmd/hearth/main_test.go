@@ -30,7 +30,9 @@ type cli struct {
 // PostgreSQL schema with HEARTH_TEST_POSTGRES_URL).
 func newCLI(t *testing.T) *cli {
 	t.Helper()
-	return &cli{t: t, env: map[string]string{"HEARTH_DATABASE": testdb.DSN(t)}}
+	// The key is set: a development start on PostgreSQL would otherwise
+	// generate one into data/ in the working directory (this package's).
+	return &cli{t: t, env: map[string]string{"HEARTH_DATABASE": testdb.DSN(t), "HEARTH_SECRET_KEY": testSecretKey}}
 }
 
 // newSQLiteCLI gives hearth a SQLite file that does not exist yet, for the
@@ -39,6 +41,9 @@ func newSQLiteCLI(t *testing.T) *cli {
 	t.Helper()
 	return &cli{t: t, env: map[string]string{"HEARTH_DATABASE": filepath.Join(t.TempDir(), "hearth.db")}}
 }
+
+// testSecretKey is a HEARTH_SECRET_KEY: "0123456789abcdef0123456789abcdef".
+const testSecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 func (c *cli) getenv(k string) string { return c.env[k] }
 

@@ -38,6 +38,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 		return err
 	}
 	defer db.Close()
+	if created, err := ensureSecretKey(cfg); err != nil {
+		return err
+	} else if created != "" {
+		logger.Info("no HEARTH_SECRET_KEY: generated one into the data folder, for development only (production requires HEARTH_SECRET_KEY)", "file", created)
+	}
 	store, err := sessionstore.New(db, sessionstore.Options{IdleTimeout: cfg.SessionIdleTimeout, Logger: logger})
 	if err != nil {
 		return err

@@ -18,7 +18,10 @@ type IdentityRow struct {
 type ProfilePageData struct {
 	ActiveSessions int64
 	HasPassword    bool
-	PendingEmail   string // a new address waiting for its verification link
+	// TwoFactorOn is set for an account without a password that has a
+	// second factor: a current code confirms changes instead.
+	TwoFactorOn  bool
+	PendingEmail string // a new address waiting for its verification link
 
 	Name         string
 	NameError    string

@@ -214,6 +214,11 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
+			} else if d.TwoFactorOn {
+				templ_7745c5c3_Err = components.TextField(components.Field{ID: "email-code", Name: "code", Label: "Code from your authenticator app", Error: d.EmailErrors["code"], Autofocus: firstInvalid(d.EmailErrors, "code", "email", "code"), Autocomplete: "one-time-code", MaxLength: 7, Hint: "Not needed within 10 minutes of signing in."}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
 			} else {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<p class=\"field-hint\">Without a password, this works within 10 minutes of signing in.</p>")
 				if templ_7745c5c3_Err != nil {
@@ -269,7 +274,7 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 						var templ_7745c5c3_Var11 string
 						templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(id.Label)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 104, Col: 32}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 106, Col: 32}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 						if templ_7745c5c3_Err != nil {
@@ -282,7 +287,7 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 						var templ_7745c5c3_Var12 string
 						templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(id.Email)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 104, Col: 74}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 106, Col: 74}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 						if templ_7745c5c3_Err != nil {
@@ -295,7 +300,7 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 						var templ_7745c5c3_Var13 templ.SafeURL
 						templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/account/identities/" + id.ID + "/disconnect"))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 105, Col: 98}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 107, Col: 98}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 						if templ_7745c5c3_Err != nil {
@@ -329,7 +334,7 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 						var templ_7745c5c3_Var14 templ.SafeURL
 						templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/auth/" + b.Name + "/connect"))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 117, Col: 81}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 119, Col: 81}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 						if templ_7745c5c3_Err != nil {
@@ -342,7 +347,7 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 						var templ_7745c5c3_Var15 string
 						templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs("connect-" + b.Name)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 118, Col: 89}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 120, Col: 89}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 						if templ_7745c5c3_Err != nil {
@@ -355,7 +360,7 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 						var templ_7745c5c3_Var16 string
 						templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(b.Label)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 118, Col: 109}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account/profile.templ`, Line: 120, Col: 109}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 						if templ_7745c5c3_Err != nil {
@@ -382,6 +387,11 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 			}
 			if d.HasPassword {
 				templ_7745c5c3_Err = components.TextField(components.Field{ID: "delete-current-password", Name: "current_password", Label: "Current password", Type: "password", Error: d.DeleteErrors["current_password"], Autofocus: d.DeleteErrors["current_password"] != "", Autocomplete: "current-password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			} else if d.TwoFactorOn {
+				templ_7745c5c3_Err = components.TextField(components.Field{ID: "delete-code", Name: "code", Label: "Code from your authenticator app", Error: d.DeleteErrors["code"], Autofocus: d.DeleteErrors["code"] != "", Autocomplete: "one-time-code", Required: true, MaxLength: 7}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

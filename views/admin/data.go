@@ -29,6 +29,7 @@ type UserPageData struct {
 	Sessions   []models.SessionInfo
 	Identities []models.Identity
 	Tokens     []models.APIToken // personal access tokens
+	Passkeys   int64             // how many passkeys the user has
 	Events     []models.AuditEvent
 	People     map[string]*models.User // actors and targets of Events, by id
 	IsSelf     bool                    // the admin looking is this user
@@ -166,3 +167,14 @@ func personLabel(people map[string]*models.User, id *string) string {
 func roleOption(q models.UserQuery, v string) bool   { return q.Role == v }
 func statusOption(q models.UserQuery, v string) bool { return q.Status == v }
 func sortOption(q models.UserQuery, v string) bool   { return q.Sort == v }
+
+// passkeysText says how many passkeys a user has.
+func passkeysText(n int64) string {
+	switch n {
+	case 0:
+		return "None"
+	case 1:
+		return "1 passkey"
+	}
+	return strconv.FormatInt(n, 10) + " passkeys"
+}
