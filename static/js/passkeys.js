@@ -108,6 +108,18 @@
     return (err && err.message) || "Something went wrong. Please try again.";
   }
 
+  // go opens the page the server sent to: reloaded when it is this one
+  // (a new fragment alone would not load the new list).
+  function go(to) {
+    var u = new URL(to, window.location.href);
+    if (u.pathname === window.location.pathname && u.search === window.location.search) {
+      window.location.hash = u.hash;
+      window.location.reload();
+      return;
+    }
+    window.location.assign(u.href);
+  }
+
   function show(el, text) {
     if (el) {
       el.textContent = text;
@@ -130,7 +142,7 @@
       post("/webauthn/register/begin", { name: nameInput ? nameInput.value : "" })
         .then(function (o) { return navigator.credentials.create({ publicKey: creationOptions(o) }); })
         .then(function (cred) { return post("/webauthn/register/finish", attestationJSON(cred)); })
-        .then(function (done) { window.location.assign(done.redirect); })
+        .then(function (done) { go(done.redirect); })
         .catch(function (err) {
           show(addError, message(err, "No passkey was added: the request was cancelled or timed out."));
           addButton.disabled = false;
@@ -160,7 +172,7 @@
       }).then(function (cred) {
         var url = "/webauthn/login/finish" + (next ? "?next=" + encodeURIComponent(next) : "");
         return post(url, assertionJSON(cred));
-      }).then(function (done) { window.location.assign(done.redirect); });
+      }).then(function (done) { go(done.redirect); });
     };
 
     var autofill = function () {
