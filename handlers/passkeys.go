@@ -91,6 +91,18 @@ func (a *App) requirePasskeys(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// refuseSignedInJSON refuses a passkey sign-in to a browser that is signed
+// in already (409): like /login, which sends it away; an admin browsing as
+// someone must not sign in as another account on top.
+func (a *App) refuseSignedInJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) != nil {
+			return echo.NewHTTPError(http.StatusConflict, "You are signed in already. Sign out first to sign in with a passkey.")
+		}
+		return next(c)
+	}
+}
+
 // requireUserJSON refuses a ceremony of a signed-out visitor with 401 (no
 // redirect: the caller is a script).
 func (a *App) requireUserJSON(next echo.HandlerFunc) echo.HandlerFunc {
@@ -225,6 +237,10 @@ func (a *App) PasskeyRegisterFinish(c echo.Context) error {
 // options for navigator.credentials.get (also with conditional mediation,
 // the email field's autofill), for any discoverable passkey of this site.
 func (a *App) PasskeyLoginBegin(c echo.Context) error {
+	// Each begin stores a challenge (for five minutes): bounded per address.
+	if err := a.limit(c, a.Config.Rates.SignInIP, addressKey(c, "passkey-begin-ip")); err != nil {
+		return err
+	}
 	options, session, err := a.webAuthn.BeginDiscoverableLogin()
 	if err != nil {
 		return err

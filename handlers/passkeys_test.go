@@ -1,6 +1,10 @@
 package handlers_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -31,6 +35,27 @@ func newPasskeyApp(t *testing.T) *testApp {
 type device struct {
 	auth virtualwebauthn.Authenticator
 	cred virtualwebauthn.Credential
+}
+
+// newCredential is a software passkey. virtualwebauthn writes the key's
+// coordinates without their leading zero bytes, which makes one key in 64
+// invalid: only keys whose coordinates fill 32 bytes are used.
+func newCredential(t *testing.T) virtualwebauthn.Credential {
+	t.Helper()
+	for {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(k.X.Bytes()) != 32 || len(k.Y.Bytes()) != 32 {
+			continue
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, der)
+	}
 }
 
 // postJSON sends body to path as the page script does: fetch from one of
@@ -103,7 +128,7 @@ func addPasskey(t *testing.T, c *client, u *models.User, name string) *device {
 		t.Fatalf("options for rp %q, user %q", opts.RelyingPartyID, opts.UserID)
 	}
 	d := &device{auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(u.ID)}),
-		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
+		cred: newCredential(t)}
 	d.cred.Counter = 1
 	res := c.postJSON("/webauthn/register/finish", virtualwebauthn.CreateAttestationResponse(passkeyRP, d.auth, d.cred, *opts))
 	expectStatus(t, res, http.StatusOK)
@@ -182,6 +207,10 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 	}
 	if page.Doc.Find("script[src='/static/js/passkeys.js']").Length() != 1 || page.Doc.Find("[data-passkey-register][hidden]").Length() != 1 {
 		t.Fatal("the add button is not there, hidden until the script shows it")
+	}
+
+	if export := c.get("/account/export"); !strings.Contains(strings.Join(strings.Fields(export.Body), ""), `"passkeys":[{"name":"MacBook"`) {
+		t.Fatalf("the export does not list the passkey: %.300s", export.Body)
 	}
 
 	other := ta.client(t)
@@ -276,10 +305,14 @@ func TestPasskeyChallengesAreSingleUseAndExpire(t *testing.T) {
 	beginSignIn(t, thief) // a live challenge of the thief's own: still not this answer's
 	expectStatus(t, thief.postJSON("/webauthn/login/finish", answer), http.StatusUnauthorized)
 	expectRedirect(t, thief.get("/account"), "/login?next=%2Faccount")
+	// A failed answer uses the challenge up too: the right one after it is
+	// refused.
 	b2 := ta.client(t)
 	opts = beginSignIn(t, b2)
-	expectStatus(t, b2.postJSON("/webauthn/login/finish", d.assertion(opts)), http.StatusOK)
+	expectStatus(t, b2.postJSON("/webauthn/login/finish", `{"id":"x","rawId":"eA","type":"public-key","response":{}}`), http.StatusUnauthorized)
 	expectStatus(t, b2.postJSON("/webauthn/login/finish", d.assertion(opts)), http.StatusBadRequest)
+	// Once signed in, the browser is sent away (409) rather than signed in again.
+	expectStatus(t, b.postJSON("/webauthn/login/begin", "{}"), http.StatusConflict)
 
 	late := ta.client(t)
 	opts = beginSignIn(t, late)
@@ -294,7 +327,7 @@ func TestPasskeyChallengesAreSingleUseAndExpire(t *testing.T) {
 	// Registration too: the same attestation twice is refused.
 	_, ropts := beginRegistration(t, c, "Second")
 	second := &device{auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(u.ID)}),
-		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
+		cred: newCredential(t)}
 	att := virtualwebauthn.CreateAttestationResponse(passkeyRP, second.auth, second.cred, *ropts)
 	expectStatus(t, c.postJSON("/webauthn/register/finish", att), http.StatusOK)
 	expectStatus(t, c.postJSON("/webauthn/register/finish", att), http.StatusBadRequest)
@@ -467,9 +500,10 @@ func TestPasskeyBadInput(t *testing.T) {
 	ta := newPasskeyApp(t)
 	c := ta.client(t)
 	u := verifiedUser(t, ta, c, "ada@example.com")
+	out := ta.client(t)
 	for _, body := range []string{"", "{", `{"id": 5}`, `{"rawId":"!!!","response":{}}`, strings.Repeat("a", 70<<10)} {
-		beginSignIn(t, c)
-		if res := c.postJSON("/webauthn/login/finish", body); res.StatusCode >= 500 || res.StatusCode < 400 {
+		beginSignIn(t, out)
+		if res := out.postJSON("/webauthn/login/finish", body); res.StatusCode >= 500 || res.StatusCode < 400 {
 			t.Fatalf("login finish %.20q: %d", body, res.StatusCode)
 		}
 		beginRegistration(t, c, "")
@@ -484,7 +518,7 @@ func TestPasskeyBadInput(t *testing.T) {
 	}
 	// A passkey nobody registered.
 	stranger := &device{auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(u.ID)}),
-		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
+		cred: newCredential(t)}
 	expectStatus(t, signInWith(t, ta.client(t), stranger, ""), http.StatusUnauthorized)
 	// An attestation made for another site.
 	_, opts := beginRegistration(t, c, "")

@@ -83,8 +83,8 @@ func (a *App) Routes() *echo.Echo {
 	wa := e.Group("/webauthn")
 	wa.POST("/register/begin", a.PasskeyRegisterBegin, a.requirePasskeys, a.requireUserJSON, a.refuseWhileImpersonating)
 	wa.POST("/register/finish", a.PasskeyRegisterFinish, a.requirePasskeys, a.requireUserJSON, a.refuseWhileImpersonating)
-	wa.POST("/login/begin", a.PasskeyLoginBegin, a.requirePasskeys)
-	wa.POST("/login/finish", a.PasskeyLoginFinish, a.requirePasskeys)
+	wa.POST("/login/begin", a.PasskeyLoginBegin, a.requirePasskeys, a.refuseSignedInJSON)
+	wa.POST("/login/finish", a.PasskeyLoginFinish, a.requirePasskeys, a.refuseSignedInJSON)
 
 	// The JSON API: a bearer token or the session cookie; errors are
 	// problem+json, also for unknown routes and methods under /api/ (the

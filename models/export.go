@@ -16,7 +16,16 @@ type Export struct {
 	// exist).
 	Memberships []struct{}    `json:"memberships"`
 	APITokens   []ExportToken `json:"api_tokens"`
-	AuditEvents []ExportEvent `json:"audit_events"`
+	// Passkeys lists the user's passkeys (never their keys).
+	Passkeys    []ExportPasskey `json:"passkeys"`
+	AuditEvents []ExportEvent   `json:"audit_events"`
+}
+
+// ExportPasskey is a passkey as the export shows it.
+type ExportPasskey struct {
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
 // ExportProfile is the user row, without the password hash.
@@ -81,7 +90,7 @@ func ExportUser(ctx context.Context, db *DB, now time.Time, idle time.Duration, 
 	ex := Export{ExportedAt: now.UTC(), Memberships: []struct{}{},
 		Profile: ExportProfile{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, HasPassword: u.PasswordHash != "",
 			EmailVerifiedAt: u.EmailVerifiedAt, BannedAt: u.BannedAt, LastSignInAt: u.LastSignInAt, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt},
-		Identities: []ExportIdentity{}, Sessions: []ExportSession{}, APITokens: []ExportToken{}, AuditEvents: []ExportEvent{}}
+		Identities: []ExportIdentity{}, Sessions: []ExportSession{}, APITokens: []ExportToken{}, Passkeys: []ExportPasskey{}, AuditEvents: []ExportEvent{}}
 	ids, err := IdentitiesOf(ctx, db, u.ID)
 	if err != nil {
 		return ex, err
@@ -102,6 +111,13 @@ func ExportUser(ctx context.Context, db *DB, now time.Time, idle time.Duration, 
 	}
 	for _, t := range tokens {
 		ex.APITokens = append(ex.APITokens, ExportToken{Name: t.Name, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, ExpiresAt: t.ExpiresAt})
+	}
+	keys, err := ListPasskeys(ctx, db, u.ID)
+	if err != nil {
+		return ex, err
+	}
+	for _, p := range keys {
+		ex.Passkeys = append(ex.Passkeys, ExportPasskey{Name: p.Name, CreatedAt: p.CreatedAt, LastUsedAt: p.LastUsedAt})
 	}
 	var events []AuditEvent
 	if err := db.Read.WithContext(ctx).Where("target_id = ? OR actor_id = ?", u.ID, u.ID).
