@@ -26,7 +26,7 @@ const (
 
 var passkeyRP = virtualwebauthn.RelyingParty{ID: passkeyRPID, Name: "Hearth", Origin: passkeyOrigin}
 
-func newPasskeyApp(t *testing.T) *testApp {
+func newPasskeyApp(t testing.TB) *testApp {
 	t.Helper()
 	return newTestApp(t, withEnv("HEARTH_BASE_URL", passkeyOrigin))
 }
@@ -40,7 +40,7 @@ type device struct {
 // newCredential is a software passkey. virtualwebauthn writes the key's
 // coordinates without their leading zero bytes, which makes one key in 64
 // invalid: only keys whose coordinates fill 32 bytes are used.
-func newCredential(t *testing.T) virtualwebauthn.Credential {
+func newCredential(t testing.TB) virtualwebauthn.Credential {
 	t.Helper()
 	for {
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -85,7 +85,7 @@ func (c *client) passkeyCookie() *http.Cookie {
 }
 
 // verifiedUser signs up email on c and marks the address proven.
-func verifiedUser(t *testing.T, ta *testApp, c *client, email string) *models.User {
+func verifiedUser(t testing.TB, ta *testApp, c *client, email string) *models.User {
 	t.Helper()
 	c.signUp(email, goodPassword)
 	if err := ta.DB.Write.Exec("UPDATE users SET email_verified_at = ? WHERE email = ?", time.Now().UTC(), email).Error; err != nil {
@@ -103,7 +103,7 @@ func verifiedUser(t *testing.T, ta *testApp, c *client, email string) *models.Us
 
 // beginRegistration asks for creation options; the response is returned
 // with the options parsed when it is a 200.
-func beginRegistration(t *testing.T, c *client, name string) (*response, *virtualwebauthn.AttestationOptions) {
+func beginRegistration(t testing.TB, c *client, name string) (*response, *virtualwebauthn.AttestationOptions) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"name": name})
 	res := c.postJSON("/webauthn/register/begin", string(body))
@@ -118,7 +118,7 @@ func beginRegistration(t *testing.T, c *client, name string) (*response, *virtua
 }
 
 // addPasskey registers a new passkey for u through the two JSON calls.
-func addPasskey(t *testing.T, c *client, u *models.User, name string) *device {
+func addPasskey(t testing.TB, c *client, u *models.User, name string) *device {
 	t.Helper()
 	_, opts := beginRegistration(t, c, name)
 	if opts == nil {
@@ -140,7 +140,7 @@ func addPasskey(t *testing.T, c *client, u *models.User, name string) *device {
 }
 
 // beginSignIn asks for request options.
-func beginSignIn(t *testing.T, c *client) *virtualwebauthn.AssertionOptions {
+func beginSignIn(t testing.TB, c *client) *virtualwebauthn.AssertionOptions {
 	t.Helper()
 	res := c.postJSON("/webauthn/login/begin", "{}")
 	expectStatus(t, res, http.StatusOK)
@@ -161,7 +161,7 @@ func (d *device) assertion(opts *virtualwebauthn.AssertionOptions) string {
 }
 
 // signInWith signs c in with d, and returns the finish's answer.
-func signInWith(t *testing.T, c *client, d *device, next string) *response {
+func signInWith(t testing.TB, c *client, d *device, next string) *response {
 	t.Helper()
 	opts := beginSignIn(t, c)
 	path := "/webauthn/login/finish"
@@ -171,7 +171,7 @@ func signInWith(t *testing.T, c *client, d *device, next string) *response {
 	return c.postJSON(path, d.assertion(opts))
 }
 
-func signedInAs(t *testing.T, c *client, email string) {
+func signedInAs(t testing.TB, c *client, email string) {
 	t.Helper()
 	res := c.get("/account")
 	expectStatus(t, res, http.StatusOK)
