@@ -54,9 +54,12 @@ type Config struct {
 	// JWTAudience (HEARTH_JWT_AUDIENCE) is the aud of the JWTs Hearth
 	// issues; HEARTH_BASE_URL when unset.
 	JWTAudience string
-	Addr        string
-	BaseURL     *url.URL
-	Database    string
+	// RequireAdmin2FA (HEARTH_REQUIRE_ADMIN_2FA=true) sends an admin
+	// without a second factor to /account/security before any /admin page.
+	RequireAdmin2FA bool
+	Addr            string
+	BaseURL         *url.URL
+	Database        string
 	// SQLiteSynchronous is SQLite's synchronous setting: "normal" (the
 	// default) survives a crash of the process, "full" a power loss too.
 	SQLiteSynchronous  string
@@ -183,6 +186,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.SecretKey = key
 	}
 	c.JWTAudience = get("HEARTH_JWT_AUDIENCE", strings.TrimSuffix(base.String(), "/"))
+	if c.RequireAdmin2FA, err = strconv.ParseBool(get("HEARTH_REQUIRE_ADMIN_2FA", "false")); err != nil {
+		return nil, fmt.Errorf("HEARTH_REQUIRE_ADMIN_2FA: %q is not true or false", get("HEARTH_REQUIRE_ADMIN_2FA", ""))
+	}
 
 	if strings.Contains(c.Database, "://") && !c.UsesPostgres() {
 		return nil, fmt.Errorf("HEARTH_DATABASE: %q is neither a SQLite file path nor a postgres:// URL", redact(c.Database))

@@ -142,6 +142,7 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		variable string
 	}{
 		{"unknown env", map[string]string{"HEARTH_ENV": "staging"}, "HEARTH_ENV"},
+		{"require admin 2FA not a boolean", map[string]string{"HEARTH_REQUIRE_ADMIN_2FA": "yes please"}, "HEARTH_REQUIRE_ADMIN_2FA"},
 		{"unknown sqlite synchronous", map[string]string{"HEARTH_SQLITE_SYNCHRONOUS": "off"}, "HEARTH_SQLITE_SYNCHRONOUS"},
 		{"env in capitals", map[string]string{"HEARTH_ENV": "Production"}, "HEARTH_ENV"},
 		{"idle timeout not a duration", map[string]string{"HEARTH_SESSION_IDLE_TIMEOUT": "banana"}, "HEARTH_SESSION_IDLE_TIMEOUT"},

@@ -17,8 +17,9 @@ import (
 // adminForms are the form values each admin POST route needs to succeed.
 // A new route that needs fields gets an entry here.
 var adminForms = map[string]func(target *models.User) url.Values{
-	"/admin/users/:id/role":   func(*models.User) url.Values { return url.Values{"role": {"admin"}} },
-	"/admin/users/:id/delete": func(u *models.User) url.Values { return url.Values{"confirm": {u.Email}} },
+	"/admin/users/:id/role":      func(*models.User) url.Values { return url.Values{"role": {"admin"}} },
+	"/admin/users/:id/delete":    func(u *models.User) url.Values { return url.Values{"confirm": {u.Email}} },
+	"/admin/users/:id/2fa/reset": func(u *models.User) url.Values { return url.Values{"confirm": {u.Email}} },
 }
 
 // TestEveryAdminRouteIsGuarded walks the router's own list of routes under

@@ -11,6 +11,7 @@ import (
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/admin"
 	"github.com/hearth-app/hearth/views/layout"
+	mailview "github.com/hearth-app/hearth/views/mail"
 )
 
 // maxBanReason bounds the reason kept in the audit log.
@@ -50,6 +51,9 @@ func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) 
 		return err
 	}
 	if d.Tokens, err = models.ListAPITokens(ctx, a.DB, d.User.ID); err != nil {
+		return err
+	}
+	if d.TwoFactor, err = models.TwoFactorStatus(ctx, a.DB, d.User.ID); err != nil {
 		return err
 	}
 	if d.Passkeys, err = models.CountPasskeys(ctx, a.DB, d.User.ID); err != nil {
@@ -304,5 +308,37 @@ func (a *App) AdminRevokeToken(c echo.Context) error {
 	}
 	a.sent(c.Get(ctxRequestID), mail.Queued)
 	a.flash(c, layout.FlashSuccess, "The token was revoked.")
+	return redirect(c, admin.UserURL(target.ID))
+}
+
+// AdminResetTwoFactor turns off the two-factor authentication of a user
+// who lost their authenticator and recovery codes, after the admin typed
+// the user's email; audited as the admin's act and mailed to the user.
+func (a *App) AdminResetTwoFactor(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	confirm := strings.TrimSpace(form.Get("confirm"))
+	if models.NormalizeEmail(confirm) != target.Email {
+		d := admin.UserPageData{User: target, ResetTwoFactor: admin.DeleteForm{Confirm: confirm, Error: "Type " + target.Email + " to confirm."}}
+		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
+	}
+	mail := a.twoFactorMail(c, func(ch models.TwoFactorChange) mailview.Mail {
+		return mailview.TwoFactorReset(ch.User, a.link("/account/security", nil))
+	})
+	err = models.ResetTwoFactor(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target, mail)
+	if errors.Is(err, models.ErrTwoFactorOff) {
+		a.flash(c, layout.FlashInfo, target.Email+" has no two-factor authentication.")
+		return redirect(c, admin.UserURL(target.ID))
+	} else if err != nil {
+		return err
+	}
+	a.sent(c.Get(ctxRequestID), mail.Queued)
+	a.flash(c, layout.FlashSuccess, "Two-factor authentication of "+target.Email+" was reset; they were told by mail.")
 	return redirect(c, admin.UserURL(target.ID))
 }

@@ -562,3 +562,25 @@ func TestPasskeySignInSkipsTheCodeStep(t *testing.T) {
 	}
 	signedInAs(t, p, "ada@example.com")
 }
+
+// HEARTH_REQUIRE_ADMIN_2FA accepts a passkey: an admin with one (and no
+// authenticator app) reaches the admin area, which counts them among the
+// users with two-factor or a passkey.
+func TestRequireAdmin2FAAcceptsAPasskey(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_BASE_URL", passkeyOrigin), withEnv("HEARTH_REQUIRE_ADMIN_2FA", "true"))
+	admin := ta.client(t)
+	me := admin.signUpAdmin("strict-admin@example.com")
+	expectRedirect(t, admin.get("/admin"), "/account/security")
+	if err := ta.DB.Write.Exec("UPDATE users SET email_verified_at = ? WHERE id = ?", time.Now().UTC(), me.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	_ = ta.Store.Sync(t.Context())
+	addPasskey(t, admin, me, "Admin key")
+	res := admin.get("/admin")
+	expectStatus(t, res, http.StatusOK)
+	if got := strings.TrimSpace(res.Doc.Find("[data-testid=stat-two-factor]").Text()); !strings.Contains(got, "100") {
+		t.Fatalf("dashboard share with a passkey: %q", got)
+	}
+	expectStatus(t, admin.get("/admin/users"), http.StatusOK)
+}

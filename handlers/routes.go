@@ -105,7 +105,7 @@ func (a *App) Routes() *echo.Echo {
 	}
 
 	// Admins only, and not while impersonating someone.
-	adm := e.Group("/admin", a.requireAdmin, a.refuseWhileImpersonating)
+	adm := e.Group("/admin", a.requireAdmin, a.refuseWhileImpersonating, a.requireAdminSecondFactor)
 	adm.GET("", a.AdminDashboard)
 	adm.GET("/users", a.AdminUsers)
 	adm.GET("/users/:id", a.AdminUser)
@@ -118,6 +118,7 @@ func (a *App) Routes() *echo.Echo {
 	adm.POST("/users/:id/delete", a.AdminDelete)
 	adm.POST("/users/:id/impersonate", a.AdminImpersonate)
 	adm.POST("/users/:id/send-reset", a.AdminSendReset)
+	adm.POST("/users/:id/2fa/reset", a.AdminResetTwoFactor)
 	adm.GET("/audit", a.AdminAudit)
 	adm.GET("/audit/export", a.AdminAuditExport)
 	// The way back from impersonation: the current user is the member.

@@ -93,6 +93,7 @@ func (a *App) finishSignIn(c echo.Context, s signIn) error {
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
+	a.removeSession(c.Request().Context(), keyPendingSignIn2FA) // another account's step, left unfinished
 	a.rememberDevice(c, u.Email)
 	action, welcome := s.Action, s.Welcome
 	if action == "" {
@@ -386,4 +387,24 @@ func (a *App) stepUpCode(c echo.Context, u *models.User, code string) (bool, err
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// requireAdminSecondFactor is HEARTH_REQUIRE_ADMIN_2FA: an admin without a
+// second factor or a passkey (models.HasMultiFactor) is sent to
+// /account/security to set one up before any admin page answers.
+func (a *App) requireAdminSecondFactor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !a.Config.RequireAdmin2FA {
+			return next(c)
+		}
+		has, err := models.HasMultiFactor(c.Request().Context(), a.DB, currentUser(c).ID)
+		if err != nil {
+			return err
+		}
+		if !has {
+			a.flash(c, layout.FlashError, "Set up two-factor authentication or add a passkey to use the admin area.")
+			return redirect(c, "/account/security")
+		}
+		return next(c)
+	}
 }

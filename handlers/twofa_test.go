@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -452,4 +453,132 @@ func TestProviderSignInPassesTheSecondStepToo(t *testing.T) {
 	c.post("/logout", nil)
 	m.QueueUser(user)
 	expectRedirect(t, c.socialSignIn("oidc"), "/account")
+}
+
+// TestAdminSeesAndResetsTwoFactor: the user page shows 2FA; a reset needs
+// the user's email typed, is audited as the admin's act and mailed, and
+// the next sign-in takes the password alone. The dashboard shows the share
+// of users with a second factor.
+func TestAdminSeesAndResetsTwoFactor(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withSecretKey())
+	member := ta.client(t)
+	enrolTOTP(t, ta, member, "lost-phone@example.com")
+	u, err := models.UserByEmail(t.Context(), ta.DB, "lost-phone@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ta.client(t)
+	me := admin.signUpAdmin("reset-admin@example.com")
+
+	dash := admin.get("/admin")
+	if got := dash.Doc.Find("[data-testid=stat-two-factor]").Text(); !strings.HasPrefix(got, "50%") {
+		t.Fatalf("dashboard two-factor share %q, want 50%% (1 of 2)", got)
+	}
+	page := admin.get("/admin/users/" + u.ID)
+	if page.Doc.Find("[data-testid=user-two-factor-on]").Length() != 1 || !strings.Contains(page.Doc.Find("[data-testid=user-two-factor]").Text(), "10 recovery codes") {
+		t.Fatalf("user page two-factor: %q", page.Doc.Find("[data-testid=user-two-factor]").Text())
+	}
+	res := admin.submit("/admin/users/"+u.ID, "form[data-testid=reset-two-factor-form]", url.Values{"confirm": {"someone@example.com"}})
+	expectStatus(t, res, http.StatusUnprocessableEntity)
+	if got := countRows(t, ta.DB, "SELECT count(*) FROM totp_secrets WHERE user_id = ?", u.ID); got != 1 {
+		t.Fatal("reset without the confirmation")
+	}
+	expectRedirect(t, admin.submit("/admin/users/"+u.ID, "form[data-testid=reset-two-factor-form]", url.Values{"confirm": {u.Email}}), "/admin/users/"+u.ID)
+	if got := countRows(t, ta.DB, "SELECT count(*) FROM totp_secrets WHERE user_id = ?", u.ID) + countRows(t, ta.DB, "SELECT count(*) FROM recovery_codes WHERE user_id = ?", u.ID); got != 0 {
+		t.Fatal("the reset left the secret or codes")
+	}
+	if got := auditCount(t, ta, models.AuditTwoFactorReset, me.ID, u.ID); got != 1 {
+		t.Fatalf("reset audit rows by the admin: %d", got)
+	}
+	lastMail(t, ta, u.Email, "two_factor_reset")
+	if admin.get("/admin/users/"+u.ID).Doc.Find("[data-testid=user-two-factor-off]").Length() != 1 {
+		t.Fatal("the user page still shows two-factor on")
+	}
+	member.post("/logout", nil)
+	expectRedirect(t, member.signIn(u.Email, goodPassword), "/account")
+}
+
+// TestRequireAdmin2FASendsAdminsToTheSecurityPage: with
+// HEARTH_REQUIRE_ADMIN_2FA=true no admin page answers an admin without a
+// second factor: every one sends to /account/security, POSTs included;
+// once enrolled, the admin area opens. Off by default.
+func TestRequireAdmin2FASendsAdminsToTheSecurityPage(t *testing.T) {
+	t.Parallel()
+	off := newTestApp(t, withSecretKey())
+	a0 := off.client(t)
+	a0.signUpAdmin("free-admin@example.com")
+	expectStatus(t, a0.get("/admin"), http.StatusOK)
+
+	ta := newTestApp(t, withSecretKey(), withEnv("HEARTH_REQUIRE_ADMIN_2FA", "true"))
+	admin := ta.client(t)
+	me := admin.signUpAdmin("strict-admin@example.com")
+	for _, path := range []string{"/admin", "/admin/users", "/admin/users/" + me.ID, "/admin/audit"} {
+		expectRedirect(t, admin.get(path), "/account/security")
+	}
+	expectRedirect(t, admin.adminPost("/admin/users/"+me.ID+"/role", url.Values{"role": {"member"}}), "/account/security")
+	if !userByID(t, ta, me.ID).IsAdmin() {
+		t.Fatal("an admin without 2FA changed a role")
+	}
+	confirmVerification(t, ta, admin, me.Email)
+	secret, _ := enrolSignedIn(t, ta, admin)
+	expectStatus(t, admin.get("/admin"), http.StatusOK)
+	// Signing in again passes the code, then the admin area is open.
+	signInToSecondStep(t, admin, me.Email)
+	expectRedirect(t, secondStep(admin, totpCode(t, secret, ta.clock.Now())), "/account")
+	expectStatus(t, admin.get("/admin/users"), http.StatusOK)
+}
+
+// TestSecondStepRefusesOddInputAndConcurrentReuse: empty, huge, non-ASCII
+// digits, a recovery code's shape with wrong letters: 401, never 500. The
+// same code sent by two browsers at once signs in one of them.
+func TestSecondStepRefusesOddInputAndConcurrentReuse(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withSecretKey())
+	c := ta.client(t)
+	secret, _ := enrolTOTP(t, ta, c, "odd@example.com")
+	signInToSecondStep(t, c, "odd@example.com")
+	for _, code := range []string{"", " ", strings.Repeat("1", 10_000), "١٢٣٤٥٦", "12345", "1234567", "zzzz-zzzz-zzzz-zzz1", "000000\x00"} {
+		res := c.post("/login/2fa", url.Values{"code": {code}})
+		if res.StatusCode != http.StatusUnauthorized && res.StatusCode != http.StatusBadRequest {
+			t.Errorf("code %.20q: status %d, want 401 (or 400 for bytes no form holds)", code, res.StatusCode)
+		}
+	}
+	c.expectSignedOut()
+
+	other := ta.client(t)
+	expectRedirect(t, other.signIn("odd@example.com", goodPassword), "/login/2fa")
+	code := totpCode(t, secret, ta.clock.Now())
+	statuses := make(chan int, 2)
+	for _, b := range []*client{c, other} {
+		go func() { statuses <- b.post("/login/2fa", url.Values{"code": {code}}).StatusCode }()
+	}
+	got := []int{<-statuses, <-statuses}
+	if (got[0] == http.StatusSeeOther) == (got[1] == http.StatusSeeOther) {
+		t.Fatalf("one code sent twice at once: statuses %v, want exactly one 303", got)
+	}
+}
+
+// TestExportTellsTwoFactorWithoutItsSecrets: the data export says 2FA is
+// on and how many recovery codes are left, and holds neither the secret
+// nor a code.
+func TestExportTellsTwoFactorWithoutItsSecrets(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withSecretKey())
+	c := ta.client(t)
+	secret, codes := enrolTOTP(t, ta, c, "export2fa@example.com")
+	res := c.get("/account/export")
+	expectStatus(t, res, http.StatusOK)
+	var ex models.Export
+	if err := json.Unmarshal([]byte(res.Body), &ex); err != nil {
+		t.Fatal(err)
+	}
+	if !ex.TwoFactor.Enabled || ex.TwoFactor.EnabledAt == nil || ex.TwoFactor.RecoveryCodesLeft != 10 {
+		t.Fatalf("export two-factor part: %+v", ex.TwoFactor)
+	}
+	for _, s := range append(codes, secret, strings.ToLower(secret)) {
+		if strings.Contains(res.Body, s) {
+			t.Fatal("the export holds a two-factor secret")
+		}
+	}
 }

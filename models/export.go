@@ -16,9 +16,19 @@ type Export struct {
 	// exist).
 	Memberships []struct{}    `json:"memberships"`
 	APITokens   []ExportToken `json:"api_tokens"`
+	// TwoFactor is whether 2FA is on, since when, and how many recovery
+	// codes are left (never the secret or the codes' hashes).
+	TwoFactor ExportTwoFactor `json:"two_factor"`
 	// Passkeys lists the user's passkeys (never their keys).
 	Passkeys    []ExportPasskey `json:"passkeys"`
 	AuditEvents []ExportEvent   `json:"audit_events"`
+}
+
+// ExportTwoFactor is the user's two-factor state.
+type ExportTwoFactor struct {
+	Enabled           bool       `json:"enabled"`
+	EnabledAt         *time.Time `json:"enabled_at"`
+	RecoveryCodesLeft int        `json:"recovery_codes_left"`
 }
 
 // ExportPasskey is a passkey as the export shows it.
@@ -112,6 +122,11 @@ func ExportUser(ctx context.Context, db *DB, now time.Time, idle time.Duration, 
 	for _, t := range tokens {
 		ex.APITokens = append(ex.APITokens, ExportToken{Name: t.Name, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, ExpiresAt: t.ExpiresAt})
 	}
+	tf, err := TwoFactorStatus(ctx, db, u.ID)
+	if err != nil {
+		return ex, err
+	}
+	ex.TwoFactor = ExportTwoFactor{Enabled: tf.Enabled, EnabledAt: tf.Since, RecoveryCodesLeft: tf.RecoveryLeft}
 	keys, err := ListPasskeys(ctx, db, u.ID)
 	if err != nil {
 		return ex, err

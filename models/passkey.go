@@ -180,16 +180,18 @@ func CountPasskeys(ctx context.Context, db *DB, userID string) (int64, error) {
 	return n, err
 }
 
-// HasMultiFactor reports whether signing in as the user can take more than
-// a password: an enabled second factor (HasSecondFactor), or a passkey,
-// which is multi-factor by itself. It is what HEARTH_REQUIRE_ADMIN_2FA asks
-// of an admin. (HasSecondFactor alone decides the code step after a
-// password: a passkey does not make a password sign-in ask for a code.)
+// multiFactorUsers selects the ids of the users whose sign-in can take more
+// than a password: an enabled second factor (secondFactorUsers), or a
+// passkey, which is multi-factor by itself.
+const multiFactorUsers = secondFactorUsers + ` UNION SELECT user_id FROM passkeys`
+
+// HasMultiFactor reports whether the user is among multiFactorUsers: what
+// HEARTH_REQUIRE_ADMIN_2FA asks of an admin. (HasSecondFactor alone decides
+// the code step after a password: a passkey does not make a password
+// sign-in ask for a code.)
 func HasMultiFactor(ctx context.Context, db *DB, userID string) (bool, error) {
-	if has, err := HasSecondFactor(ctx, db, userID); has || err != nil {
-		return has, err
-	}
-	n, err := CountPasskeys(ctx, db, userID)
+	var n int64
+	err := db.Read.WithContext(ctx).Raw(`SELECT count(*) FROM (`+multiFactorUsers+`) f WHERE f.user_id = ?`, userID).Scan(&n).Error
 	return n > 0, err
 }
 

@@ -39,6 +39,10 @@ type UserPageData struct {
 	FormError      string // why the last action was refused
 	Ban            BanForm
 	Delete         DeleteForm
+	// TwoFactor is the user's two-factor state; ResetTwoFactor its reset
+	// form (the user's email typed as confirmation).
+	TwoFactor      models.TwoFactorState
+	ResetTwoFactor DeleteForm
 }
 
 // BanForm is the ban form: an optional reason, kept in the audit log.
@@ -128,6 +132,14 @@ func formatTimePtr(t *time.Time, none string) string {
 	return formatTime(*t)
 }
 
+// share is n as a whole percentage of total, with the counts.
+func share(n, total int64) string {
+	if total == 0 {
+		return "0%"
+	}
+	return strconv.FormatInt(n*100/total, 10) + "% (" + count(n) + ")"
+}
+
 func count(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	var b strings.Builder
@@ -167,6 +179,13 @@ func personLabel(people map[string]*models.User, id *string) string {
 func roleOption(q models.UserQuery, v string) bool   { return q.Role == v }
 func statusOption(q models.UserQuery, v string) bool { return q.Status == v }
 func sortOption(q models.UserQuery, v string) bool   { return q.Sort == v }
+
+func recoveryLeftText(n int) string {
+	if n == 1 {
+		return "1 recovery code left"
+	}
+	return strconv.Itoa(n) + " recovery codes left"
+}
 
 // passkeysText says how many passkeys a user has.
 func passkeysText(n int64) string {
