@@ -194,7 +194,7 @@ func (a *App) PasskeyRegisterFinish(c echo.Context) error {
 		return err
 	}
 	if ch.UserID == nil || *ch.UserID != u.ID {
-		return errCeremonyExpired
+		return ceremonyExpired()
 	}
 	body, err := readCeremonyBody(c)
 	if err != nil {
@@ -275,30 +275,7 @@ func (a *App) PasskeyLoginFinish(c echo.Context) error {
 	if err != nil {
 		return a.ceremonyRefused(c, "sign-in", err, "The passkey could not be read. Please try again.")
 	}
-	var key *models.Passkey
-	var owner *models.User
-	var lookupErr error // a database failure, not a refusal
-	found := func(rawID, userHandle []byte) (webauthn.User, error) {
-		p, u, err := models.PasskeyByCredentialID(ctx, a.DB, rawID)
-		if err != nil {
-			if !errors.Is(err, models.ErrNotFound) {
-				lookupErr = err
-			}
-			return nil, err
-		}
-		if u.ID != string(userHandle) {
-			return nil, models.ErrNotFound
-		}
-		key, owner = p, u
-		return passkeyUser{u: u, keys: []models.Passkey{*p}}, nil
-	}
-	_, cred, err := a.webAuthn.ValidatePasskeyLogin(found, *session, parsed)
-	if lookupErr != nil {
-		return lookupErr
-	}
-	if err == nil && cred.Authenticator.CloneWarning {
-		err = models.ErrPasskeyCounter
-	}
+	key, owner, cred, err := a.checkAssertion(c, session, parsed)
 	if err == nil && owner.BannedAt != nil {
 		a.audit(c, models.AuditSignInFailed, owner, "", "account banned")
 		return echo.NewHTTPError(http.StatusForbidden, "This account has been suspended. Contact support if you think this is a mistake.")
@@ -327,9 +304,45 @@ func (a *App) PasskeyLoginFinish(c echo.Context) error {
 	return c.JSON(http.StatusOK, finishResponse{Redirect: safeNext(c.QueryParam("next"), "/account")})
 }
 
-// errCeremonyExpired answers a finish without a live challenge of this
+// checkAssertion checks a sign-in's assertion against session: the
+// passkey it names (by credential id, with the user handle of its owner),
+// its signature, and a counter that moved on (models.ErrPasskeyCounter
+// otherwise). The passkey and its owner are returned as soon as they are
+// known, for the audit of a refusal; a database failure is returned as it
+// is, not as a refusal.
+func (a *App) checkAssertion(c echo.Context, session *webauthn.SessionData, parsed *protocol.ParsedCredentialAssertionData) (*models.Passkey, *models.User, *webauthn.Credential, error) {
+	var key *models.Passkey
+	var owner *models.User
+	var lookupErr error
+	found := func(rawID, userHandle []byte) (webauthn.User, error) {
+		p, u, err := models.PasskeyByCredentialID(c.Request().Context(), a.DB, rawID)
+		if err != nil {
+			if !errors.Is(err, models.ErrNotFound) {
+				lookupErr = err
+			}
+			return nil, err
+		}
+		if u.ID != string(userHandle) {
+			return nil, models.ErrNotFound
+		}
+		key, owner = p, u
+		return passkeyUser{u: u, keys: []models.Passkey{*p}}, nil
+	}
+	_, cred, err := a.webAuthn.ValidatePasskeyLogin(found, *session, parsed)
+	switch {
+	case lookupErr != nil:
+		return nil, nil, nil, lookupErr
+	case err == nil && cred.Authenticator.CloneWarning:
+		err = models.ErrPasskeyCounter
+	}
+	return key, owner, cred, err
+}
+
+// ceremonyExpired answers a finish without a live challenge of this
 // browser: none begun, used already, or older than ChallengeTTL.
-var errCeremonyExpired = echo.NewHTTPError(http.StatusBadRequest, "This passkey request has expired or was used already. Please try again.")
+func ceremonyExpired() error {
+	return echo.NewHTTPError(http.StatusBadRequest, "This passkey request has expired or was used already. Please try again.")
+}
 
 // saveChallenge stores a ceremony's session data and returns its id, for
 // the browser's session to hold (replacing one begun before).
@@ -347,7 +360,7 @@ func (a *App) takeChallenge(c echo.Context, id, ceremony string) (*models.Challe
 	ctx := c.Request().Context()
 	ch, err := models.TakeChallenge(ctx, a.DB, a.Now(), id, ceremony)
 	if errors.Is(err, models.ErrChallengeInvalid) {
-		return nil, nil, errCeremonyExpired
+		return nil, nil, ceremonyExpired()
 	} else if err != nil {
 		return nil, nil, err
 	}
