@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -130,6 +131,10 @@ func readCeremonyBody(c echo.Context) ([]byte, error) {
 // registration, the name the user gave the passkey.
 type beginRequest struct {
 	Name string `json:"name"`
+	// CurrentPassword or Code confirm it is the account's owner when the
+	// sign-in is not recent (confirmIdentity).
+	CurrentPassword string `json:"current_password"`
+	Code            string `json:"code"`
 }
 
 // finishResponse tells the page where to go once a ceremony succeeded.
@@ -151,12 +156,15 @@ func (a *App) PasskeyRegisterBegin(c echo.Context) error {
 	}
 	var req beginRequest
 	if len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil || !cleanString(req.Name) {
+		if err := json.Unmarshal(body, &req); err != nil || !cleanString(req.Name) || !cleanString(req.CurrentPassword) || !cleanString(req.Code) {
 			return echo.NewHTTPError(http.StatusBadRequest, "The request could not be read.")
 		}
 	}
 	if len([]rune(strings.TrimSpace(req.Name))) > models.MaxPasskeyNameLen {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Give the passkey a name of at most 100 characters.")
+	}
+	if err := a.confirmNewPasskey(c, u, req); err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
 	keys, err := models.ListPasskeys(ctx, a.DB, u.ID)
@@ -182,6 +190,50 @@ func (a *App) PasskeyRegisterBegin(c echo.Context) error {
 	}
 	a.putSession(ctx, keyPasskeyRegistration, id)
 	return c.JSON(http.StatusOK, options)
+}
+
+// confirmNewPasskey is the step-up before a passkey is added: a passkey is
+// a lasting way in, which a stolen session must not be able to plant.
+// Within recentSignIn of signing in nothing more is asked; later, the
+// current password, or a current code of the authenticator app for an
+// account without one; an account with neither signs in again (401).
+func (a *App) confirmNewPasskey(c echo.Context, u *models.User, req beginRequest) error {
+	confirm, err := a.passkeyConfirm(c, u)
+	switch {
+	case err != nil:
+		return err
+	case confirm == "":
+		return nil
+	case confirm == "signin":
+		return echo.NewHTTPError(http.StatusUnauthorized, "For your security, sign out and sign in again, then add the passkey within "+waitText(recentSignIn)+".")
+	}
+	errs, err := a.confirmIdentity(c, u, url.Values{"current_password": {req.CurrentPassword}, "code": {req.Code}})
+	if err != nil {
+		return err
+	}
+	if errs["current_password"] != "" {
+		return echo.NewHTTPError(http.StatusUnauthorized, "Enter your current password to add a passkey.")
+	} else if errs["code"] != "" {
+		return echo.NewHTTPError(http.StatusUnauthorized, "Enter the current code from your authenticator app to add a passkey.")
+	}
+	return nil
+}
+
+// passkeyConfirm is what adding a passkey asks of u now (SectionData's
+// Confirm): nothing after a recent sign-in, else the password, a code, or
+// a new sign-in.
+func (a *App) passkeyConfirm(c echo.Context, u *models.User) (string, error) {
+	switch {
+	case a.signedInRecently(c):
+		return "", nil
+	case u.PasswordHash != "":
+		return "password", nil
+	}
+	has, err := models.HasSecondFactor(c.Request().Context(), a.DB, u.ID)
+	if err != nil || !has {
+		return "signin", err
+	}
+	return "code", nil
 }
 
 // PasskeyRegisterFinish checks the authenticator's answer to this browser's
@@ -396,6 +448,9 @@ func (a *App) passkeySection(c echo.Context, failed passkeys.SectionData) (passk
 	}
 	d := failed
 	d.Available, d.Verified, d.Rows = a.passkeysOn(), u.EmailVerifiedAt != nil, nil
+	if d.Confirm, err = a.passkeyConfirm(c, u); err != nil {
+		return failed, err
+	}
 	for _, p := range list {
 		row := passkeys.Row{ID: p.ID, Name: p.Name, Created: p.CreatedAt, LastUsed: p.LastUsedAt}
 		if p.ID == failed.FailedID {

@@ -584,3 +584,46 @@ func TestRequireAdmin2FAAcceptsAPasskey(t *testing.T) {
 	}
 	expectStatus(t, admin.get("/admin/users"), http.StatusOK)
 }
+
+// A passkey is a lasting way in: a session that signed in more than ten
+// minutes ago (a stolen one, say) adds one only with the current password;
+// an account without a password nor an app signs in again first.
+func TestAddingAPasskeyLaterAsksWhoYouAre(t *testing.T) {
+	t.Parallel()
+	ta := newPasskeyApp(t)
+	c := ta.client(t)
+	u := verifiedUser(t, ta, c, "ada@example.com")
+	if c.get("/account/security").Doc.Find("#new-passkey-password").Length() != 0 {
+		t.Fatal("a recent sign-in is asked for the password")
+	}
+	ta.clock.Advance(11 * time.Minute)
+	if c.get("/account/security").Doc.Find("#new-passkey-password").Length() != 1 {
+		t.Fatal("the add box does not ask for the password")
+	}
+	for _, body := range []string{`{"name":"Thief"}`, `{"name":"Thief","current_password":"wrong password!"}`} {
+		res := c.postJSON("/webauthn/register/begin", body)
+		expectStatus(t, res, http.StatusUnauthorized)
+		if !strings.Contains(res.Body, "current password") {
+			t.Fatalf("refusal: %s", res.Body)
+		}
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM webauthn_challenges"); n != 0 {
+		t.Fatal("a refused begin stored a challenge")
+	}
+	res := c.postJSON("/webauthn/register/begin", `{"name":"Mine","current_password":"`+goodPassword+`"}`)
+	expectStatus(t, res, http.StatusOK)
+
+	// Without a password or an app: sign in again.
+	if err := ta.DB.Write.Exec("UPDATE users SET password_hash = '' WHERE id = ?", u.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	_ = ta.Store.Sync(t.Context())
+	if c.get("/account/security").Doc.Find("[data-testid=passkeys-sign-in-again]").Length() != 1 {
+		t.Fatal("a password-less account is not told to sign in again")
+	}
+	res, _ = beginRegistration(t, c, "")
+	expectStatus(t, res, http.StatusUnauthorized)
+	if !strings.Contains(res.Body, "sign in again") {
+		t.Fatalf("refusal: %s", res.Body)
+	}
+}

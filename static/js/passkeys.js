@@ -135,11 +135,12 @@
     reg.hidden = false;
     var addButton = reg.querySelector("[data-passkey-add]");
     var addError = reg.querySelector("[data-passkey-error]");
-    var nameInput = reg.querySelector("input");
     addButton.addEventListener("click", function () {
       addError.hidden = true;
       addButton.disabled = true;
-      post("/webauthn/register/begin", { name: nameInput ? nameInput.value : "" })
+      var fields = {}; // the name, and the password or code that confirms it is you
+      reg.querySelectorAll("input[name]").forEach(function (input) { fields[input.name] = input.value; });
+      post("/webauthn/register/begin", fields)
         .then(function (o) { return navigator.credentials.create({ publicKey: creationOptions(o) }); })
         .then(function (cred) { return post("/webauthn/register/finish", attestationJSON(cred)); })
         .then(function (done) { go(done.redirect); })

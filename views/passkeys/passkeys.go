@@ -20,6 +20,10 @@ type SectionData struct {
 	Available bool // the server can use passkeys (HEARTH_BASE_URL has a host name)
 	Verified  bool // the address is proven: adding a passkey needs it
 	Rows      []Row
+	// Confirm is what adding a passkey asks for when the sign-in is not
+	// recent: "password", "code" (an authenticator app), "signin" (neither:
+	// sign in again), or "" (nothing: a recent sign-in).
+	Confirm string
 
 	FailedID    string // the passkey whose rename or removal was refused
 	NameValue   string // the refused name
