@@ -73,7 +73,11 @@ type Config struct {
 	TrustedProxies     []*net.IPNet
 
 	Rates             Rates
-	PasswordMinLength int           // HEARTH_PASSWORD_MIN_LENGTH
+	PasswordMinLength int // HEARTH_PASSWORD_MIN_LENGTH
+	// PwnedPasswordsURL is Have I Been Pwned's range API, asked about new
+	// passwords when HEARTH_BREACHED_PASSWORDS=hibp (HEARTH_PWNED_PASSWORDS_URL
+	// overrides it); "" when the check is off, the default.
+	PwnedPasswordsURL string
 	HashConcurrency   int           // HEARTH_HASH_CONCURRENCY: argon2id hashes at once (each takes 19 MiB)
 	SignupMinFill     time.Duration // HEARTH_SIGNUP_MIN_FILL: faster sign-up forms are bots
 }
@@ -88,6 +92,9 @@ type Rates struct {
 	VerifyResend   ratelimit.Rate // HEARTH_RATE_VERIFY_RESEND: verification mails, per user
 	EmailChange    ratelimit.Rate // HEARTH_RATE_EMAIL_CHANGE: email-change requests, per user and per new address
 	API            ratelimit.Rate // HEARTH_RATE_API: JSON API requests, per token (per user for the session cookie)
+	// PasswordStrength (HEARTH_RATE_PASSWORD_STRENGTH): the strength meter's
+	// checks while a new password is typed, per client address.
+	PasswordStrength ratelimit.Rate
 }
 
 // DefaultRates are documented in the README.
@@ -99,6 +106,8 @@ var DefaultRates = Rates{
 	VerifyResend:   ratelimit.Rate{Count: 3, Window: 15 * time.Minute},
 	EmailChange:    ratelimit.Rate{Count: 5, Window: time.Hour},
 	API:            ratelimit.Rate{Count: 600, Window: time.Minute},
+
+	PasswordStrength: ratelimit.Rate{Count: 120, Window: time.Minute},
 }
 
 // OAuthClient holds the credentials of one OAuth provider.
@@ -256,7 +265,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		"HEARTH_RATE_SIGNIN_IP": &c.Rates.SignInIP, "HEARTH_RATE_SIGNIN_ACCOUNT": &c.Rates.SignInAccount,
 		"HEARTH_RATE_SIGNUP_IP": &c.Rates.SignUpIP, "HEARTH_RATE_FORGOT_PASSWORD": &c.Rates.ForgotPassword,
 		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend, "HEARTH_RATE_EMAIL_CHANGE": &c.Rates.EmailChange,
-		"HEARTH_RATE_API": &c.Rates.API,
+		"HEARTH_RATE_API": &c.Rates.API, "HEARTH_RATE_PASSWORD_STRENGTH": &c.Rates.PasswordStrength,
 	} {
 		if raw := get(key, ""); raw != "" {
 			if *r, err = ratelimit.Parse(raw); err != nil {
@@ -266,6 +275,16 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.PasswordMinLength, err = intVar(get, "HEARTH_PASSWORD_MIN_LENGTH", 8, 8, 64); err != nil {
 		return nil, err
+	}
+	switch v := strings.ToLower(get("HEARTH_BREACHED_PASSWORDS", "off")); v {
+	case "off":
+	case "hibp":
+		c.PwnedPasswordsURL = get("HEARTH_PWNED_PASSWORDS_URL", "https://api.pwnedpasswords.com/range/")
+		if u, err := url.Parse(c.PwnedPasswordsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("HEARTH_PWNED_PASSWORDS_URL: %q is not an http(s) URL", c.PwnedPasswordsURL)
+		}
+	default:
+		return nil, fmt.Errorf("HEARTH_BREACHED_PASSWORDS: %q is not off or hibp", v)
 	}
 	if c.HashConcurrency, err = intVar(get, "HEARTH_HASH_CONCURRENCY", runtime.NumCPU(), 1, 256); err != nil {
 		return nil, err

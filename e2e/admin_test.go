@@ -49,7 +49,19 @@ func TestBrowserAdminSearchAndBan(t *testing.T) {
 	admin.do(chromedp.Click("[data-testid=user-link]"), chromedp.WaitVisible("[data-testid=ban-form]"))
 	admin.checkAccessibility("admin user page")
 	admin.screenshot("admin-user")
-	admin.do(chromedp.Click("[data-testid=ban-form] button"), chromedp.WaitVisible("[data-testid=unban-form]"))
+	// Banning asks in a dialog first: Cancel (the focused, safe choice)
+	// leaves the user as they were; confirming bans.
+	admin.do(chromedp.Click("[data-testid=ban-form] button"), chromedp.WaitVisible("[data-testid=confirm-dialog]"))
+	if got := admin.text("[data-testid=confirm-dialog] p"); !strings.HasPrefix(got, "Ban mallory@example.com?") {
+		t.Errorf("the dialog asks %q", got)
+	}
+	admin.checkAccessibility("ban confirmation dialog")
+	admin.do(chromedp.Click("[data-testid=confirm-dialog] button[value=cancel]"), chromedp.WaitNotVisible("[data-testid=confirm-dialog]"))
+	if admin.exists("[data-testid=unban-form]") {
+		t.Fatal("Cancel banned the user")
+	}
+	admin.do(chromedp.Click("[data-testid=ban-form] button"), chromedp.WaitVisible("[data-testid=confirm-dialog-ok]"),
+		chromedp.Click("[data-testid=confirm-dialog-ok]"), chromedp.WaitVisible("[data-testid=unban-form]"))
 
 	member.do(chromedp.Click("[data-testid=nav-account]"), chromedp.WaitVisible("[data-testid=login]"))
 	if !strings.Contains(member.location(), "/login") {

@@ -200,14 +200,21 @@ type axeViolation struct {
 }
 
 // checkAccessibility runs axe-core on the current page, in the light and
-// the dark colour scheme, and fails on any serious or critical violation.
+// the dark colour scheme, at desktop and at phone width, and fails on any
+// serious or critical violation.
 func (tb *tab) checkAccessibility(page string) {
 	tb.t.Helper()
-	for _, scheme := range []string{"light", "dark"} {
-		tb.do(prefersColorScheme(scheme))
-		tb.runAxe(page + " (" + scheme + ")")
+	for _, size := range []struct {
+		name          string
+		width, height int64
+	}{{"desktop", 1280, 800}, {"phone", 390, 844}} {
+		tb.do(chromedp.EmulateViewport(size.width, size.height))
+		for _, scheme := range []string{"light", "dark"} {
+			tb.do(prefersColorScheme(scheme))
+			tb.runAxe(page + " (" + scheme + ", " + size.name + ")")
+		}
 	}
-	tb.do(prefersColorScheme(""))
+	tb.do(chromedp.EmulateViewport(1280, 800), prefersColorScheme(""))
 }
 
 // runAxe runs axe-core once, in the colour scheme the page is in now.

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -64,5 +65,29 @@ func TestBrowserPasswordToggle(t *testing.T) {
 	nojs.do(scriptsDisabled(true), chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible("#field-password"))
 	if _, _, visible := nojs.toggleState("field-password"); visible {
 		t.Error("the toggle shows without JavaScript")
+	}
+}
+
+// TestBrowserPasswordStrengthMeter: typing a new password fills the meter
+// below it with the server's verdict; a guessable one says why, a long
+// passphrase reads strong.
+func TestBrowserPasswordStrengthMeter(t *testing.T) {
+	srv := startServer(t)
+	b := newTab(t)
+	read := `(() => { const box = document.querySelector('[data-password-strength=field-password]');
+		return box.hidden ? '' : box.dataset.score + ' ' + box.querySelector('p').textContent; })()`
+	b.do(chromedp.Navigate(srv.URL+"/signup"), chromedp.WaitVisible("#field-password"),
+		chromedp.SendKeys("#field-email", "ann@example.com"),
+		chromedp.SendKeys("#field-password", "zzzzzzzzzzzz"),
+		chromedp.Poll[chromedp.Void](read+` !== ''`))
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](read))
+	if err != nil || !strings.HasPrefix(got, "0 ") || !strings.Contains(got, "Repeated characters") {
+		t.Errorf("a repeated password: the meter reads %q (%v)", got, err)
+	}
+	b.runAxe("sign-up page, strength meter shown")
+	b.do(chromedp.Clear("#field-password"), chromedp.SendKeys("#field-password", "correct horse battery staple"),
+		chromedp.Poll[chromedp.Void](`document.querySelector('[data-password-strength=field-password]').dataset.score === '4'`))
+	if got, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](read)); !strings.Contains(got, "Strong") {
+		t.Errorf("a long passphrase: the meter reads %q", got)
 	}
 }

@@ -40,6 +40,7 @@ func TestBrowserTurnOnTwoFactorThenSignInWithACode(t *testing.T) {
 	b.checkAccessibility("recovery codes page")
 	b.do(chromedp.Click("[data-testid=recovery-codes-done]"), chromedp.WaitVisible("[data-testid=two-factor-on]"))
 	b.checkAccessibility("security page, two-factor on")
+	b.screenshot("security") // make screenshots: docs/screenshots/security*.png
 
 	b.do(chromedp.Click("[data-testid=logout]"), chromedp.WaitVisible("[data-testid=home]"))
 	srv.Clock.Advance(30 * time.Second) // the enrolment's code is used up

@@ -259,15 +259,36 @@ func (a *App) SessionsPage(c echo.Context) error {
 	current := a.currentTokenHash(c)
 	rows := make([]account.SessionRow, 0, len(list))
 	for _, s := range list {
-		ua := useragent.Parse(s.UserAgent)
-		row := account.SessionRow{ID: s.PublicID(), Browser: orUnknown(ua.Name, "Unknown browser"), OS: orUnknown(ua.OS, "an unknown system"),
-			Device: ua.Device, IP: s.IP, Created: s.CreatedAt, LastSeen: s.LastSeenAt, Current: s.TokenHash == current}
-		if ua.Version != "" {
-			row.Browser += " " + strings.SplitN(ua.Version, ".", 2)[0]
-		}
-		rows = append(rows, row)
+		d := describeDevice(s.UserAgent)
+		rows = append(rows, account.SessionRow{ID: s.PublicID(), Browser: d.Browser, OS: d.OS,
+			Device: d.Device, IP: s.IP, Created: s.CreatedAt, LastSeen: s.LastSeenAt, Current: s.TokenHash == current})
 	}
 	return a.render(c, http.StatusOK, account.SessionsPage(a.page(c, "Your sessions"), rows))
+}
+
+// device is a browser's User-Agent in words, for the sessions tables.
+type device struct {
+	Browser string // "Firefox 128"
+	OS      string // "Linux"
+	Device  string // "iPhone", or "" for a computer
+}
+
+// String is the whole description: "Firefox 128 on Linux (iPhone)".
+func (d device) String() string {
+	s := d.Browser + " on " + d.OS
+	if d.Device != "" {
+		s += " (" + d.Device + ")"
+	}
+	return s
+}
+
+func describeDevice(userAgent string) device {
+	ua := useragent.Parse(userAgent)
+	d := device{Browser: orUnknown(ua.Name, "Unknown browser"), OS: orUnknown(ua.OS, "an unknown system"), Device: ua.Device}
+	if ua.Version != "" {
+		d.Browser += " " + strings.SplitN(ua.Version, ".", 2)[0]
+	}
+	return d
 }
 
 func orUnknown(s, unknown string) string {

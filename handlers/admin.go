@@ -22,9 +22,18 @@ func (a *App) AdminDashboard(c echo.Context) error {
 
 // pageParam reads ?page=, treating anything unusable as the first page.
 func pageParam(c echo.Context) int {
-	n, err := strconv.Atoi(c.QueryParam("page"))
+	if n := intParam(c, "page"); n != 0 {
+		return n
+	}
+	return 1
+}
+
+// intParam reads a number from the query, 0 when it is absent or not one
+// (the models replace what they cannot use).
+func intParam(c echo.Context, name string) int {
+	n, err := strconv.Atoi(c.QueryParam(name))
 	if err != nil {
-		return 1
+		return 0
 	}
 	return n
 }

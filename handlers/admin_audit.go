@@ -19,6 +19,9 @@ func (a *App) AdminAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if list.Query.Page > list.Pages() { // past the end: the last page
+		return c.Redirect(http.StatusSeeOther, admin.AuditURL(list.Query, list.Pages()))
+	}
 	people, err := models.UsersByID(ctx, a.DB, eventPeople(list.Events))
 	if err != nil {
 		return err

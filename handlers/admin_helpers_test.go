@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/admin"
 )
 
 // signUpAdmin signs up through the form, then is made an admin (as the
@@ -55,13 +56,31 @@ func insertUser(t *testing.T, ta *testApp, email, role string) *models.User {
 	return u
 }
 
-// adminPost posts a form to an admin route.
+// confirm answers a confirm page (res) as its button does, without
+// JavaScript: it posts the page's form, the action's fields and confirmed=yes.
+func (c *client) confirm(res *response) *response {
+	c.t.Helper()
+	expectStatus(c.t, res, http.StatusOK)
+	form := res.Doc.Find("[data-testid=confirm-form]")
+	if form.Length() != 1 {
+		c.t.Fatalf("not a confirm page: %s", res.Doc.Find("main").Text())
+	}
+	data := url.Values{}
+	form.Find("input[type=hidden]").Each(func(_ int, s *goquery.Selection) {
+		data.Add(s.AttrOr("name", ""), s.AttrOr("value", ""))
+	})
+	return c.post(form.AttrOr("action", ""), data)
+}
+
+// adminPost posts a form to an admin route, confirmed, as the user page's
+// dialog sends it (TestDangerousAdminActionsAskFirst covers the asking).
 func (c *client) adminPost(path string, form url.Values) *response {
 	c.t.Helper()
-	if form == nil {
-		form = url.Values{}
+	confirmed := url.Values{admin.ConfirmField: {admin.ConfirmValue}}
+	for k, v := range form {
+		confirmed[k] = v
 	}
-	return c.post(path, form)
+	return c.post(path, confirmed)
 }
 
 func userByID(t *testing.T, ta *testApp, id string) *models.User {

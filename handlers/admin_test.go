@@ -19,7 +19,7 @@ import (
 var adminForms = map[string]func(target *models.User) url.Values{
 	"/admin/users/:id/role":      func(*models.User) url.Values { return url.Values{"role": {"admin"}} },
 	"/admin/users/:id/delete":    func(u *models.User) url.Values { return url.Values{"confirm": {u.Email}} },
-	"/admin/users/:id/2fa/reset": func(u *models.User) url.Values { return url.Values{"confirm": {u.Email}} },
+	"/admin/users/:id/2fa/reset": func(*models.User) url.Values { return url.Values{"confirmed": {"yes"}} },
 }
 
 // TestEveryAdminRouteIsGuarded walks the router's own list of routes under
@@ -89,7 +89,7 @@ func TestBanEndsEverySessionAtOnceAndBlocksSignIn(t *testing.T) {
 	m := phone.signUpMember("member@example.com")
 	expectRedirect(t, laptop.signIn("member@example.com", goodPassword), "/account")
 
-	res := admin.submit("/admin/users/"+m.ID, "[data-testid=ban-form]", url.Values{"reason": {"spam"}})
+	res := admin.confirm(admin.submit("/admin/users/"+m.ID, "[data-testid=ban-form]", url.Values{"reason": {"spam"}}))
 	expectRedirect(t, res, "/admin/users/"+m.ID)
 	phone.expectSignedOut()
 	laptop.expectSignedOut()
@@ -234,6 +234,12 @@ func TestRevokeOneOrAllSessions(t *testing.T) {
 	if n := page.Doc.Find("[data-testid=session-row]").Length(); n != 2 {
 		t.Fatalf("%d sessions listed, want 2", n)
 	}
+	// The device reads as on the user's own sessions page, not as a raw
+	// User-Agent header.
+	own := strings.Join(strings.Fields(laptop.get("/account/sessions").Doc.Find("[data-testid=session-row] td").First().Text()), " ")
+	if got := page.Doc.Find("[data-testid=session-device]").First().Text(); got == "" || !strings.HasPrefix(own, got) {
+		t.Errorf("admin sees the device as %q, its owner as %q", got, own)
+	}
 	// Revoke the laptop's session, as listed: under the name its owner sees
 	// on their own sessions page.
 	id := laptop.get("/account/sessions").Doc.Find("[data-testid=session-row]:has([data-testid=current-session])").AttrOr("data-session-id", "")
@@ -253,7 +259,7 @@ func TestRevokeOneOrAllSessions(t *testing.T) {
 	expectRedirect(t, admin.adminPost("/admin/users/"+boss.ID+"/sessions/revoke", url.Values{"session": {id}}), "/admin/users/"+boss.ID)
 	admin.expectSignedIn()
 
-	expectRedirect(t, admin.submit("/admin/users/"+m.ID, "[data-testid=revoke-all-form]", nil), "/admin/users/"+m.ID)
+	expectRedirect(t, admin.confirm(admin.submit("/admin/users/"+m.ID, "[data-testid=revoke-all-form]", nil)), "/admin/users/"+m.ID)
 	phone.expectSignedOut()
 	if n := auditCount(t, ta, models.AuditSessionRevoke, boss.ID, m.ID); n != 2 {
 		t.Errorf("session revoke audit rows = %d, want 2", n)
@@ -440,12 +446,67 @@ func TestAdminUsersList(t *testing.T) {
 		}
 	}
 	// No URL makes the list fail.
-	for _, q := range []string{"page=-4", "page=99999999999999999999", "page=400", "sort=;drop", "role=root", "status=nonsense", "q=" + strings.Repeat("a", 5000)} {
+	for _, q := range []string{"page=-4", "page=99999999999999999999", "sort=;drop", "role=root", "status=nonsense", "per_page=7", "per_page=-1", "q=" + strings.Repeat("a", 5000)} {
 		expectStatus(t, admin.get("/admin/users?"+q), http.StatusOK)
+	}
+	// A page past the end (an old link, a list that shrank) is its last
+	// page, never "Page 400 of 3".
+	expectRedirect(t, admin.get("/admin/users?page=400&sort=email"), "/admin/users?page=3&sort=email")
+	expectRedirect(t, admin.get("/admin/users?page=2&q=zed_100"), "/admin/users?q=zed_100")
+
+	// The page size is the admin's choice, among the offered ones, and the
+	// pager keeps it.
+	res = admin.get("/admin/users?per_page=25")
+	if n := res.Doc.Find("[data-testid=user-row]").Length(); n != 25 {
+		t.Errorf("per_page=25: %d rows", n)
+	}
+	if next := res.Doc.Find("[data-testid=next-page]").AttrOr("href", ""); next != "/admin/users?page=2&per_page=25" {
+		t.Errorf("per_page=25: next page link %q", next)
+	}
+	if got := res.Doc.Find("#per_page option[selected]").AttrOr("value", ""); got != "25" {
+		t.Errorf("the page size choice shows %q", got)
+	}
+	if got := res.Doc.Find("[data-testid=page-summary]").Text(); got != "Page 1 of "+itoa(int64((int(total)+24)/25))+" · "+itoa(total)+" users" {
+		t.Errorf("summary %q", got)
+	}
+	if n := admin.get("/admin/users?per_page=7").Doc.Find("[data-testid=user-row]").Length(); n != models.UsersPerPage {
+		t.Errorf("an unoffered page size gave %d rows, want the default %d", n, models.UsersPerPage)
+	}
+	// One match is one user, not "1 users".
+	res = admin.get("/admin/users?q=zed_100")
+	if got := res.Doc.Find("[data-testid=user-total]").Text(); got != "1 matching user" {
+		t.Errorf("one match reads %q", got)
+	}
+	if got := res.Doc.Find("[data-testid=page-summary]").Text(); got != "Page 1 of 1 · 1 user" {
+		t.Errorf("one match's summary reads %q", got)
+	}
+	// Times are relative, with the exact time on hover.
+	when := res.Doc.Find("[data-testid=user-row] time").First()
+	if when.Text() != "just now" || !strings.HasSuffix(when.AttrOr("title", ""), " UTC") || when.AttrOr("datetime", "") == "" {
+		t.Errorf("signed-up time: %q title=%q", when.Text(), when.AttrOr("title", ""))
 	}
 	expectStatus(t, admin.get("/admin/users?q=%00"), http.StatusBadRequest) // NUL is refused before any query
 	expectStatus(t, admin.get("/admin/users/not-a-user"), http.StatusNotFound)
 	expectStatus(t, admin.adminPost("/admin/users/not-a-user/ban", nil), http.StatusNotFound)
+}
+
+// TestDashboardOfAYoungApp: a day-old app's chart is its last week, not 30
+// days of nothing and one sliver, and the heading says so.
+func TestDashboardOfAYoungApp(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	admin := ta.client(t)
+	admin.signUpAdmin("boss@example.com")
+	res := admin.get("/admin")
+	if n := res.Doc.Find("svg[data-testid=chart] rect").Length(); n != 2*7 {
+		t.Errorf("a new app's chart has %d bars, want a week's 14", n)
+	}
+	if got := res.Doc.Find("[data-testid=activity-heading]").Text(); !strings.HasPrefix(got, "Sign-ups and sign-ins since ") {
+		t.Errorf("heading %q", got)
+	}
+	if n := res.Doc.Find("[data-testid=activity-table] tbody tr").Length(); n != models.DashboardDays {
+		t.Errorf("the figures table has %d days, want all %d", n, models.DashboardDays)
+	}
 }
 
 func TestDashboard(t *testing.T) {
@@ -500,6 +561,10 @@ func TestAuditLogFiltersPagesAndExports(t *testing.T) {
 		t.Errorf("page 1 has %d events, want %d", n, models.AuditPerPage)
 	}
 	expectStatus(t, admin.get("/admin/audit?page=2"), http.StatusOK)
+	expectRedirect(t, admin.get("/admin/audit?page=90&action=ban"), "/admin/audit?action=ban")
+	if got := admin.get("/admin/audit?action=ban").Doc.Find("[data-testid=audit-total]").Text(); got != "1 matching event" {
+		t.Errorf("one ban event reads %q", got)
+	}
 
 	res = admin.get("/admin/audit?action=ban&user=" + url.QueryEscape("Victim@Example.com"))
 	rows := res.Doc.Find("[data-testid=event-row]")
@@ -604,4 +669,78 @@ func TestAdminSearchFollowsEveryChange(t *testing.T) {
 	expect("gone.soon", "gone.soon@example.com")
 	expectRedirect(t, admin.adminPost("/admin/users/"+m.ID+"/delete", url.Values{"confirm": {m.Email}}), "/admin/users")
 	expect("gone.soon")
+}
+
+// TestDangerousAdminActionsAskFirst: banning, changing a role and signing a
+// user out everywhere ask first. Without JavaScript the form's post gets a
+// confirm page (nothing happens yet) that carries the fields on; with it a
+// dialog asks the same question (data-confirm). The ban reason shows on the
+// user page afterwards.
+func TestDangerousAdminActionsAskFirst(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	admin := ta.client(t)
+	admin.signUpAdmin("boss@example.com")
+	victim := ta.client(t)
+	m := victim.signUpMember("mallory@example.com")
+	page := "/admin/users/" + m.ID
+
+	user := admin.get(page)
+	for form, question := range map[string]string{
+		"[data-testid=ban-form]":                      "Ban mallory@example.com? Every session",
+		"[data-testid=revoke-all-form]":               "Sign mallory@example.com out everywhere?",
+		"[data-testid=role-form] option[value=admin]": "Make mallory@example.com an admin?",
+	} {
+		if got := user.Doc.Find(form).AttrOr("data-confirm", ""); !strings.HasPrefix(got, question) {
+			t.Errorf("%s asks %q, want %q…", form, got, question)
+		}
+	}
+	if user.Doc.Find("[data-testid=danger-zone] [data-testid=ban-form]").Length() != 1 || user.Doc.Find("[data-testid=user-actions] .btn-danger").Length() != 0 {
+		t.Error("the ban is not set apart from the harmless actions")
+	}
+
+	// Ban: the confirm page, then the ban.
+	ask := admin.submit(page, "[data-testid=ban-form]", url.Values{"reason": {"chargebacks <3"}})
+	expectStatus(t, ask, http.StatusOK)
+	if got := ask.Doc.Find("[data-testid=confirm] h1").Text(); got != "Ban mallory@example.com?" {
+		t.Errorf("confirm page asks %q", got)
+	}
+	if userByID(t, ta, m.ID).BannedAt != nil {
+		t.Fatal("banned before the admin confirmed")
+	}
+	victim.expectSignedIn()
+	if href := ask.Doc.Find("[data-testid=confirm-cancel]").AttrOr("href", ""); href != page {
+		t.Errorf("Cancel goes to %q", href)
+	}
+	expectRedirect(t, admin.confirm(ask), page)
+	if userByID(t, ta, m.ID).BannedAt == nil {
+		t.Fatal("not banned after confirming")
+	}
+	victim.expectSignedOut()
+	if got := admin.get(page).Doc.Find("[data-testid=ban-reason]").Text(); got != "Reason: chargebacks <3" {
+		t.Errorf("the user page shows the ban reason as %q", got)
+	}
+
+	// Role: asked when it changes, not when it stays.
+	ask = admin.submit(page, "[data-testid=role-form]", url.Values{"role": {models.RoleAdmin}})
+	if got := ask.Doc.Find("[data-testid=confirm] h1").Text(); got != "Make mallory@example.com an admin?" {
+		t.Errorf("role confirm page asks %q", got)
+	}
+	if userByID(t, ta, m.ID).Role != models.RoleMember {
+		t.Fatal("promoted before the admin confirmed")
+	}
+	expectRedirect(t, admin.confirm(ask), page)
+	if userByID(t, ta, m.ID).Role != models.RoleAdmin {
+		t.Error("not promoted after confirming")
+	}
+	expectRedirect(t, admin.submit(page, "[data-testid=role-form]", url.Values{"role": {models.RoleAdmin}}), page) // no change: nothing to ask
+
+	// Sign out everywhere.
+	other := ta.client(t)
+	n := other.signUpMember("nina@example.com")
+	ask = admin.submit("/admin/users/"+n.ID, "[data-testid=revoke-all-form]", nil)
+	expectStatus(t, ask, http.StatusOK)
+	other.expectSignedIn()
+	expectRedirect(t, admin.confirm(ask), "/admin/users/"+n.ID)
+	other.expectSignedOut()
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -21,11 +22,14 @@ const maxBanReason = 200
 func (a *App) AdminUsers(c echo.Context) error {
 	q := models.UserQuery{
 		Search: c.QueryParam("q"), Role: c.QueryParam("role"), Status: c.QueryParam("status"),
-		Sort: c.QueryParam("sort"), Page: pageParam(c),
+		Sort: c.QueryParam("sort"), Page: pageParam(c), PerPage: intParam(c, "per_page"),
 	}
 	list, err := models.ListUsers(c.Request().Context(), a.DB, q)
 	if err != nil {
 		return err
+	}
+	if list.Query.Page > list.Pages() { // an old link past the end: its last page
+		return c.Redirect(http.StatusSeeOther, admin.UsersURL(list.Query, list.Pages()))
 	}
 	return a.render(c, http.StatusOK, admin.UsersPage(a.page(c, "Users"), admin.UsersPageData{List: list}))
 }
@@ -44,8 +48,18 @@ func (a *App) AdminUser(c echo.Context) error {
 func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) error {
 	ctx := c.Request().Context()
 	var err error
-	if d.Sessions, err = models.ListUserSessions(ctx, a.DB, a.Now(), a.Config.SessionIdleTimeout, d.User.ID); err != nil {
+	if d.User.BannedAt != nil {
+		if d.BanReason, err = models.BanReason(ctx, a.DB, d.User.ID); err != nil {
+			return err
+		}
+	}
+	var sessions []models.SessionInfo
+	sessions, err = models.ListUserSessions(ctx, a.DB, a.Now(), a.Config.SessionIdleTimeout, d.User.ID)
+	if err != nil {
 		return err
+	}
+	for _, s := range sessions {
+		d.Sessions = append(d.Sessions, admin.SessionRow{SessionInfo: s, Device: describeDevice(s.UserAgent).String()})
 	}
 	if d.Identities, err = models.IdentitiesOf(ctx, a.DB, d.User.ID); err != nil {
 		return err
@@ -84,6 +98,11 @@ func (a *App) AdminSetRole(c echo.Context) error {
 		return err
 	}
 	role := form.Get("role")
+	if role != target.Role && (role == models.RoleAdmin || role == models.RoleMember) {
+		if asked, err := a.askUnlessConfirmed(c, form, target, admin.RoleConfirmation(target, role)); asked {
+			return err
+		}
+	}
 	keep := "" // the target's sessions end; an admin changing their own role renews theirs below
 	if target.ID == currentUser(c).ID {
 		keep = a.currentTokenHash(c)
@@ -124,6 +143,11 @@ func (a *App) AdminBan(c echo.Context) error {
 	if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxBanReason {
 		d := admin.UserPageData{User: target, Ban: admin.BanForm{Reason: reason, Error: "Keep the reason under 200 characters."}}
 		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
+	}
+	if target.BannedAt == nil {
+		if asked, err := a.askUnlessConfirmed(c, form, target, admin.BanConfirmation(target)); asked {
+			return err
+		}
 	}
 	u, _, err := models.BanUser(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), target.ID, reason)
 	if err != nil {
@@ -186,8 +210,12 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 		a.flash(c, layout.FlashSuccess, "The session has ended.")
 		return redirect(c, admin.UserURL(target.ID))
 	}
+	self := target.ID == currentUser(c).ID
+	if asked, err := a.askUnlessConfirmed(c, form, target, admin.RevokeAllConfirmation(target, self)); asked {
+		return err
+	}
 	keep := ""
-	if target.ID == currentUser(c).ID {
+	if self {
 		keep = a.currentTokenHash(c)
 	}
 	if err := models.AdminRevokeSessions(ctx, a.DB, a.Now(), a.auditBy(c), target, "", keep); err != nil {
@@ -218,6 +246,18 @@ func (a *App) AdminDelete(c echo.Context) error {
 	}
 	a.flash(c, layout.FlashSuccess, u.Email+" has been deleted.")
 	return redirect(c, "/admin/users")
+}
+
+// askUnlessConfirmed shows the confirm page for a dangerous action whose
+// form was not confirmed yet (asked is true; err is the rendering's). The
+// page posts the same fields again with confirmed=yes, which the user page's
+// dialog adds directly when JavaScript runs.
+func (a *App) askUnlessConfirmed(c echo.Context, form url.Values, target *models.User, q admin.Confirmation) (asked bool, err error) {
+	if form.Get(admin.ConfirmField) == admin.ConfirmValue {
+		return false, nil
+	}
+	d := admin.ConfirmPageData{Confirmation: q, Action: c.Request().URL.Path, Fields: form, Back: admin.UserURL(target.ID)}
+	return true, a.render(c, http.StatusOK, admin.ConfirmPage(a.page(c, q.Title), d))
 }
 
 // adminActionFailed answers a refused admin action: the user page again,
@@ -312,8 +352,9 @@ func (a *App) AdminRevokeToken(c echo.Context) error {
 }
 
 // AdminResetTwoFactor turns off the two-factor authentication of a user
-// who lost their authenticator and recovery codes, after the admin typed
-// the user's email; audited as the admin's act and mailed to the user.
+// who lost their authenticator and recovery codes, once the admin
+// confirmed (askUnlessConfirmed); audited as the admin's act and mailed to
+// the user.
 func (a *App) AdminResetTwoFactor(c echo.Context) error {
 	form, err := parseForm(c)
 	if err != nil {
@@ -323,10 +364,8 @@ func (a *App) AdminResetTwoFactor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := strings.TrimSpace(form.Get("confirm"))
-	if models.NormalizeEmail(confirm) != target.Email {
-		d := admin.UserPageData{User: target, ResetTwoFactor: admin.DeleteForm{Confirm: confirm, Error: "Type " + target.Email + " to confirm."}}
-		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
+	if asked, err := a.askUnlessConfirmed(c, form, target, admin.ResetTwoFactorConfirmation(target)); asked {
+		return err
 	}
 	mail := a.twoFactorMail(c, func(ch models.TwoFactorChange) mailview.Mail {
 		return mailview.TwoFactorReset(ch.User, a.link("/account/security", nil))

@@ -67,6 +67,12 @@ func New(a App) *App {
 		a.Hasher = password.NewHasher(a.Config.HashConcurrency, 2*time.Second)
 		a.Hasher.MinLength = a.Config.PasswordMinLength
 	}
+	if a.Config.PwnedPasswordsURL != "" && a.Hasher.Breached == nil {
+		a.Hasher.Breached = password.PwnedPasswords{URL: a.Config.PwnedPasswordsURL, Timeout: 2 * time.Second}
+		a.Hasher.OnBreachCheckFailed = func(err error) {
+			a.Logger.Warn("breached-password check unavailable: the offline list decided", "err", err)
+		}
+	}
 	if a.FormKey == nil {
 		a.FormKey = make([]byte, 32)
 		_, _ = rand.Read(a.FormKey)

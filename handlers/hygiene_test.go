@@ -88,9 +88,9 @@ func TestStrangeUserAgentsKeepSessionsAndAuditRows(t *testing.T) {
 			admin := ta.client(t)
 			boss := admin.signUpAdmin("boss@example.com")
 			admin.withHeader("User-Agent", ua)
-			expectRedirect(t, admin.post("/admin/users/"+m.ID+"/role", url.Values{"role": {models.RoleAdmin}}), "/admin/users/"+m.ID)
-			expectRedirect(t, admin.post("/admin/users/"+m.ID+"/role", url.Values{"role": {models.RoleMember}}), "/admin/users/"+m.ID)
-			expectRedirect(t, admin.post("/admin/users/"+m.ID+"/ban", url.Values{"reason": {"spam"}}), "/admin/users/"+m.ID)
+			expectRedirect(t, admin.adminPost("/admin/users/"+m.ID+"/role", url.Values{"role": {models.RoleAdmin}}), "/admin/users/"+m.ID)
+			expectRedirect(t, admin.adminPost("/admin/users/"+m.ID+"/role", url.Values{"role": {models.RoleMember}}), "/admin/users/"+m.ID)
+			expectRedirect(t, admin.adminPost("/admin/users/"+m.ID+"/ban", url.Values{"reason": {"spam"}}), "/admin/users/"+m.ID)
 			if n := auditCount(t, ta, models.AuditRoleChange, boss.ID, m.ID); n != 2 {
 				t.Errorf("role change audit rows = %d, want 2", n)
 			}
@@ -123,7 +123,7 @@ func TestAdminActionWithoutItsAuditRowDoesNotHappen(t *testing.T) {
 		"/delete":      {"confirm": {m.Email}},
 		"/impersonate": {},
 	} {
-		res := admin.post("/admin/users/"+m.ID+path, form)
+		res := admin.adminPost("/admin/users/"+m.ID+path, form)
 		expectStatus(t, res, http.StatusInternalServerError)
 	}
 	u := userByID(t, ta, m.ID)

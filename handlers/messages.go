@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -38,6 +39,14 @@ func (a *App) inputMessage(err error) string {
 		return "Don't use your email address as your password."
 	case errors.Is(err, models.ErrPasswordTooCommon):
 		return "This password is too common. Pick one that is harder to guess."
+	case errors.Is(err, models.ErrPasswordGuessable):
+		var g *password.Guessable
+		if errors.As(err, &g) && g.Warning != "" {
+			return "This password is too easy to guess. " + g.Warning
+		}
+		return "This password is too easy to guess. Add another word or two."
+	case errors.Is(err, models.ErrPasswordBreached):
+		return "This password has appeared in a data breach, so attackers try it first. Pick another one."
 	case errors.Is(err, models.ErrRoleInvalid):
 		return "Choose admin or member."
 	case errors.Is(err, models.ErrWrongPassword):

@@ -19,6 +19,7 @@ func TestEveryInputErrorHasWords(t *testing.T) {
 		models.ErrEmailMissing, models.ErrEmailTooLong, models.ErrEmailInvalid, models.ErrEmailNotASCII,
 		models.ErrNameBadText, models.ErrNameTooLong, models.ErrNameControl,
 		models.ErrPasswordTooShort, models.ErrPasswordTooLong, models.ErrPasswordBadText, models.ErrPasswordIsEmail, models.ErrPasswordTooCommon,
+		models.ErrPasswordGuessable, models.ErrPasswordBreached, &password.Guessable{Warning: "Dates are often easy to guess."},
 		models.ErrRoleInvalid, models.ErrWrongPassword,
 	} {
 		msg := a.inputMessage(err)
@@ -30,7 +31,7 @@ func TestEveryInputErrorHasWords(t *testing.T) {
 		}
 		seen[msg] = err
 	}
-	if got := a.inputMessage(password.Policy{MinLength: 8}.Check("short", "")); got != "Use at least 8 characters." {
+	if got := a.inputMessage(password.Policy{MinLength: 8}.Check(t.Context(), "short", "")); got != "Use at least 8 characters." {
 		t.Errorf("a short password reads %q", got)
 	}
 }

@@ -64,7 +64,7 @@ const maxPooledBuffer = 256 << 10
 // page is the frame data for the current request: title, signed-in user and
 // the pending flash message (which it consumes).
 func (a *App) page(c echo.Context, title string) layout.Page {
-	p := layout.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path, Impersonator: impersonator(c), Theme: a.themeOf(c), Here: "/"}
+	p := layout.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path, Impersonator: impersonator(c), Theme: a.themeOf(c), Here: "/", Now: a.Now()}
 	if c.Request().Method == http.MethodGet {
 		p.Here = c.Request().URL.RequestURI()
 	}

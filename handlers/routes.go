@@ -30,6 +30,7 @@ func (a *App) Routes() *echo.Echo {
 
 	e.GET("/", a.Home)
 	e.POST("/theme", a.ThemeSubmit)
+	e.POST("/password/strength", a.PasswordStrength)
 
 	e.GET("/signup", a.SignupPage, a.redirectSignedIn)
 	e.POST("/signup", a.SignupSubmit, a.redirectSignedIn)

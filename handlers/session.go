@@ -237,6 +237,26 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// requireVerifiedEmail lets through only signed-in users whose email address
+// is confirmed: product pages that must know whom they serve (billing,
+// invitations, anything that mails others). Signed-out visitors go to sign
+// in; an unconfirmed user is sent to the account page, which offers the
+// link again (a GET), or refused with a 403 that says why (a form).
+func (a *App) requireVerifiedEmail(next echo.HandlerFunc) echo.HandlerFunc {
+	return a.requireUser(func(c echo.Context) error {
+		u := currentUser(c)
+		if u.EmailVerifiedAt != nil {
+			return next(c)
+		}
+		msg := "Confirm your email address first: open the link we sent to " + u.Email + ", or send it again from your account page."
+		if c.Request().Method != http.MethodGet {
+			return echo.NewHTTPError(http.StatusForbidden, msg)
+		}
+		a.flash(c, layout.FlashInfo, msg)
+		return c.Redirect(http.StatusSeeOther, "/account")
+	})
+}
+
 // requireAdmin lets only admins through; others get the 403 page.
 func (a *App) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return a.requireUser(func(c echo.Context) error {

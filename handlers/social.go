@@ -4,13 +4,17 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
+	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/internal/oauth"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/static"
 	"github.com/hearth-app/hearth/views/auth"
 	"github.com/hearth-app/hearth/views/components"
 	"github.com/hearth-app/hearth/views/layout"
@@ -54,9 +58,21 @@ func (a *App) providerLabel(name string) string {
 func (a *App) providerButtons() []components.ProviderButton {
 	bs := make([]components.ProviderButton, 0, len(a.Providers))
 	for _, p := range a.Providers {
-		bs = append(bs, components.ProviderButton{Name: p.Name, Label: p.Label})
+		bs = append(bs, components.ProviderButton{Name: p.Name, Label: p.Label, Icon: providerIcon(p.Name)})
 	}
 	return bs
+}
+
+// providerIcon is the provider's mark from static/img/providers, inline;
+// a provider without one (a generic OIDC issuer) gets the key of oidc.svg.
+func providerIcon(name string) templ.Component {
+	svg, err := fs.ReadFile(static.FS, "img/providers/"+name+".svg")
+	if err != nil {
+		if svg, err = fs.ReadFile(static.FS, "img/providers/oidc.svg"); err != nil {
+			return nil
+		}
+	}
+	return templ.Raw(strings.TrimSpace(string(svg)))
 }
 
 // pendingSignIn is what the session keeps between the redirect to the

@@ -177,8 +177,13 @@ func TestOIDCSignUpThenReturn(t *testing.T) {
 	c := ta.client(t)
 
 	login := c.get("/login")
-	if got := login.Doc.Find("[data-testid=provider-oidc]").Text(); got != "Continue with Mock SSO" {
+	if got := strings.TrimSpace(login.Doc.Find("[data-testid=provider-oidc]").Text()); got != "Continue with Mock SSO" {
 		t.Errorf("provider button %q", got)
+	}
+	// A generic issuer's button carries the key mark, inline and hidden
+	// from screen readers (the words name the provider).
+	if svg := login.Doc.Find("[data-testid=provider-oidc] svg"); svg.Length() != 1 || svg.AttrOr("aria-hidden", "") != "true" {
+		t.Errorf("the OIDC button has %d marks", svg.Length())
 	}
 	begin := c.get("/auth/oidc")
 	loc, _ := url.Parse(begin.Header.Get("Location"))
@@ -496,6 +501,10 @@ func TestGoogleSignInSendsThePKCEVerifier(t *testing.T) {
 	c := ta.client(t)
 	if c.get("/login").Doc.Find("[data-testid=provider-google]").Length() != 1 {
 		t.Fatal("no Google button")
+	}
+	// Google's four-colour "G", as its branding rules ask, from the app's own files.
+	if n := c.get("/login").Doc.Find(`[data-testid=provider-google] svg path[fill="#4285F4"]`).Length(); n != 1 {
+		t.Errorf("the Google button lacks Google's mark (%d blue paths)", n)
 	}
 	loc := mustURL(t, c.get("/auth/google").Header.Get("Location"))
 	if q := loc.Query(); q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("nonce") == "" {

@@ -145,7 +145,7 @@ func TestAdminsSeeAndRevokeAUsersTokens(t *testing.T) {
 	id, _ := row.Attr("data-token-id")
 
 	// A member posting to the admin route is refused.
-	expectStatus(t, c.post("/admin/users/"+u.ID+"/tokens/revoke", url.Values{"token": {id}}), http.StatusForbidden)
+	expectStatus(t, c.adminPost("/admin/users/"+u.ID+"/tokens/revoke", url.Values{"token": {id}}), http.StatusForbidden)
 
 	expectRedirect(t, admin.adminPost("/admin/users/"+u.ID+"/tokens/revoke", url.Values{"token": {id}}), "/admin/users/"+u.ID)
 	if n := countRows(t, ta.DB, "SELECT count(*) FROM api_tokens"); n != 0 {

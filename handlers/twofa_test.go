@@ -479,12 +479,16 @@ func TestAdminSeesAndResetsTwoFactor(t *testing.T) {
 	if page.Doc.Find("[data-testid=user-two-factor-on]").Length() != 1 || !strings.Contains(page.Doc.Find("[data-testid=user-two-factor]").Text(), "10 recovery codes") {
 		t.Fatalf("user page two-factor: %q", page.Doc.Find("[data-testid=user-two-factor]").Text())
 	}
-	res := admin.submit("/admin/users/"+u.ID, "form[data-testid=reset-two-factor-form]", url.Values{"confirm": {"someone@example.com"}})
-	expectStatus(t, res, http.StatusUnprocessableEntity)
+	// Without JavaScript the form asks on a page of its own first.
+	res := admin.submit("/admin/users/"+u.ID, "form[data-testid=reset-two-factor-form]", nil)
+	expectStatus(t, res, http.StatusOK)
 	if got := countRows(t, ta.DB, "SELECT count(*) FROM totp_secrets WHERE user_id = ?", u.ID); got != 1 {
-		t.Fatal("reset without the confirmation")
+		t.Fatal("reset before the admin confirmed")
 	}
-	expectRedirect(t, admin.submit("/admin/users/"+u.ID, "form[data-testid=reset-two-factor-form]", url.Values{"confirm": {u.Email}}), "/admin/users/"+u.ID)
+	if dialog := page.Doc.Find("form[data-testid=reset-two-factor-form]").AttrOr("data-confirm", ""); !strings.Contains(dialog, u.Email) {
+		t.Fatalf("the reset form's dialog asks %q", dialog)
+	}
+	expectRedirect(t, admin.post("/admin/users/"+u.ID+"/2fa/reset", url.Values{"confirmed": {"yes"}}), "/admin/users/"+u.ID)
 	if got := countRows(t, ta.DB, "SELECT count(*) FROM totp_secrets WHERE user_id = ?", u.ID) + countRows(t, ta.DB, "SELECT count(*) FROM recovery_codes WHERE user_id = ?", u.ID); got != 0 {
 		t.Fatal("the reset left the secret or codes")
 	}

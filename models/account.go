@@ -174,7 +174,7 @@ func ResetPassword(ctx context.Context, db *DB, h *password.Hasher, now time.Tim
 	if err != nil {
 		return nil, Proof{}, err
 	}
-	if err := h.Check(newPassword, u.Email); err != nil {
+	if err := h.Check(ctx, newPassword, u.Email, u.Name); err != nil {
 		return nil, Proof{}, &InvalidInput{Password: err}
 	}
 	hash, err := h.Hash(ctx, newPassword) // before the transaction: never hash while holding the writer
@@ -209,7 +209,7 @@ func ChangePassword(ctx context.Context, db *DB, h *password.Hasher, now time.Ti
 		return wrong
 	}
 	var invalid error
-	if err := h.Check(newPassword, u.Email); err != nil {
+	if err := h.Check(ctx, newPassword, u.Email, u.Name); err != nil {
 		invalid = &InvalidInput{Password: err}
 	}
 	if wrong != nil || invalid != nil {

@@ -94,6 +94,8 @@ var (
 	ErrPasswordBadText   = password.ErrBadText
 	ErrPasswordIsEmail   = password.ErrIsEmail
 	ErrPasswordTooCommon = password.ErrTooCommon
+	ErrPasswordGuessable = password.ErrGuessable // a *password.Guessable says why
+	ErrPasswordBreached  = password.ErrBreached
 
 	ErrRoleInvalid = errors.New("role must be admin or member")
 )

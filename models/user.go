@@ -115,7 +115,7 @@ func CreateUser(ctx context.Context, db *DB, h *password.Hasher, in NewUser, wel
 		u.Role = RoleMember
 	}
 	invalid := &InvalidInput{Email: ValidateEmail(u.Email), Name: ValidateName(u.Name),
-		Password: h.Check(in.Password, u.Email), Role: validRole(u.Role)}
+		Password: h.Check(ctx, in.Password, u.Email, u.Name), Role: validRole(u.Role)}
 	if err := invalid.orNil(); err != nil {
 		return nil, err
 	}

@@ -71,12 +71,15 @@ func TestPolicyRefusesWithItsSentinels(t *testing.T) {
 		"password1234":               ErrTooCommon,
 		"a long \xff invalid phrase": ErrBadText,
 		"a sturdy passphrase":        nil,
+		"zzzzzzzzzzzzzzz":            ErrGuessable, // repeated
+		"xyzxyzxyzxyz":               ErrGuessable, // repeated
+		"abcdefghijklmn":             ErrGuessable, // a sequence
 	} {
-		if err := p.Check(pw, "ann@example.com"); !errors.Is(err, want) || (want == nil) != (err == nil) {
+		if err := p.Check(t.Context(), pw, "ann@example.com"); !errors.Is(err, want) || (want == nil) != (err == nil) {
 			t.Errorf("Check(%q) = %v, want %v", pw, err, want)
 		}
 	}
-	if err := p.Check("short one", ""); err == nil || !strings.Contains(err.Error(), "at least 10") {
+	if err := p.Check(t.Context(), "short one", ""); err == nil || !strings.Contains(err.Error(), "at least 10") {
 		t.Errorf("a short password's error %v does not say the length asked for", err)
 	}
 }

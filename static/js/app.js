@@ -45,3 +45,96 @@ document.addEventListener("submit", (event) => {
     button.setAttribute("aria-pressed", "false");
   }
 });
+
+// New-password fields: the strength meter (a bar whose length and colour
+// follow data-score, and the verdict in words). The server rates the password
+// (its policy is the one the form obeys on submit), a moment after the last
+// keystroke; an answer to an older keystroke is dropped.
+for (const box of document.querySelectorAll("[data-password-strength]")) {
+  const input = document.getElementById(box.dataset.passwordStrength);
+  if (!input || !input.form) continue;
+  const text = box.querySelector("p");
+  input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), text.id].filter(Boolean).join(" "));
+  let timer = 0;
+  let asked = 0;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const mine = ++asked;
+    if (input.value === "") {
+      box.hidden = true;
+      return;
+    }
+    timer = setTimeout(() => {
+      const body = new URLSearchParams({ password: input.value });
+      for (const name of ["email", "name"]) {
+        const field = input.form.elements.namedItem(name);
+        if (field && field.value) body.set(name, field.value);
+      }
+      fetch("/password/strength", { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((s) => {
+          if (!s || mine !== asked) return;
+          box.hidden = false;
+          box.dataset.score = String(s.score);
+          text.textContent = s.message ? s.label + ". " + s.message : s.label + ".";
+        })
+        .catch(() => {});
+    }, 300);
+  });
+}
+
+// Dangerous forms ask in a dialog before they are sent: data-confirm holds
+// the question, on the form or on the <option> chosen in it (a role change
+// asks only when the role changes). Confirming adds confirmed=yes, which the
+// server looks for; without this file it asks on a page of its own.
+let confirmDialog = null;
+function askToConfirm(question, label) {
+  if (!confirmDialog) {
+    confirmDialog = document.createElement("dialog");
+    confirmDialog.className = "confirm-dialog";
+    confirmDialog.dataset.testid = "confirm-dialog";
+    const form = document.createElement("form");
+    form.method = "dialog";
+    const text = document.createElement("p");
+    text.id = "confirm-dialog-text";
+    confirmDialog.setAttribute("aria-labelledby", text.id);
+    const actions = document.createElement("div");
+    actions.className = "confirm-actions";
+    const ok = document.createElement("button");
+    ok.value = "confirm";
+    ok.className = "btn btn-danger";
+    ok.dataset.testid = "confirm-dialog-ok";
+    const cancel = document.createElement("button");
+    cancel.value = "cancel";
+    cancel.className = "btn btn-secondary";
+    cancel.textContent = "Cancel";
+    actions.append(ok, cancel);
+    form.append(text, actions);
+    confirmDialog.append(form);
+    document.body.append(confirmDialog);
+  }
+  confirmDialog.querySelector("p").textContent = question;
+  confirmDialog.querySelector("[value=confirm]").textContent = label || "Confirm";
+  confirmDialog.returnValue = "";
+  return new Promise((resolve) => {
+    confirmDialog.addEventListener("close", () => resolve(confirmDialog.returnValue === "confirm"), { once: true });
+    confirmDialog.showModal();
+    confirmDialog.querySelector("[value=cancel]").focus(); // the safe choice is the one under Enter
+  });
+}
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.method === "dialog" || form.querySelector("input[name=confirmed]")) return;
+  const source = form.dataset.confirm ? form : form.querySelector("option[data-confirm]:checked");
+  if (!source) return;
+  event.preventDefault();
+  askToConfirm(source.dataset.confirm, source.dataset.confirmButton).then((ok) => {
+    if (!ok) return;
+    const confirmed = document.createElement("input");
+    confirmed.type = "hidden";
+    confirmed.name = "confirmed";
+    confirmed.value = "yes";
+    form.append(confirmed);
+    form.submit();
+  });
+});

@@ -48,10 +48,35 @@ const (
 	chartTitleDateFormatter = "Mon 2 Jan 2006"
 )
 
+// minChartDays is the fewest days the chart shows.
+const minChartDays = 7
+
+// activeDays drops the leading days without any sign-up or sign-in, keeping
+// at least minChartDays: a week-old app gets a chart of its week, not 23
+// empty days and a sliver. It says whether it dropped any.
+func activeDays(days []models.DayCount) ([]models.DayCount, bool) {
+	first := 0
+	for first < len(days)-minChartDays && days[first].SignUps == 0 && days[first].SignIns == 0 {
+		first++
+	}
+	return days[first:], first > 0
+}
+
+// chartHeading names the chart's span: the last 30 days, or since the first
+// day with activity.
+func chartHeading(days []models.DayCount) string {
+	shown, trimmed := activeDays(days)
+	if !trimmed || len(shown) == 0 {
+		return fmt.Sprintf("Sign-ups and sign-ins, last %d days", len(days))
+	}
+	return "Sign-ups and sign-ins since " + shown[0].Day.Format("Mon 2 Jan")
+}
+
 func px(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
 // newChart lays out one group of two bars per day.
 func newChart(days []models.DayCount) chart {
+	days, _ = activeDays(days)
 	c := chart{Width: px(chartW), Height: px(chartH)}
 	peak := int64(0)
 	for _, d := range days {

@@ -26,7 +26,7 @@ type UsersPageData struct {
 // actions on them.
 type UserPageData struct {
 	User       *models.User
-	Sessions   []models.SessionInfo
+	Sessions   []SessionRow
 	Identities []models.Identity
 	Tokens     []models.APIToken // personal access tokens
 	Passkeys   int64             // how many passkeys the user has
@@ -37,13 +37,35 @@ type UserPageData struct {
 	// impersonation allows it.
 	CanImpersonate bool
 	FormError      string // why the last action was refused
+	BanReason      string // why the user is banned, when they are and it was said
 	Ban            BanForm
 	Delete         DeleteForm
-	// TwoFactor is the user's two-factor state; ResetTwoFactor its reset
-	// form (the user's email typed as confirmation).
-	TwoFactor      models.TwoFactorState
-	ResetTwoFactor DeleteForm
+	// TwoFactor is the user's two-factor state.
+	TwoFactor models.TwoFactorState
 }
+
+// SessionRow is a live session with its browser in words.
+type SessionRow struct {
+	models.SessionInfo
+	Device string // "Firefox 128 on Linux"
+}
+
+// ConfirmPageData asks an admin to confirm a dangerous action before it is
+// done: the page a browser without JavaScript gets (with it, a dialog asks
+// the same on the user page). Confirming posts Fields again to Action, with
+// confirmed=yes.
+type ConfirmPageData struct {
+	Confirmation
+	Action string // the form's URL
+	Fields url.Values
+	Back   string // where Cancel goes
+}
+
+// ConfirmField is the field a confirmed form carries, and its value.
+const (
+	ConfirmField = "confirmed"
+	ConfirmValue = "yes"
+)
 
 // BanForm is the ban form: an optional reason, kept in the audit log.
 type BanForm struct {
@@ -66,8 +88,8 @@ type AuditPageData struct {
 // Actions lists the audit actions for the filter.
 func (AuditPageData) Actions() []string { return models.AuditActions }
 
-// usersURL is the users list with q's filters and the given page.
-func usersURL(q models.UserQuery, page int) string {
+// UsersURL is the users list with q's filters and the given page.
+func UsersURL(q models.UserQuery, page int) string {
 	v := url.Values{}
 	if q.Search != "" {
 		v.Set("q", q.Search)
@@ -81,6 +103,9 @@ func usersURL(q models.UserQuery, page int) string {
 	if q.Sort != models.SortCreated {
 		v.Set("sort", q.Sort)
 	}
+	if q.PerPage != models.UsersPerPage && q.PerPage != 0 {
+		v.Set("per_page", strconv.Itoa(q.PerPage))
+	}
 	if page > 1 {
 		v.Set("page", strconv.Itoa(page))
 	}
@@ -89,6 +114,9 @@ func usersURL(q models.UserQuery, page int) string {
 	}
 	return "/admin/users?" + v.Encode()
 }
+
+// AuditURL is the audit log with q's filters and the given page.
+func AuditURL(q models.AuditQuery, page int) string { return auditURL("/admin/audit", q, page) }
 
 // auditURL is the audit log (or its CSV export, at path) with q's filters
 // and the given page.
@@ -152,9 +180,22 @@ func count(n int64) string {
 	return b.String()
 }
 
+// pageSummary says where a page is in its list: "Page 2 of 41 · 2,001
+// users", with the page number never past the last page.
 func pageSummary(page, pages int, total int64, noun string) string {
-	return fmt.Sprintf("Page %d of %d · %s %s", page, pages, count(total), noun)
+	return fmt.Sprintf("Page %d of %d · %s", min(page, pages), pages, counted(total, noun))
 }
+
+// counted is n and the noun, made plural unless n is 1: "1 user",
+// "2,001 users". nouns end in a letter that takes an s.
+func counted(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return count(n) + " " + noun + "s"
+}
+
+func pageSizeOption(q models.UserQuery, n int) bool { return q.PerPage == n }
 
 // shorten cuts s to n characters for a table cell.
 func shorten(s string, n int) string {
@@ -185,6 +226,46 @@ func recoveryLeftText(n int) string {
 		return "1 recovery code left"
 	}
 	return strconv.Itoa(n) + " recovery codes left"
+}
+
+// Confirmation is the question asked before a dangerous admin action, in the
+// same words by the dialog on the user page (with JavaScript) and by the
+// confirm page (without). Deleting has its own: the typed email address.
+type Confirmation struct {
+	Title   string // "Ban mallory@example.com?"
+	Message string // what follows
+	Button  string // the confirming button's label
+}
+
+// Dialog is the text of the dialog: the question and what follows.
+func (q Confirmation) Dialog() string { return q.Title + " " + q.Message }
+
+// BanConfirmation asks before banning u.
+func BanConfirmation(u *models.User) Confirmation {
+	return Confirmation{"Ban " + u.Email + "?", "Every session of theirs ends at once and they can no longer sign in until unbanned.", "Ban user"}
+}
+
+// ResetTwoFactorConfirmation asks before turning off u's two-factor
+// authentication.
+func ResetTwoFactorConfirmation(u *models.User) Confirmation {
+	return Confirmation{"Reset two-factor authentication of " + u.Email + "?", "Their authenticator app and recovery codes stop working: signing in asks for the password alone until they set it up again. They are told by mail.", "Reset two-factor"}
+}
+
+// RoleConfirmation asks before giving u the role to.
+func RoleConfirmation(u *models.User, to string) Confirmation {
+	if to == models.RoleAdmin {
+		return Confirmation{"Make " + u.Email + " an admin?", "Admins see and change every account, other admins' too. Their current sessions end.", "Make admin"}
+	}
+	return Confirmation{"Make " + u.Email + " a member?", "They lose the admin area at once. Their current sessions end.", "Make member"}
+}
+
+// RevokeAllConfirmation asks before signing u out everywhere (self: an
+// admin on their own page, who keeps this session).
+func RevokeAllConfirmation(u *models.User, self bool) Confirmation {
+	if self {
+		return Confirmation{"Sign out all your other sessions?", "Every other browser and device signed in to your account is signed out at once; this one stays.", "Sign out"}
+	}
+	return Confirmation{"Sign " + u.Email + " out everywhere?", "Every browser and device signed in to this account is signed out at once.", "Sign out everywhere"}
 }
 
 // passkeysText says how many passkeys a user has.

@@ -66,6 +66,15 @@ func TextField(f Field) templ.Component {
 			o.raw(id)
 			o.raw(`" aria-pressed="false" data-password-toggle hidden>Show<span class="sr-only"> password</span></button></div>`)
 		}
+		if f.inputType() == "password" && f.Autocomplete == "new-password" {
+			// The strength meter: app.js shows it and fills it while the
+			// password is typed; the server's check on submit decides.
+			o.raw(`<div class="password-strength" data-password-strength="`)
+			o.raw(id)
+			o.raw(`" hidden><div class="strength-bar" aria-hidden="true"><span></span></div><p class="field-hint" id="`)
+			o.raw(id)
+			o.raw(`-strength" aria-live="polite"></p></div>`)
+		}
 		o.raw(` `)
 		if f.Hint != "" {
 			o.raw(`<p class="field-hint" id="`)

@@ -1,7 +1,11 @@
 // Package layout holds the page frame shared by every screen.
 package layout
 
-import "github.com/hearth-app/hearth/models"
+import (
+	"time"
+
+	"github.com/hearth-app/hearth/models"
+)
 
 // Page is what every screen's frame needs: its title, who is signed in, and
 // a flash message carried over from the previous request.
@@ -18,6 +22,9 @@ type Page struct {
 	// theme switch comes back to (the page, when it was a GET).
 	Theme Theme
 	Here  string
+	// Now is the time the page is rendered at, which relative times
+	// ("3 days ago", see Ago) count from.
+	Now time.Time
 }
 
 // Theme is a colour theme: the system's, or light or dark whatever it says.

@@ -38,3 +38,20 @@ func (m Mail) Text() string {
 	b.WriteString("— " + config.ProductName + "\n")
 	return b.String()
 }
+
+// The mail's inline styles, built from the brand's colours.
+const (
+	fontStack   = "font-family:-apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helvetica,Arial,sans-serif;"
+	bodyStyle   = "margin:0;padding:0;background:" + config.BrandBackground + ";"
+	cardStyle   = "max-width:560px;background:" + config.BrandSurface + ";border:1px solid " + config.BrandBorder + ";border-radius:8px;"
+	logoStyle   = "display:inline-block;width:28px;height:28px;line-height:28px;border-radius:7px;text-align:center;font-weight:700;font-size:16px;vertical-align:middle;margin-right:8px;background:" + config.BrandColor + ";color:" + config.BrandColorText + ";"
+	buttonStyle = "display:inline-block;padding:12px 24px;border-radius:6px;font-weight:700;text-decoration:none;background:" + config.BrandColor + ";color:" + config.BrandColorText + ";" + fontStack
+)
+
+// initial is the logo's letter: the product name's first.
+func initial() string {
+	for _, r := range config.ProductName {
+		return string(r)
+	}
+	return ""
+}

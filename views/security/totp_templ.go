@@ -195,8 +195,7 @@ func RecoveryCodesPage(p layout.Page, codes []string, enabled bool) templ.Compon
 
 // TwoFactorLoginData is the second step of signing in.
 type TwoFactorLoginData struct {
-	Error     string
-	Throttled bool
+	Error string // a wrong code, or the wait when throttled
 }
 
 // TwoFactorLoginPage asks for the second factor after the first one
