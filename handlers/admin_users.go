@@ -70,6 +70,9 @@ func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) 
 	if d.TwoFactor, err = models.TwoFactorStatus(ctx, a.DB, d.User.ID); err != nil {
 		return err
 	}
+	if d.Passkeys, err = models.CountPasskeys(ctx, a.DB, d.User.ID); err != nil {
+		return err
+	}
 	if d.Events, err = models.AuditEventsFor(ctx, a.DB, d.User.ID, 20); err != nil {
 		return err
 	}

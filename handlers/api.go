@@ -19,8 +19,12 @@ const apiPrefix = "/api/"
 // authenticated with, if any.
 const ctxAPIToken = "api_token"
 
-// isAPI reports whether the request is for the JSON API.
-func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, apiPrefix) }
+// isAPI reports whether the request is for the JSON API, or one of the
+// passkey ceremonies' JSON endpoints: errors are problem+json there.
+func isAPI(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, apiPrefix) || strings.HasPrefix(p, webauthnPrefix)
+}
 
 // parseBearer returns the token of an Authorization header of the form
 // "Bearer <token>" (RFC 6750: the scheme in any case, one space, a token68

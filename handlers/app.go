@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/internal/password"
@@ -47,8 +48,9 @@ type App struct {
 	crossOrigin *http.CrossOriginProtection
 	buffers     *sync.Pool // *bytes.Buffer for render
 	jobs        *sync.WaitGroup
-	jobSlots    chan struct{} // inBackground's semaphore
-	health      *dbHealth     // the last database failure a request met, for /healthz
+	jobSlots    chan struct{}      // inBackground's semaphore
+	health      *dbHealth          // the last database failure a request met, for /healthz
+	webAuthn    *webauthn.WebAuthn // the passkeys' relying party; nil when off (passkeys.go)
 }
 
 // SessionCookieName is the cookie's name in development; production adds the
@@ -96,5 +98,6 @@ func New(a App) *App {
 	a.jobs = &sync.WaitGroup{}
 	a.jobSlots = make(chan struct{}, backgroundSlots)
 	a.health = &dbHealth{}
+	a.webAuthn = newWebAuthn(a.Config)
 	return &a
 }

@@ -90,7 +90,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 
 // LoginPage shows the sign-in form.
 func (a *App) LoginPage(c echo.Context) error {
-	f := auth.LoginForm{Next: safeNext(c.QueryParam("next"), ""), Providers: a.providerButtons(), EmailSignIn: a.Config.EmailSignIn}
+	f := auth.LoginForm{Next: safeNext(c.QueryParam("next"), ""), Providers: a.providerButtons(), EmailSignIn: a.Config.EmailSignIn, Passkeys: a.passkeysOn()}
 	return a.render(c, http.StatusOK, auth.LoginPage(a.page(c, "Sign in"), f))
 }
 
@@ -102,7 +102,7 @@ func (a *App) LoginSubmit(c echo.Context) error {
 		return err
 	}
 	f := auth.LoginForm{Email: models.NormalizeEmail(form.Get("email")), Next: safeNext(form.Get("next"), ""), Providers: a.providerButtons(),
-		EmailSignIn: a.Config.EmailSignIn, Forget: form.Get("remember") != "yes"}
+		EmailSignIn: a.Config.EmailSignIn, Passkeys: a.passkeysOn(), Forget: form.Get("remember") != "yes"}
 	password := form.Get("password")
 	if f.Email == "" || password == "" {
 		f.Error = "Enter your email and password."

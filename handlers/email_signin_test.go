@@ -50,7 +50,7 @@ func mailedCode(t *testing.T, ta *testApp, email string) (code, link string) {
 }
 
 // verifiedUser is an account with a proven address and no password.
-func verifiedUser(t *testing.T, ta *testApp, email string) *models.User {
+func passwordlessVerifiedUser(t *testing.T, ta *testApp, email string) *models.User {
 	t.Helper()
 	u := insertUser(t, ta, email, models.RoleMember)
 	if err := ta.DB.Write.Exec("UPDATE users SET email_verified_at = ? WHERE id = ?", ta.clock.Now(), u.ID).Error; err != nil {
@@ -70,7 +70,7 @@ func otherCode(code string) string {
 func TestEmailSignInWithTheCode(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	u := verifiedUser(t, ta, "coder@example.com")
+	u := passwordlessVerifiedUser(t, ta, "coder@example.com")
 	c := ta.client(t)
 	expectRedirect(t, c.requestCode(" Coder@Example.com "), "/login/code")
 	page := c.get("/login/code")
@@ -117,7 +117,7 @@ func TestEmailSignInWithTheCode(t *testing.T) {
 func TestEmailSignInAnswersAlikeForUnknownAddresses(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	verifiedUser(t, ta, "known@example.com")
+	passwordlessVerifiedUser(t, ta, "known@example.com")
 	type answer struct {
 		status          int
 		location, page  string
@@ -160,7 +160,7 @@ func TestEmailSignInAnswersAlikeForUnknownAddresses(t *testing.T) {
 func TestEmailCodeWorksOnlyInTheBrowserThatAsked(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	verifiedUser(t, ta, "bound@example.com")
+	passwordlessVerifiedUser(t, ta, "bound@example.com")
 	asker := ta.client(t)
 	expectRedirect(t, asker.requestCode("bound@example.com"), "/login/code")
 	code, _ := mailedCode(t, ta, "bound@example.com")
@@ -174,7 +174,7 @@ func TestEmailCodeWorksOnlyInTheBrowserThatAsked(t *testing.T) {
 	thief.expectSignedOut()
 	// A browser that asked for its own code for another address cannot use
 	// this one either.
-	verifiedUser(t, ta, "thief@example.com")
+	passwordlessVerifiedUser(t, ta, "thief@example.com")
 	expectRedirect(t, thief.requestCode("thief@example.com"), "/login/code")
 	expectStatus(t, thief.post("/login/code", url.Values{"code": {code}}), http.StatusUnauthorized)
 	thief.expectSignedOut()
@@ -190,7 +190,7 @@ func TestEmailCodeWorksOnlyInTheBrowserThatAsked(t *testing.T) {
 func TestEmailLinkSignsInAnyBrowserAfterTheClick(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	u := verifiedUser(t, ta, "linked@example.com")
+	u := passwordlessVerifiedUser(t, ta, "linked@example.com")
 	asker := ta.client(t)
 	expectRedirect(t, asker.requestCode("linked@example.com"), "/login/code")
 	code, link := mailedCode(t, ta, "linked@example.com")
@@ -247,7 +247,7 @@ func TestEmailLinkSignsInAnyBrowserAfterTheClick(t *testing.T) {
 func TestEmailSignInExpiresAfterTenMinutes(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	verifiedUser(t, ta, "late@example.com")
+	passwordlessVerifiedUser(t, ta, "late@example.com")
 	c := ta.client(t)
 	expectRedirect(t, c.requestCode("late@example.com"), "/login/code")
 	code, link := mailedCode(t, ta, "late@example.com")
@@ -272,7 +272,7 @@ func TestEmailSignInExpiresAfterTenMinutes(t *testing.T) {
 func TestFiveWrongCodesEndTheEmailSignIn(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	verifiedUser(t, ta, "guess@example.com")
+	passwordlessVerifiedUser(t, ta, "guess@example.com")
 	c := ta.client(t)
 	expectRedirect(t, c.requestCode("guess@example.com"), "/login/code")
 	code, link := mailedCode(t, ta, "guess@example.com")
@@ -301,7 +301,7 @@ func TestFiveWrongCodesEndTheEmailSignIn(t *testing.T) {
 func TestANewEmailSignInReplacesTheOldOne(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	verifiedUser(t, ta, "twice@example.com")
+	passwordlessVerifiedUser(t, ta, "twice@example.com")
 	c := ta.client(t)
 	expectRedirect(t, c.requestCode("twice@example.com"), "/login/code")
 	first, firstLink := mailedCode(t, ta, "twice@example.com")
@@ -324,7 +324,7 @@ func TestANewEmailSignInReplacesTheOldOne(t *testing.T) {
 func TestEmailSignInIsThrottledPerAddressAndPerEmail(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t, withEnv("HEARTH_RATE_EMAIL_SIGNIN", "2/15m"), withEnv("HEARTH_TRUSTED_PROXIES", "127.0.0.1/32"))
-	verifiedUser(t, ta, "flood@example.com")
+	passwordlessVerifiedUser(t, ta, "flood@example.com")
 	from := func(ip, email string) *response {
 		req, _ := http.NewRequest(http.MethodPost, ta.URL+"/login/email", strings.NewReader(url.Values{"email": {email}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -398,7 +398,7 @@ func TestEmailSignInProvesTheAddress(t *testing.T) {
 func TestBannedUsersCannotSignInByEmail(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	u := verifiedUser(t, ta, "banned@example.com")
+	u := passwordlessVerifiedUser(t, ta, "banned@example.com")
 	if err := ta.DB.Write.Exec("UPDATE users SET banned_at = ? WHERE id = ?", ta.clock.Now(), u.ID).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -427,7 +427,7 @@ func TestBannedUsersCannotSignInByEmail(t *testing.T) {
 func TestEmailSignInOffRemovesItsRoutesAndButton(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t, withEnv("HEARTH_EMAIL_SIGNIN", "off"))
-	verifiedUser(t, ta, "off@example.com")
+	passwordlessVerifiedUser(t, ta, "off@example.com")
 	c := ta.client(t)
 	page := c.get("/login")
 	expectStatus(t, page, http.StatusOK)
@@ -448,7 +448,7 @@ func TestEmailSignInOffRemovesItsRoutesAndButton(t *testing.T) {
 func TestEmailSignInRefusesUglyInput(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	verifiedUser(t, ta, "ugly@example.com")
+	passwordlessVerifiedUser(t, ta, "ugly@example.com")
 	c := ta.client(t)
 	for _, tc := range []struct {
 		email string
@@ -542,7 +542,7 @@ func TestWithEmailSignInTheLastProviderCanGo(t *testing.T) {
 func TestEmailSignInPassesTheSecondStep(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t, withSecretKey())
-	u := verifiedUser(t, ta, "twostep@example.com")
+	u := passwordlessVerifiedUser(t, ta, "twostep@example.com")
 	c := ta.client(t)
 	expectRedirect(t, c.requestCode("twostep@example.com"), "/login/code")
 	code, _ := mailedCode(t, ta, "twostep@example.com")
@@ -580,7 +580,7 @@ func TestEmailSignInPassesTheSecondStep(t *testing.T) {
 func TestEmailSignInKeepsWhereTheVisitorWasGoing(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
-	verifiedUser(t, ta, "next@example.com")
+	passwordlessVerifiedUser(t, ta, "next@example.com")
 	c := ta.client(t)
 	expectRedirect(t, c.get("/account/sessions"), "/login?next=%2Faccount%2Fsessions")
 	if c.get("/login?next=%2Faccount%2Fsessions").Doc.Find("form[action='/login'] input[name=next]").AttrOr("value", "") != "/account/sessions" {

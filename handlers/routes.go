@@ -84,6 +84,17 @@ func (a *App) Routes() *echo.Echo {
 	account.GET("/export", a.ExportPage, a.refuseWhileImpersonating)
 	account.POST("/tokens", a.TokenSubmit, a.refuseWhileImpersonating)
 	account.POST("/tokens/:id/revoke", a.RevokeTokenSubmit)
+	account.POST("/passkeys/:id/rename", a.PasskeyRenameSubmit, a.refuseWhileImpersonating)
+	account.POST("/passkeys/:id/delete", a.PasskeyDeleteSubmit, a.refuseWhileImpersonating)
+
+	// Passkey ceremonies: JSON for static/js/passkeys.js, problem+json
+	// errors, 404 where passkeys are off. Registering needs the account
+	// (not an admin browsing as it); signing in needs no one.
+	wa := e.Group("/webauthn")
+	wa.POST("/register/begin", a.PasskeyRegisterBegin, a.requirePasskeys, a.requireUserJSON, a.refuseWhileImpersonating)
+	wa.POST("/register/finish", a.PasskeyRegisterFinish, a.requirePasskeys, a.requireUserJSON, a.refuseWhileImpersonating)
+	wa.POST("/login/begin", a.PasskeyLoginBegin, a.requirePasskeys, a.refuseSignedInJSON)
+	wa.POST("/login/finish", a.PasskeyLoginFinish, a.requirePasskeys, a.refuseSignedInJSON)
 
 	// The JSON API: a bearer token or the session cookie; errors are
 	// problem+json, also for unknown routes and methods under /api/ (the

@@ -26,5 +26,8 @@ func (a *App) renderSecurity(c echo.Context, status int, d security.SecurityPage
 		return err
 	}
 	d.TwoFactorOn, d.TwoFactorSince, d.RecoveryLeft = st.Enabled, st.Since, st.RecoveryLeft
+	if d.Passkeys, err = a.passkeySection(c, d.Passkeys); err != nil {
+		return err
+	}
 	return a.render(c, status, security.SecurityPage(a.page(c, "Security"), d))
 }

@@ -65,6 +65,11 @@ const (
 	// binding secret its code needs, the address, where to go next), until
 	// it signs in (email_signin.go).
 	keyEmailSignIn sessionKey = "email_signin"
+	// keyPasskeyRegistration and keyPasskeyLogin hold the id of this
+	// browser's WebAuthn challenge under way (models.Challenge), until its
+	// finish consumes it.
+	keyPasskeyRegistration sessionKey = "passkey_registration"
+	keyPasskeyLogin        sessionKey = "passkey_login"
 )
 
 // sessionString is the session's value for k, or "".

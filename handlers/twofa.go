@@ -390,19 +390,19 @@ func (a *App) stepUpCode(c echo.Context, u *models.User, code string) (bool, err
 }
 
 // requireAdminSecondFactor is HEARTH_REQUIRE_ADMIN_2FA: an admin without a
-// second factor (models.HasSecondFactor) is sent to /account/security to
-// set one up before any admin page answers.
+// second factor or a passkey (models.HasMultiFactor) is sent to
+// /account/security to set one up before any admin page answers.
 func (a *App) requireAdminSecondFactor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !a.Config.RequireAdmin2FA {
 			return next(c)
 		}
-		has, err := models.HasSecondFactor(c.Request().Context(), a.DB, currentUser(c).ID)
+		has, err := models.HasMultiFactor(c.Request().Context(), a.DB, currentUser(c).ID)
 		if err != nil {
 			return err
 		}
 		if !has {
-			a.flash(c, layout.FlashError, "Set up two-factor authentication to use the admin area.")
+			a.flash(c, layout.FlashError, "Set up two-factor authentication or add a passkey to use the admin area.")
 			return redirect(c, "/account/security")
 		}
 		return next(c)

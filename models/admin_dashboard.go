@@ -17,8 +17,8 @@ type Dashboard struct {
 	Admins         int64
 	Banned         int64
 	Unverified     int64
-	// WithSecondFactor counts the users with a second factor
-	// (HasSecondFactor), for the share of TotalUsers.
+	// WithSecondFactor counts the users with a second factor or a passkey
+	// (HasMultiFactor), for the share of TotalUsers.
 	WithSecondFactor int64
 	Days             []DayCount // DashboardDays entries, oldest first, the last is today (UTC)
 }
@@ -45,7 +45,7 @@ SELECT (SELECT count(*) FROM users),
        (SELECT count(*) FROM users WHERE banned_at IS NOT NULL),
        (SELECT count(*) FROM users WHERE email_verified_at IS NULL AND banned_at IS NULL),
        (SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND user_id IS NOT NULL AND expiry > ? AND last_seen_at > ?),
-       (SELECT count(DISTINCT user_id) FROM (`+secondFactorUsers+`) f)`,
+       (SELECT count(DISTINCT user_id) FROM (`+multiFactorUsers+`) f)`,
 		now.AddDate(0, 0, -7), RoleAdmin, now, now.Add(-idle)).
 		Row().Scan(&d.TotalUsers, &d.NewThisWeek, &d.Admins, &d.Banned, &d.Unverified, &d.ActiveSessions, &d.WithSecondFactor)
 	if err != nil {

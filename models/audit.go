@@ -42,6 +42,8 @@ const (
 	AuditTwoFactorReset    = "two_factor_reset" // by an admin
 	AuditRecoveryCodesNew  = "recovery_codes_new"
 	AuditRecoveryCodeUse   = "recovery_code_use"
+	AuditPasskeyAdd        = "passkey_add"
+	AuditPasskeyRemove     = "passkey_remove"
 )
 
 // AuditEvent is one row of the audit log.
@@ -112,6 +114,7 @@ var AuditActions = []string{
 	AuditRoleChange, AuditBan, AuditUnban, AuditUserDelete, AuditImpersonateStart, AuditImpersonateStop,
 	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink, AuditAPITokenCreate, AuditAPITokenRevoke, AuditDataExport,
 	AuditTwoFactorEnable, AuditTwoFactorDisable, AuditTwoFactorReset, AuditRecoveryCodesNew, AuditRecoveryCodeUse,
+	AuditPasskeyAdd, AuditPasskeyRemove,
 }
 
 // AuditPerPage is the size of a page of the audit log.

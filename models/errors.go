@@ -46,7 +46,7 @@ var (
 	// ErrIdentityTaken: this provider account is connected to another user.
 	ErrIdentityTaken = errors.New("this provider account is connected to another user")
 	// ErrLastSignInMethod: disconnecting would leave no way to sign in.
-	ErrLastSignInMethod = errors.New("you can't disconnect your only way to sign in; set a password first")
+	ErrLastSignInMethod = errors.New("you can't remove your only way to sign in; set a password, connect a provider or add a passkey first")
 	// ErrEmailUnverified: an account whose address is not yet proven cannot
 	// gain a sign-in method (a provider, a password): whoever signed up with
 	// someone else's address must not keep a way in once the owner proves it.
@@ -68,6 +68,20 @@ var (
 	ErrTwoFactorOff = errors.New("two-factor authentication is off")
 	// ErrTokenExpiry: a token's lifetime is one of APITokenLifetimes.
 	ErrTokenExpiry = errors.New("a token expires after 7, 30 or 90 days, or never")
+
+	// ErrPasskeyName: a passkey's name is at most MaxPasskeyNameLen
+	// characters of text.
+	ErrPasskeyName = errors.New("a passkey's name is at most 100 characters")
+	// ErrTooManyPasskeys: the account holds MaxPasskeys already.
+	ErrTooManyPasskeys = errors.New("too many passkeys")
+	// ErrPasskeyTaken: this credential is registered already.
+	ErrPasskeyTaken = errors.New("this passkey is registered already")
+	// ErrPasskeyCounter: the authenticator's signature counter went back
+	// (a cloned key, or a replayed assertion).
+	ErrPasskeyCounter = errors.New("the passkey's signature counter did not advance")
+	// ErrChallengeInvalid covers unknown, used and expired WebAuthn
+	// challenges alike.
+	ErrChallengeInvalid = errors.New("the passkey request is invalid or has expired")
 )
 
 // Why a part of the input is refused (the values of InvalidInput's fields).

@@ -18,7 +18,9 @@ type Export struct {
 	APITokens   []ExportToken `json:"api_tokens"`
 	// TwoFactor is whether 2FA is on, since when, and how many recovery
 	// codes are left (never the secret or the codes' hashes).
-	TwoFactor   ExportTwoFactor `json:"two_factor"`
+	TwoFactor ExportTwoFactor `json:"two_factor"`
+	// Passkeys lists the user's passkeys (never their keys).
+	Passkeys    []ExportPasskey `json:"passkeys"`
 	AuditEvents []ExportEvent   `json:"audit_events"`
 }
 
@@ -27,6 +29,13 @@ type ExportTwoFactor struct {
 	Enabled           bool       `json:"enabled"`
 	EnabledAt         *time.Time `json:"enabled_at"`
 	RecoveryCodesLeft int        `json:"recovery_codes_left"`
+}
+
+// ExportPasskey is a passkey as the export shows it.
+type ExportPasskey struct {
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
 // ExportProfile is the user row, without the password hash.
@@ -91,7 +100,7 @@ func ExportUser(ctx context.Context, db *DB, now time.Time, idle time.Duration, 
 	ex := Export{ExportedAt: now.UTC(), Memberships: []struct{}{},
 		Profile: ExportProfile{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, HasPassword: u.PasswordHash != "",
 			EmailVerifiedAt: u.EmailVerifiedAt, BannedAt: u.BannedAt, LastSignInAt: u.LastSignInAt, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt},
-		Identities: []ExportIdentity{}, Sessions: []ExportSession{}, APITokens: []ExportToken{}, AuditEvents: []ExportEvent{}}
+		Identities: []ExportIdentity{}, Sessions: []ExportSession{}, APITokens: []ExportToken{}, Passkeys: []ExportPasskey{}, AuditEvents: []ExportEvent{}}
 	ids, err := IdentitiesOf(ctx, db, u.ID)
 	if err != nil {
 		return ex, err
@@ -118,6 +127,13 @@ func ExportUser(ctx context.Context, db *DB, now time.Time, idle time.Duration, 
 		return ex, err
 	}
 	ex.TwoFactor = ExportTwoFactor{Enabled: tf.Enabled, EnabledAt: tf.Since, RecoveryCodesLeft: tf.RecoveryLeft}
+	keys, err := ListPasskeys(ctx, db, u.ID)
+	if err != nil {
+		return ex, err
+	}
+	for _, p := range keys {
+		ex.Passkeys = append(ex.Passkeys, ExportPasskey{Name: p.Name, CreatedAt: p.CreatedAt, LastUsedAt: p.LastUsedAt})
+	}
 	var events []AuditEvent
 	if err := db.Read.WithContext(ctx).Where("target_id = ? OR actor_id = ?", u.ID, u.ID).
 		Order("created_at DESC, id DESC").Limit(maxExportEvents).Find(&events).Error; err != nil {

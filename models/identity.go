@@ -192,9 +192,10 @@ func IdentitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error
 }
 
 // DisconnectIdentity removes one of u's identities, unless it is their
-// only way to sign in. emailSignIn says the server offers email sign-in
-// (HEARTH_EMAIL_SIGNIN), a way in every account has: then an identity is
-// never the last one. It returns the removed identity.
+// last way to sign in (a password, another provider or a passkey remains).
+// emailSignIn says the server offers email sign-in (HEARTH_EMAIL_SIGNIN), a
+// way in every account has: then an identity is never the last one. It
+// returns the removed identity.
 func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string, emailSignIn bool) (*Identity, error) {
 	var removed Identity
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -203,12 +204,12 @@ func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string,
 		} else if err != nil {
 			return err
 		}
-		var others int64
-		if err := tx.Model(&Identity{}).Where("user_id = ? AND id <> ?", u.ID, identityID).Count(&others).Error; err != nil {
+		fresh, err := lockUser(tx, db.Dialect, u.ID)
+		if err != nil {
 			return err
 		}
-		if others == 0 && u.PasswordHash == "" && !emailSignIn {
-			return ErrLastSignInMethod
+		if err := keepASignInMethod(tx, fresh, signInMethod{identityID: removed.ID, emailSignIn: emailSignIn}); err != nil {
+			return err
 		}
 		return tx.Delete(&removed).Error
 	})

@@ -365,14 +365,15 @@ func TwoFactorStatus(ctx context.Context, db *DB, userID string) (TwoFactorState
 }
 
 // secondFactorUsers selects the ids of the users who have a second factor:
-// an enabled authenticator app. A new kind of second factor (passkeys)
-// joins with one line: UNION SELECT user_id FROM its table.
+// an enabled authenticator app. Passkeys do not join it: it decides whether
+// a password sign-in asks for a code, and a user with a passkey but no app
+// has no code to give. multiFactorUsers (passkey.go) counts both.
 const secondFactorUsers = `SELECT user_id FROM totp_secrets WHERE enabled_at IS NOT NULL`
 
 // HasSecondFactor reports whether the user has a second factor
-// (secondFactorUsers). It is the one question the sign-in step
-// (completeFirstFactor), the step-up for password-less accounts and
-// HEARTH_REQUIRE_ADMIN_2FA ask.
+// (secondFactorUsers). It is the question the sign-in step
+// (completeFirstFactor) and the step-up for password-less accounts ask;
+// HEARTH_REQUIRE_ADMIN_2FA asks HasMultiFactor.
 func HasSecondFactor(ctx context.Context, db *DB, userID string) (bool, error) {
 	var n int64
 	err := db.Read.WithContext(ctx).Raw(`SELECT count(*) FROM (`+secondFactorUsers+`) f WHERE f.user_id = ?`, userID).Scan(&n).Error

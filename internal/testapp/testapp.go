@@ -13,6 +13,7 @@ import (
 	"context"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -43,6 +44,10 @@ type Options struct {
 	Hasher *password.Hasher
 	// Throttled keeps the configured rate limits, which are off otherwise.
 	Throttled bool
+	// Localhost makes the base URL http://localhost:port instead of the
+	// listener's IP address: browsers refuse an IP address as a WebAuthn
+	// relying party id (passkey tests).
+	Localhost bool
 }
 
 // Env returns the configuration tests start from. Forms are filled in
@@ -83,6 +88,10 @@ func New(t testing.TB, o Options) *Server {
 	srv := httptest.NewUnstartedServer(nil) // its URL is the base URL (OAuth callbacks, mail links)
 	if env["HEARTH_BASE_URL"] == "" {
 		env["HEARTH_BASE_URL"] = "http://" + srv.Listener.Addr().String()
+		if o.Localhost {
+			_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+			env["HEARTH_BASE_URL"] = "http://localhost:" + port
+		}
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {

@@ -72,7 +72,7 @@ func DashboardPage(p layout.Page, d DashboardPageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = stat("With two-factor", share(d.Stats.WithSecondFactor, d.Stats.TotalUsers), "stat-two-factor").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = stat("With two-factor or a passkey", share(d.Stats.WithSecondFactor, d.Stats.TotalUsers), "stat-two-factor").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -29,6 +29,7 @@ type UserPageData struct {
 	Sessions   []SessionRow
 	Identities []models.Identity
 	Tokens     []models.APIToken // personal access tokens
+	Passkeys   int64             // how many passkeys the user has
 	Events     []models.AuditEvent
 	People     map[string]*models.User // actors and targets of Events, by id
 	IsSelf     bool                    // the admin looking is this user
@@ -265,4 +266,15 @@ func RevokeAllConfirmation(u *models.User, self bool) Confirmation {
 		return Confirmation{"Sign out all your other sessions?", "Every other browser and device signed in to your account is signed out at once; this one stays.", "Sign out"}
 	}
 	return Confirmation{"Sign " + u.Email + " out everywhere?", "Every browser and device signed in to this account is signed out at once.", "Sign out everywhere"}
+}
+
+// passkeysText says how many passkeys a user has.
+func passkeysText(n int64) string {
+	switch n {
+	case 0:
+		return "None"
+	case 1:
+		return "1 passkey"
+	}
+	return strconv.FormatInt(n, 10) + " passkeys"
 }

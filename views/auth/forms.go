@@ -29,6 +29,18 @@ type LoginForm struct {
 	Forget bool
 	// EmailSignIn offers "Email me a sign-in code" (HEARTH_EMAIL_SIGNIN).
 	EmailSignIn bool
+	// Passkeys: the server can use passkeys, so the page offers "Sign in
+	// with a passkey" and the email field's passkey autofill.
+	Passkeys bool
+}
+
+// emailAutocomplete is the email field's autocomplete: with passkeys, the
+// browser may offer them there (conditional mediation).
+func (f LoginForm) emailAutocomplete() string {
+	if f.Passkeys {
+		return "username webauthn"
+	}
+	return "username"
 }
 
 // loginFocus is the sign-in field that gets autofocus: the password when

@@ -230,3 +230,27 @@ func PasswordRemovedAtEmailSignIn(u *models.User, accountURL string) Mail {
 		ButtonLabel: "Review your account", URL: accountURL,
 	}
 }
+
+// PasskeyAdded tells u a passkey named name was added; securityURL is where
+// to remove it.
+func PasskeyAdded(u *models.User, name, securityURL string) Mail {
+	return Mail{
+		Template: "passkey_added",
+		Subject:  "A passkey was added to your account",
+		Heading:  "A passkey was added",
+		Lines: []string{"A passkey named “" + name + "” was just added to your account " + u.Email + ". It can sign in to your account without a password.",
+			"If this wasn't you, remove it now and change your password."},
+		ButtonLabel: "Review my passkeys", URL: securityURL,
+	}
+}
+
+// PasskeyRemoved tells u the passkey named name was removed.
+func PasskeyRemoved(u *models.User, name, securityURL string) Mail {
+	return Mail{
+		Template:    "passkey_removed",
+		Subject:     "A passkey was removed from your account",
+		Heading:     "A passkey was removed",
+		Lines:       []string{"The passkey named “" + name + "” of your account " + u.Email + " was removed: it can no longer sign in. If this wasn't you, change your password and review your account's security."},
+		ButtonLabel: "Review my passkeys", URL: securityURL,
+	}
+}

@@ -6,6 +6,8 @@ package security
 import (
 	"fmt"
 	"time"
+
+	"github.com/hearth-app/hearth/views/passkeys"
 )
 
 // SecurityPageData is what /account/security shows: how the user signs in
@@ -22,6 +24,8 @@ type SecurityPageData struct {
 
 	DisableErrors  map[string]string // the disable form's errors
 	RecoveryErrors map[string]string // the new-recovery-codes form's errors
+
+	Passkeys passkeys.SectionData // the passkeys section (views/passkeys)
 }
 
 func recoveryText(n int) string {
