@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/static"
 )
 
@@ -67,6 +68,28 @@ func (a *App) Routes() *echo.Echo {
 	account.GET("/export", a.ExportPage, a.refuseWhileImpersonating)
 	account.POST("/tokens", a.TokenSubmit, a.refuseWhileImpersonating)
 	account.POST("/tokens/:id/revoke", a.RevokeTokenSubmit)
+
+	// Organizations (orgs.go). Under /orgs/:slug, requireOrgRole answers
+	// 404 to non-members and 403 to members below the route's role; a
+	// product's org-scoped pages go in the org group.
+	e.GET("/orgs", a.OrgsPage, a.requireUser)
+	e.POST("/orgs", a.OrgCreateSubmit, a.requireUser)
+	e.POST("/orgs/invitations/:id/:answer", a.MyInvitationAnswer, a.requireUser)
+	e.GET("/invitations/:token", a.InvitationPage)
+	e.POST("/invitations/:token", a.InvitationSubmit, a.requireUser)
+	org := e.Group("/orgs/:slug", a.requireOrgRole(models.OrgMember))
+	org.GET("", a.OrgHome)
+	org.GET("/members", a.OrgMembersPage)
+	org.POST("/leave", a.OrgLeave)
+	org.POST("/invitations", a.OrgInviteSubmit, a.requireOrgRole(models.OrgAdmin))
+	org.POST("/invitations/:id/resend", a.OrgInvitationResend, a.requireOrgRole(models.OrgAdmin))
+	org.POST("/invitations/:id/revoke", a.OrgInvitationRevoke, a.requireOrgRole(models.OrgAdmin))
+	org.POST("/members/:id/role", a.OrgMemberRole, a.requireOrgRole(models.OrgAdmin))
+	org.POST("/members/:id/remove", a.OrgMemberRemove, a.requireOrgRole(models.OrgAdmin))
+	org.GET("/settings", a.OrgSettingsPage, a.requireOrgRole(models.OrgOwner))
+	org.POST("/settings", a.OrgSettingsSubmit, a.requireOrgRole(models.OrgOwner))
+	org.POST("/transfer", a.OrgTransferSubmit, a.requireOrgRole(models.OrgOwner))
+	org.POST("/delete", a.OrgDeleteSubmit, a.requireOrgRole(models.OrgOwner))
 
 	// The JSON API: a bearer token or the session cookie; errors are
 	// problem+json, also for unknown routes and methods under /api/ (the

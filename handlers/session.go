@@ -53,6 +53,14 @@ const (
 	keyOAuthConnectIntent sessionKey = "oauth_connect_intent"
 )
 
+// Organizations (orgs.go).
+const (
+	// keyActiveOrg holds the id of the organization the user last opened:
+	// the nav's switcher shows it, JWTs carry it (checked against the
+	// memberships when a token is minted).
+	keyActiveOrg sessionKey = "active_org"
+)
+
 // sessionString is the session's value for k, or "".
 func (a *App) sessionString(ctx context.Context, k sessionKey) string {
 	return a.Sessions.GetString(ctx, string(k))

@@ -137,6 +137,13 @@ type OrgMembership struct {
 	Slug     string
 	Role     OrgRole
 	JoinedAt time.Time
+	// CreatedAt is when the organization was created.
+	CreatedAt time.Time
+}
+
+// Organization is the organization of the membership.
+func (m OrgMembership) Organization() *Organization {
+	return &Organization{ID: m.OrgID, Name: m.Name, Slug: m.Slug, CreatedAt: m.CreatedAt}
 }
 
 // Invitation asks an address to join an organization with a role. Only the
@@ -372,7 +379,7 @@ func UserOrgs(ctx context.Context, db *DB, userID string, limit int) ([]OrgMembe
 	return out, q.Scan(&out).Error
 }
 
-const userOrgsSQL = `SELECT o.id AS org_id, o.name, o.slug, m.role, m.joined_at
+const userOrgsSQL = `SELECT o.id AS org_id, o.name, o.slug, m.role, m.joined_at, o.created_at
 FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ?`
 
 // MembershipOf returns the user's membership of the organization named by
@@ -381,6 +388,18 @@ FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ?`
 func MembershipOf(ctx context.Context, db *DB, userID, slug string) (OrgMembership, error) {
 	var out []OrgMembership
 	if err := db.Read.WithContext(ctx).Raw(userOrgsSQL+" AND o.slug = ?", userID, slug).Scan(&out).Error; err != nil {
+		return OrgMembership{}, err
+	}
+	if len(out) == 0 {
+		return OrgMembership{}, ErrNotFound
+	}
+	return out[0], nil
+}
+
+// MembershipByOrgID is MembershipOf by the organization's id.
+func MembershipByOrgID(ctx context.Context, db *DB, userID, orgID string) (OrgMembership, error) {
+	var out []OrgMembership
+	if err := db.Read.WithContext(ctx).Raw(userOrgsSQL+" AND o.id = ?", userID, orgID).Scan(&out).Error; err != nil {
 		return OrgMembership{}, err
 	}
 	if len(out) == 0 {
@@ -433,6 +452,13 @@ func ListMembers(ctx context.Context, db *DB, orgID string, page int) (MemberLis
 (SELECT user_id, role, joined_at FROM memberships WHERE org_id = ? ORDER BY joined_at, user_id LIMIT ? OFFSET ?) m
 JOIN users u ON u.id = m.user_id ORDER BY m.joined_at, m.user_id`, orgID, MembersPerPage, offset).Scan(&l.Members).Error
 	return l, err
+}
+
+// CountMembers is how many members the organization has.
+func CountMembers(ctx context.Context, db *DB, orgID string) (int64, error) {
+	var n int64
+	err := db.Read.WithContext(ctx).Raw("SELECT count(*) FROM memberships WHERE org_id = ?", orgID).Scan(&n).Error
+	return n, err
 }
 
 // MemberOf returns one member of an organization (ErrNotFound).
@@ -830,18 +856,27 @@ WHERE i.email = ? AND i.accepted_at IS NULL AND i.declined_at IS NULL AND i.expi
 	return out, err
 }
 
+// InvitationRef names an invitation: by the mailed token (its link), or by
+// id (the signed-in addressee's list on /orgs: their verified address
+// already proves what the token would).
+type InvitationRef struct{ Token, ID string }
+
 // InvitationByToken returns the open invitation whose token is raw and its
 // organization (ErrTokenInvalid: unknown, answered, expired).
 func InvitationByToken(ctx context.Context, db *DB, now time.Time, raw string) (*Invitation, *Organization, error) {
-	return invitationByToken(db.Read.WithContext(ctx), now, raw)
+	return invitationByRef(db.Read.WithContext(ctx), now, InvitationRef{Token: raw})
 }
 
-func invitationByToken(q *gorm.DB, now time.Time, raw string) (*Invitation, *Organization, error) {
-	if raw == "" || len(raw) > 100 {
+func invitationByRef(q *gorm.DB, now time.Time, ref InvitationRef) (*Invitation, *Organization, error) {
+	if (ref.Token == "") == (ref.ID == "") || len(ref.Token) > 100 || len(ref.ID) > 64 {
 		return nil, nil, ErrTokenInvalid
 	}
 	var inv Invitation
-	if err := q.Where("token_hash = ?", HashToken(raw)).Take(&inv).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+	q2 := q.Where("token_hash = ?", HashToken(ref.Token))
+	if ref.ID != "" {
+		q2 = q.Where("id = ?", ref.ID)
+	}
+	if err := q2.Take(&inv).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil, ErrTokenInvalid
 	} else if err != nil {
 		return nil, nil, err
@@ -860,10 +895,10 @@ func invitationByToken(q *gorm.DB, now time.Time, raw string) (*Invitation, *Org
 // invitation is for its address only: u's verified address must be it
 // (ErrInvitationElsewhere; an unverified one: ErrEmailUnverified). Single
 // use: ErrTokenInvalid afterwards.
-func AcceptInvitation(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *User, raw string) (*Organization, error) {
+func AcceptInvitation(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *User, ref InvitationRef) (*Organization, error) {
 	var out *Organization
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		inv, org, err := invitationByToken(tx, now, raw)
+		inv, org, err := invitationByRef(tx, now, ref)
 		if err != nil {
 			return err
 		}
@@ -896,10 +931,10 @@ func AcceptInvitation(ctx context.Context, db *DB, now time.Time, by AuditEvent,
 }
 
 // DeclineInvitation answers the invitation no, as u (its addressee).
-func DeclineInvitation(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *User, raw string) (*Organization, error) {
+func DeclineInvitation(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *User, ref InvitationRef) (*Organization, error) {
 	var out *Organization
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		inv, org, err := invitationByToken(tx, now, raw)
+		inv, org, err := invitationByRef(tx, now, ref)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,10 @@ type Page struct {
 	// theme switch comes back to (the page, when it was a GET).
 	Theme Theme
 	Here  string
+	// Orgs are the signed-in user's first organizations, for the nav's
+	// switcher; ActiveOrg is the one the session remembers, or nil.
+	Orgs      []OrgLink
+	ActiveOrg *OrgLink
 }
 
 // Theme is a colour theme: the system's, or light or dark whatever it says.
