@@ -11,6 +11,7 @@ import (
 
 	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/admin"
 	"github.com/hearth-app/hearth/views/layout"
 	mailview "github.com/hearth-app/hearth/views/mail"
 	"github.com/hearth-app/hearth/views/orgs"
@@ -492,4 +493,30 @@ func (a *App) answerInvitation(c echo.Context, ref models.InvitationRef, answer 
 	a.putSession(ctx, keyActiveOrg, org.ID)
 	a.flash(c, layout.FlashSuccess, "Welcome to "+org.Name+"!")
 	return redirect(c, "/orgs/"+org.Slug)
+}
+
+// AdminOrgs lists organizations (search by name or slug) with their
+// member counts.
+func (a *App) AdminOrgs(c echo.Context) error {
+	list, err := models.ListOrgs(c.Request().Context(), a.DB, models.OrgQuery{Search: c.QueryParam("q"), Page: pageParam(c)})
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, admin.OrgsPage(a.page(c, "Organizations"), admin.OrgsPageData{List: list}))
+}
+
+// AdminOrg shows one organization and a page of its members.
+func (a *App) AdminOrg(c echo.Context) error {
+	ctx := c.Request().Context()
+	org, err := models.OrgByID(ctx, a.DB, c.Param("id"))
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound)
+	} else if err != nil {
+		return err
+	}
+	members, err := models.ListMembers(ctx, a.DB, org.ID, pageParam(c))
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, admin.OrgPage(a.page(c, org.Name), admin.OrgPageData{Org: org, Members: members}))
 }

@@ -578,3 +578,49 @@ func TestMembersPagesAndActiveOrgInAPIAndExport(t *testing.T) {
 		t.Fatalf("the export lacks the membership: %s", export.Body)
 	}
 }
+
+func TestAdminOrganizations(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	team := newOrgTeam(t, ta)
+	acme := team.newOrg(t, "Acme Rockets")
+	team.newOrg(t, "Zenith")
+	boss := ta.client(t)
+	boss.signUpAdmin("boss@example.com")
+	list := boss.get("/admin/orgs")
+	expectStatus(t, list, http.StatusOK)
+	if n := list.Doc.Find("[data-testid=admin-org-row]").Length(); n != 2 {
+		t.Fatalf("%d rows", n)
+	}
+	if got := list.Doc.Find("[data-testid=admin-org-members]").First().Text(); got != "3" {
+		t.Errorf("member count %q", got)
+	}
+	found := boss.get("/admin/orgs?q=ROCK")
+	if n := found.Doc.Find("[data-testid=admin-org-row]").Length(); n != 1 || !strings.Contains(found.Body, "Acme Rockets") {
+		t.Fatalf("search: %d rows", n)
+	}
+	for _, q := range []string{"%", "_", strings.Repeat("x", 5000), "'; DROP TABLE organizations; --"} {
+		expectStatus(t, boss.get("/admin/orgs?q="+url.QueryEscape(q)), http.StatusOK)
+	}
+	expectStatus(t, boss.get("/admin/orgs?q=%ff"), http.StatusBadRequest) // invalid UTF-8: refused before the model
+	one := boss.get("/admin/orgs/" + acme.ID)
+	expectStatus(t, one, http.StatusOK)
+	if n := one.Doc.Find("[data-testid=admin-org-member]").Length(); n != 3 {
+		t.Fatalf("the org page lists %d members", n)
+	}
+	expectStatus(t, boss.get("/admin/orgs/nonexistent"), http.StatusNotFound)
+	expectStatus(t, team.owner.get("/admin/orgs"), http.StatusForbidden)
+
+	// The audit log filters by organization (slug or id).
+	expectRedirect(t, team.owner.post("/orgs/"+acme.Slug+"/invitations", url.Values{"email": {"x@example.com"}, "role": {"member"}}), "/orgs/"+acme.Slug+"/members")
+	for _, org := range []string{acme.Slug, acme.ID} {
+		audit := boss.get("/admin/audit?org=" + url.QueryEscape(org))
+		expectStatus(t, audit, http.StatusOK)
+		if !strings.Contains(audit.Doc.Find("[data-testid=audit]").Text(), models.AuditOrgInvite) || strings.Contains(audit.Body, "zenith") {
+			t.Fatalf("audit filtered by %s: %s", org, audit.Doc.Find("[data-testid=audit]").Text())
+		}
+	}
+	if !strings.Contains(boss.get("/admin/audit?org=nothing").Doc.Find("[data-testid=audit-total]").Text(), "0 matching") {
+		t.Error("an unknown org matches events")
+	}
+}

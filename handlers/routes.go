@@ -123,6 +123,8 @@ func (a *App) Routes() *echo.Echo {
 	adm.POST("/users/:id/delete", a.AdminDelete)
 	adm.POST("/users/:id/impersonate", a.AdminImpersonate)
 	adm.POST("/users/:id/send-reset", a.AdminSendReset)
+	adm.GET("/orgs", a.AdminOrgs)
+	adm.GET("/orgs/:id", a.AdminOrg)
 	adm.GET("/audit", a.AdminAudit)
 	adm.GET("/audit/export", a.AdminAuditExport)
 	// The way back from impersonation: the current user is the member.

@@ -1004,3 +1004,52 @@ func refuseLastOwner(tx *gorm.DB, d Dialect, userID string) error {
 	}
 	return nil
 }
+
+// OrgQuery selects organizations for the admin panel: Search matches the
+// name or slug (case-insensitively, as a substring).
+type OrgQuery struct {
+	Search string
+	Page   int
+}
+
+// OrgRow is an organization with its member count.
+type OrgRow struct {
+	Organization
+	Members int64
+}
+
+// OrgList is one page of organizations, newest first, and how many match.
+type OrgList struct {
+	Query OrgQuery
+	Orgs  []OrgRow
+	Total int64
+}
+
+// Pages is the number of pages (at least 1).
+func (l OrgList) Pages() int { return max(1, int((l.Total+OrgsPerPage-1)/OrgsPerPage)) }
+
+// ListOrgs returns a page of organizations for the admin panel. The member
+// counts are read for the page's rows only, each from the memberships
+// index.
+func ListOrgs(ctx context.Context, db *DB, q OrgQuery) (OrgList, error) {
+	q.Search = strings.TrimSpace(strings.ToValidUTF8(q.Search, ""))
+	if len(q.Search) > MaxOrgNameLen*4 {
+		q.Search = q.Search[:MaxOrgNameLen*4]
+	}
+	q.Page = min(max(q.Page, 1), maxPage)
+	list := OrgList{Query: q}
+	base := db.Read.WithContext(ctx).Model(&Organization{})
+	if q.Search != "" {
+		base = base.Where(db.Dialect.Pick(`instr(lower(name || ' ' || slug), lower(?)) > 0`, `strpos(lower(name || ' ' || slug), lower(?)) > 0`), q.Search)
+	}
+	if err := base.Session(&gorm.Session{}).Count(&list.Total).Error; err != nil {
+		return list, err
+	}
+	offset := (q.Page - 1) * OrgsPerPage
+	if int64(offset) >= list.Total {
+		return list, nil
+	}
+	err := base.Select("id, name, slug, created_at, updated_at, (SELECT count(*) FROM memberships m WHERE m.org_id = organizations.id) AS members").
+		Order("created_at DESC, id DESC").Limit(OrgsPerPage).Offset(offset).Scan(&list.Orgs).Error
+	return list, err
+}
