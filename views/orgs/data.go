@@ -24,8 +24,7 @@ type OrgForm struct {
 
 // HomePageData is an organization's home.
 type HomePageData struct {
-	Org     models.OrgMembership
-	Members int64
+	Org models.OrgMembership
 }
 
 // MembersPageData is an organization's members page.
