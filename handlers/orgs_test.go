@@ -1,12 +1,16 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
@@ -623,4 +627,49 @@ func TestAdminOrganizations(t *testing.T) {
 	if !strings.Contains(boss.get("/admin/audit?org=nothing").Doc.Find("[data-testid=audit-total]").Text(), "0 matching") {
 		t.Error("an unknown org matches events")
 	}
+}
+
+// TestJWTCarriesTheActiveOrganization: a JWT minted by the session names
+// the organization last opened and the role in it, checked when minted: a
+// removed member's next JWT names none.
+func TestJWTCarriesTheActiveOrganization(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_SECRET_KEY", testSecretKey))
+	team := newOrgTeam(t, ta)
+	org := team.newOrg(t, "Claims")
+	mint := func() hearthOrgClaims {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, ta.URL+"/api/v1/token", nil)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		res := team.admin.do(req)
+		var out struct{ Token string }
+		if err := json.Unmarshal([]byte(res.Body), &out); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("mint: %d %s", res.StatusCode, res.Body)
+		}
+		tok, err := jwt.ParseSigned(out.Token, []jose.SignatureAlgorithm{jose.EdDSA})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cl hearthOrgClaims
+		if err := tok.UnsafeClaimsWithoutVerification(&cl); err != nil { // verification: TestJWTsVerifyAgainstTheJWKS
+			t.Fatal(err)
+		}
+		return cl
+	}
+	if cl := mint(); cl.Org != "" {
+		t.Fatalf("an org before any was opened: %+v", cl)
+	}
+	expectStatus(t, team.admin.get("/orgs/"+org.Slug), http.StatusOK)
+	if cl := mint(); cl.Org != org.ID || cl.OrgRole != "admin" {
+		t.Fatalf("claims after opening the org: %+v", cl)
+	}
+	expectRedirect(t, team.owner.post("/orgs/"+org.Slug+"/members/"+team.adminU.ID+"/remove", nil), "/orgs/"+org.Slug+"/members")
+	if cl := mint(); cl.Org != "" || cl.OrgRole != "" {
+		t.Fatalf("a removed member's JWT names the org: %+v", cl)
+	}
+}
+
+type hearthOrgClaims struct {
+	Org     string `json:"org"`
+	OrgRole string `json:"org_role"`
 }
