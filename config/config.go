@@ -83,6 +83,7 @@ type Rates struct {
 	VerifyResend   ratelimit.Rate // HEARTH_RATE_VERIFY_RESEND: verification mails, per user
 	EmailChange    ratelimit.Rate // HEARTH_RATE_EMAIL_CHANGE: email-change requests, per user and per new address
 	API            ratelimit.Rate // HEARTH_RATE_API: JSON API requests, per token (per user for the session cookie)
+	OrgInvite      ratelimit.Rate // HEARTH_RATE_ORG_INVITE: invitation mails (new or resent), per inviting user
 }
 
 // DefaultRates are documented in the README.
@@ -94,6 +95,7 @@ var DefaultRates = Rates{
 	VerifyResend:   ratelimit.Rate{Count: 3, Window: 15 * time.Minute},
 	EmailChange:    ratelimit.Rate{Count: 5, Window: time.Hour},
 	API:            ratelimit.Rate{Count: 600, Window: time.Minute},
+	OrgInvite:      ratelimit.Rate{Count: 30, Window: time.Hour},
 }
 
 // OAuthClient holds the credentials of one OAuth provider.
@@ -248,7 +250,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		"HEARTH_RATE_SIGNIN_IP": &c.Rates.SignInIP, "HEARTH_RATE_SIGNIN_ACCOUNT": &c.Rates.SignInAccount,
 		"HEARTH_RATE_SIGNUP_IP": &c.Rates.SignUpIP, "HEARTH_RATE_FORGOT_PASSWORD": &c.Rates.ForgotPassword,
 		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend, "HEARTH_RATE_EMAIL_CHANGE": &c.Rates.EmailChange,
-		"HEARTH_RATE_API": &c.Rates.API,
+		"HEARTH_RATE_API": &c.Rates.API, "HEARTH_RATE_ORG_INVITE": &c.Rates.OrgInvite,
 	} {
 		if raw := get(key, ""); raw != "" {
 			if *r, err = ratelimit.Parse(raw); err != nil {

@@ -216,6 +216,9 @@ func (a *App) OrgInviteSubmit(c echo.Context) error {
 		return err
 	}
 	m := currentMembership(c)
+	if err := a.limit(c, a.Config.Rates.OrgInvite, "org-invite:"+currentUser(c).ID); err != nil {
+		return err // mail to any address: bounded per inviter
+	}
 	f := orgs.InviteForm{Email: strings.TrimSpace(form.Get("email")), Role: form.Get("role")}
 	mail := a.invitationMail(c)
 	_, err = models.Invite(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), m.OrgID, currentUser(c), f.Email, models.OrgRole(f.Role), mail)
@@ -248,6 +251,9 @@ func (a *App) invitationMail(c echo.Context) *models.Announce[models.NewInvitati
 // OrgInvitationResend mails an open invitation again, with a new link.
 func (a *App) OrgInvitationResend(c echo.Context) error {
 	m := currentMembership(c)
+	if err := a.limit(c, a.Config.Rates.OrgInvite, "org-invite:"+currentUser(c).ID); err != nil {
+		return err
+	}
 	mail := a.invitationMail(c)
 	n, err := models.ResendInvitation(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), m.OrgID, currentUser(c), c.Param("id"), mail)
 	if err != nil {

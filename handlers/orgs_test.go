@@ -673,3 +673,37 @@ type hearthOrgClaims struct {
 	Org     string `json:"org"`
 	OrgRole string `json:"org_role"`
 }
+
+// TestInvitationsAreThrottledPerInviter: invitations mail any address, so
+// each inviter may send HEARTH_RATE_ORG_INVITE of them.
+func TestInvitationsAreThrottledPerInviter(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withEnv("HEARTH_RATE_ORG_INVITE", "3/1h"))
+	team := newOrgTeam(t, ta)
+	org := team.newOrg(t, "Spam")
+	for i := range 3 {
+		expectRedirect(t, team.owner.post("/orgs/"+org.Slug+"/invitations", url.Values{"email": {fmt.Sprintf("x%d@example.com", i)}, "role": {"member"}}), "/orgs/"+org.Slug+"/members")
+	}
+	res := team.owner.post("/orgs/"+org.Slug+"/invitations", url.Values{"email": {"x9@example.com"}, "role": {"member"}})
+	retryAfter(t, res)
+	// Another inviter has their own budget.
+	expectRedirect(t, team.admin.post("/orgs/"+org.Slug+"/invitations", url.Values{"email": {"y@example.com"}, "role": {"member"}}), "/orgs/"+org.Slug+"/members")
+}
+
+// TestImpersonatingAdminCannotGiveAnOrgAway: browsing as an owner, an
+// admin may look at the organization, not transfer or delete it.
+func TestImpersonatingAdminCannotGiveAnOrgAway(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	team := newOrgTeam(t, ta)
+	org := team.newOrg(t, "Kept")
+	boss := ta.client(t)
+	boss.signUpAdmin("boss@example.com")
+	expectRedirect(t, boss.adminPost("/admin/users/"+team.ownerU.ID+"/impersonate", nil), "/account")
+	expectStatus(t, boss.get("/orgs/"+org.Slug+"/settings"), http.StatusOK)
+	expectStatus(t, boss.post("/orgs/"+org.Slug+"/delete", url.Values{"confirm": {org.Slug}}), http.StatusForbidden)
+	expectStatus(t, boss.post("/orgs/"+org.Slug+"/transfer", url.Values{"email": {"admin@example.com"}}), http.StatusForbidden)
+	if roleOf(t, ta, org, team.ownerU) != models.OrgOwner {
+		t.Fatal("the impersonated owner lost the organization")
+	}
+}

@@ -88,8 +88,9 @@ func (a *App) Routes() *echo.Echo {
 	org.POST("/members/:id/remove", a.OrgMemberRemove, a.requireOrgRole(models.OrgAdmin))
 	org.GET("/settings", a.OrgSettingsPage, a.requireOrgRole(models.OrgOwner))
 	org.POST("/settings", a.OrgSettingsSubmit, a.requireOrgRole(models.OrgOwner))
-	org.POST("/transfer", a.OrgTransferSubmit, a.requireOrgRole(models.OrgOwner))
-	org.POST("/delete", a.OrgDeleteSubmit, a.requireOrgRole(models.OrgOwner))
+	// An admin browsing as an owner may look, not give the team away.
+	org.POST("/transfer", a.OrgTransferSubmit, a.requireOrgRole(models.OrgOwner), a.refuseWhileImpersonating)
+	org.POST("/delete", a.OrgDeleteSubmit, a.requireOrgRole(models.OrgOwner), a.refuseWhileImpersonating)
 
 	// The JSON API: a bearer token or the session cookie; errors are
 	// problem+json, also for unknown routes and methods under /api/ (the
