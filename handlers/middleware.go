@@ -158,7 +158,8 @@ func (a *App) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // logRequest writes one structured line per request. It logs the path but
-// never the query string, which may carry reset or verification tokens.
+// never the query string, which may carry reset or verification tokens,
+// nor a route's :token (an invitation's link).
 func (a *App) logRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -168,9 +169,13 @@ func (a *App) logRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		id, _ := c.Get(ctxRequestID).(string)
+		path := c.Request().URL.Path
+		if tok := c.Param("token"); tok != "" {
+			path = strings.Replace(path, tok, ":token", 1)
+		}
 		attrs := [7]slog.Attr{ // typed attributes: no boxing, no slice to grow
 			slog.String("method", c.Request().Method),
-			slog.String("path", c.Request().URL.Path),
+			slog.String("path", path),
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("ip", c.RealIP()),

@@ -214,6 +214,10 @@ func TestInvitationToANewUser(t *testing.T) {
 	// Single use.
 	expectStatus(t, c.get(link), http.StatusNotFound)
 	expectStatus(t, c.post(link, url.Values{"answer": {"accept"}}), http.StatusNotFound)
+	// The request log never holds the token of the link.
+	if tok := strings.TrimPrefix(link, "/invitations/"); strings.Contains(ta.Logs.String(), tok) {
+		t.Error("the log holds an invitation's token")
+	}
 }
 
 func TestInvitationToAnExistingUserAndRefusals(t *testing.T) {
