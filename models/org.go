@@ -300,7 +300,32 @@ func CreateOrg(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *Use
 	}
 	now = now.UTC()
 	org := &Organization{ID: id.String(), Name: name, CreatedAt: now, UpdatedAt: now}
-	err = db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// A derived slug taken by a concurrent create between the look and the
+	// insert: look again.
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = createOrgTx(ctx, db, by, u, org, slug, derived); !derived || !errors.Is(err, gorm.ErrDuplicatedKey) {
+			break
+		}
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return nil, &InvalidOrg{Slug: ErrSlugTaken} // taken by a concurrent create
+	}
+	if err != nil {
+		return nil, err
+	}
+	return org, nil
+}
+
+func createOrgTx(ctx context.Context, db *DB, by AuditEvent, u *User, org *Organization, slug string, derived bool) error {
+	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Creates deriving the same slug take turns (PostgreSQL; SQLite's
+		// one writer serializes them anyway), so each sees the others'
+		// suffixes.
+		if db.Dialect == Postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", "hearth-org-slug:"+slug).Error; err != nil {
+				return err
+			}
+		}
 		s, err := freeSlug(tx, slug, derived)
 		if err != nil {
 			return err
@@ -309,18 +334,11 @@ func CreateOrg(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *Use
 		if err := tx.Create(org).Error; err != nil {
 			return err
 		}
-		if err := tx.Create(&Membership{OrgID: org.ID, UserID: u.ID, Role: OrgOwner, JoinedAt: now}).Error; err != nil {
+		if err := tx.Create(&Membership{OrgID: org.ID, UserID: u.ID, Role: OrgOwner, JoinedAt: org.CreatedAt}).Error; err != nil {
 			return err
 		}
 		return recordEventTx(tx, orgEvent(by, AuditOrgCreate, org, u, "organization "+org.Slug))
 	})
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return nil, &InvalidOrg{Slug: ErrSlugTaken} // taken by a concurrent create
-	}
-	if err != nil {
-		return nil, err
-	}
-	return org, nil
 }
 
 // freeSlug returns slug if no organization has it; a derived slug gets the

@@ -202,3 +202,28 @@ func TestLastOwnerGuards(t *testing.T) {
 		t.Fatalf("audit events with the org: %d %v", events, err)
 	}
 }
+
+// TestConcurrentCreatesDeriveDistinctSlugs: creates of one name at once all
+// succeed, each with its own suffix.
+func TestConcurrentCreatesDeriveDistinctSlugs(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	u := orgUser(t, db, "racer@example.com")
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = models.CreateOrg(t.Context(), db, time.Now(), models.AuditEvent{}, u, "Race", "")
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var slugs int64
+	if err := db.Read.Raw("SELECT count(DISTINCT slug) FROM organizations").Scan(&slugs).Error; err != nil || slugs != 6 {
+		t.Fatalf("%d distinct slugs (%v)", slugs, err)
+	}
+}
