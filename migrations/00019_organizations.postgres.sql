@@ -41,6 +41,17 @@ CREATE TABLE invitations (
 CREATE UNIQUE INDEX invitations_open_idx ON invitations (org_id, email) WHERE accepted_at IS NULL AND declined_at IS NULL;
 CREATE INDEX invitations_email_idx ON invitations (email);
 
+-- The admin list's search of names and slugs: pg_trgm (see 00008) serves
+-- LIKE '%…%' on the searched expression.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    EXECUTE format('CREATE INDEX organizations_search_trgm_idx ON organizations USING gin (lower(name || '' '' || slug) %I.gin_trgm_ops)',
+        (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'));
+END
+$$;
+-- +goose StatementEnd
+
 ALTER TABLE audit_events ADD COLUMN org_id TEXT NULL;
 CREATE INDEX audit_events_org_idx ON audit_events (org_id, created_at);
 
@@ -92,6 +103,7 @@ DROP TRIGGER memberships_cache_truncate ON memberships;
 DROP TRIGGER memberships_cache_delete ON memberships;
 DROP TRIGGER memberships_cache_update ON memberships;
 DROP TRIGGER memberships_cache_insert ON memberships;
+DROP INDEX organizations_search_trgm_idx;
 DROP INDEX audit_events_org_idx;
 ALTER TABLE audit_events DROP COLUMN org_id;
 DROP TABLE invitations;

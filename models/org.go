@@ -1035,6 +1035,9 @@ type OrgQuery struct {
 const (
 	orgMatchSQLite   = "instr(lower(name || ' ' || slug), lower(?)) > 0"
 	orgMatchPostgres = "strpos(lower(name || ' ' || slug), lower(?)) > 0"
+	// orgMatchTrigram is the same match through organizations_search_trgm_idx
+	// (3 characters or more; the argument escaped with escapeLike).
+	orgMatchTrigram = "lower(name || ' ' || slug) LIKE '%' || lower(?) || '%'"
 
 	orgsPageHead = `SELECT o.id, o.name, o.slug, o.created_at, o.updated_at,
 (SELECT count(*) FROM memberships m WHERE m.org_id = o.id) AS members
@@ -1071,7 +1074,10 @@ func ListOrgs(ctx context.Context, db *DB, q OrgQuery) (OrgList, error) {
 	list := OrgList{Query: q}
 	r := db.Read.WithContext(ctx)
 	count := r.Raw("SELECT count(*) FROM organizations")
-	if q.Search != "" {
+	switch {
+	case q.Search != "" && db.Dialect == Postgres && trigramSearch(q.Search):
+		count = r.Raw("SELECT count(*) FROM organizations WHERE "+orgMatchTrigram, escapeLike(q.Search))
+	case q.Search != "":
 		count = r.Raw("SELECT count(*) FROM organizations WHERE "+db.Dialect.Pick(orgMatchSQLite, orgMatchPostgres), q.Search)
 	}
 	if err := count.Scan(&list.Total).Error; err != nil {
@@ -1085,7 +1091,10 @@ func ListOrgs(ctx context.Context, db *DB, q OrgQuery) (OrgList, error) {
 	// for the rows an OFFSET skips too. Without a search, the offset walks
 	// organizations_created_idx.
 	page := r.Raw(orgsPageHead+orgsPageTail, OrgsPerPage, offset)
-	if q.Search != "" {
+	switch {
+	case q.Search != "" && db.Dialect == Postgres && trigramSearch(q.Search):
+		page = r.Raw(orgsPageHead+" WHERE "+orgMatchTrigram+orgsPageTail, escapeLike(q.Search), OrgsPerPage, offset)
+	case q.Search != "":
 		page = r.Raw(orgsPageHead+" WHERE "+db.Dialect.Pick(orgMatchSQLite, orgMatchPostgres)+orgsPageTail, q.Search, OrgsPerPage, offset)
 	}
 	err := page.Scan(&list.Orgs).Error
