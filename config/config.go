@@ -99,6 +99,7 @@ type Rates struct {
 	// PasswordStrength (HEARTH_RATE_PASSWORD_STRENGTH): the strength meter's
 	// checks while a new password is typed, per client address.
 	PasswordStrength ratelimit.Rate
+	OrgInvite        ratelimit.Rate // HEARTH_RATE_ORG_INVITE: invitation mails (new or resent), per inviting user
 }
 
 // DefaultRates are documented in the README.
@@ -113,6 +114,7 @@ var DefaultRates = Rates{
 	EmailSignIn:    ratelimit.Rate{Count: 5, Window: 15 * time.Minute},
 
 	PasswordStrength: ratelimit.Rate{Count: 120, Window: time.Minute},
+	OrgInvite:        ratelimit.Rate{Count: 30, Window: time.Hour},
 }
 
 // OAuthClient holds the credentials of one OAuth provider.
@@ -271,7 +273,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		"HEARTH_RATE_SIGNUP_IP": &c.Rates.SignUpIP, "HEARTH_RATE_FORGOT_PASSWORD": &c.Rates.ForgotPassword,
 		"HEARTH_RATE_VERIFY_RESEND": &c.Rates.VerifyResend, "HEARTH_RATE_EMAIL_CHANGE": &c.Rates.EmailChange,
 		"HEARTH_RATE_API": &c.Rates.API, "HEARTH_RATE_EMAIL_SIGNIN": &c.Rates.EmailSignIn,
-		"HEARTH_RATE_PASSWORD_STRENGTH": &c.Rates.PasswordStrength,
+		"HEARTH_RATE_PASSWORD_STRENGTH": &c.Rates.PasswordStrength, "HEARTH_RATE_ORG_INVITE": &c.Rates.OrgInvite,
 	} {
 		if raw := get(key, ""); raw != "" {
 			if *r, err = ratelimit.Parse(raw); err != nil {

@@ -241,6 +241,10 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 	if err := models.DeleteUser(ctx, a.DB, u.ID); errors.Is(err, models.ErrLastAdmin) {
 		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name,
 			DeleteErrors: map[string]string{"current_password": "You are the last admin: make someone else an admin before you leave.", "confirm": "You are the last admin: make someone else an admin before you leave."}})
+	} else if errors.Is(err, models.ErrLastOwner) {
+		msg := lastOwnerMessage(err, "You are")
+		return a.renderAccount(c, http.StatusConflict, account.ProfilePageData{Name: u.Name,
+			DeleteErrors: map[string]string{"current_password": msg, "confirm": msg}})
 	} else if err != nil {
 		return err
 	}

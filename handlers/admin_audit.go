@@ -56,7 +56,7 @@ func (a *App) AdminAuditExport(c echo.Context) error {
 }
 
 func auditQuery(c echo.Context) models.AuditQuery {
-	return models.AuditQuery{User: c.QueryParam("user"), Action: c.QueryParam("action"), Page: pageParam(c)}
+	return models.AuditQuery{User: c.QueryParam("user"), Action: c.QueryParam("action"), Org: c.QueryParam("org"), Page: pageParam(c)}
 }
 
 // csvSafe defuses spreadsheet formulas: a cell a user could fill (an

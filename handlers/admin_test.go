@@ -22,6 +22,18 @@ var adminForms = map[string]func(target *models.User) url.Values{
 	"/admin/users/:id/2fa/reset": func(*models.User) url.Values { return url.Values{"confirmed": {"yes"}} },
 }
 
+// adminIDs give the :id of admin routes whose id is not a user's: a new
+// route of another kind of row gets an entry here.
+var adminIDs = map[string]func(t *testing.T, ta *testApp, target *models.User) string{
+	"/admin/orgs/:id": func(t *testing.T, ta *testApp, target *models.User) string {
+		org, err := models.CreateOrg(t.Context(), ta.DB, ta.clock.Now(), models.AuditEvent{}, target, "Guarded", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return org.ID
+	},
+}
+
 // TestEveryAdminRouteIsGuarded walks the router's own list of routes under
 // /admin, so a route added without the guard fails here.
 func TestEveryAdminRouteIsGuarded(t *testing.T) {
@@ -40,7 +52,11 @@ func TestEveryAdminRouteIsGuarded(t *testing.T) {
 		routes++
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
 			do := func(c *client, target *models.User) *response {
-				path := strings.ReplaceAll(r.Path, ":id", target.ID)
+				id := target.ID
+				if f := adminIDs[r.Path]; f != nil {
+					id = f(t, ta, target)
+				}
+				path := strings.ReplaceAll(r.Path, ":id", id)
 				if r.Method == http.MethodGet {
 					return c.get(path)
 				}

@@ -272,6 +272,8 @@ func (a *App) adminActionFailed(c echo.Context, target *models.User, err error) 
 		d.FormError = "This is the last admin: make someone else an admin first."
 	case errors.Is(err, models.ErrSelf):
 		d.FormError = refusedSelf
+	case errors.Is(err, models.ErrLastOwner):
+		d.FormError = lastOwnerMessage(err, "This user is")
 	case errors.As(err, &invalid):
 		d.FormError = a.inputMessage(invalid.Role)
 		return a.renderAdminUser(c, http.StatusUnprocessableEntity, d)
@@ -279,6 +281,18 @@ func (a *App) adminActionFailed(c echo.Context, target *models.User, err error) 
 		return err
 	}
 	return a.renderAdminUser(c, http.StatusConflict, d)
+}
+
+// lastOwnerMessage says which organizations a deletion would leave without
+// an owner (Hearth refuses it rather than promote someone by itself); who
+// is "You are" or "This user is".
+func lastOwnerMessage(err error, who string) string {
+	var lo *models.LastOwnerError
+	orgs := "an organization"
+	if errors.As(err, &lo) {
+		orgs = strings.Join(lo.Orgs, ", ")
+	}
+	return who + " the last owner of " + orgs + ": transfer the ownership to another member, or delete the organization, first."
 }
 
 // refusedSelf refuses an admin action on the admin's own account.

@@ -130,17 +130,40 @@ type apiUser struct {
 	Name          string   `json:"name"`
 	EmailVerified bool     `json:"email_verified"`
 	Role          string   `json:"role"`
-	Organizations []string `json:"organizations"`
+	Organizations []apiOrg `json:"organizations"`
 }
 
-func toAPIUser(u *models.User) apiUser {
-	return apiUser{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerifiedAt != nil, Role: u.Role,
-		Organizations: []string{}} // none until organizations exist
+// apiOrg is one of the user's organizations, with the user's role in it.
+type apiOrg struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+func toAPIUser(u *models.User, memberships []models.OrgMembership) apiUser {
+	out := apiUser{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerifiedAt != nil, Role: u.Role,
+		Organizations: make([]apiOrg, 0, len(memberships))}
+	for _, m := range memberships {
+		out.Organizations = append(out.Organizations, apiOrg{ID: m.OrgID, Slug: m.Slug, Name: m.Name, Role: string(m.Role)})
+	}
+	return out
+}
+
+// apiMe is the user as the API shows them, with their organizations (read
+// from the database: a bearer request has no session cache entry).
+func (a *App) apiMe(c echo.Context, u *models.User) (apiUser, error) {
+	orgs, err := models.UserOrgs(c.Request().Context(), a.DB, u.ID, 0)
+	return toAPIUser(u, orgs), err
 }
 
 // APIMe is GET /api/v1/me: the authenticated user.
 func (a *App) APIMe(c echo.Context) error {
-	return c.JSON(http.StatusOK, toAPIUser(currentUser(c)))
+	me, err := a.apiMe(c, currentUser(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, me)
 }
 
 // APIUpdateMe is PATCH /api/v1/me: {"name": …} changes the name (422 when
@@ -167,5 +190,9 @@ func (a *App) APIUpdateMe(c echo.Context) error {
 		return err
 	}
 	a.audit(c, models.AuditProfileUpdate, u, "", "name, through the API")
-	return c.JSON(http.StatusOK, toAPIUser(u))
+	me, err := a.apiMe(c, u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, me)
 }

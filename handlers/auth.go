@@ -18,7 +18,7 @@ import (
 
 // SignupPage shows the sign-up form.
 func (a *App) SignupPage(c echo.Context) error {
-	f := auth.SignupForm{Stamp: a.formStamp(a.Now()), Providers: a.providerButtons()}
+	f := auth.SignupForm{Stamp: a.formStamp(a.Now()), Next: safeNext(c.QueryParam("next"), ""), Providers: a.providerButtons()}
 	return a.render(c, http.StatusOK, auth.SignupPage(a.page(c, "Sign up"), f))
 }
 
@@ -34,7 +34,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	if err := a.limit(c, a.Config.Rates.SignUpIP, addressKey(c, "signup-ip")); err != nil {
 		return err
 	}
-	f := auth.SignupForm{Name: form.Get("name"), Email: form.Get("email"), Stamp: form.Get("form_stamp"), Providers: a.providerButtons()}
+	f := auth.SignupForm{Name: form.Get("name"), Email: form.Get("email"), Stamp: form.Get("form_stamp"), Next: safeNext(form.Get("next"), ""), Providers: a.providerButtons()}
 	ctx := c.Request().Context()
 
 	if form.Get("website") != "" { // the honeypot: invisible to people
@@ -85,7 +85,7 @@ func (a *App) SignupSubmit(c echo.Context) error {
 	a.rememberDevice(c, u.Email)
 	a.sent(c.Get(ctxRequestID), welcome.Queued)
 	a.flash(c, layout.FlashSuccess, "Welcome to "+config.ProductName+"! Your account is ready.")
-	return redirect(c, "/account")
+	return redirect(c, safeNext(f.Next, "/account"))
 }
 
 // LoginPage shows the sign-in form.

@@ -29,7 +29,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		// request works once the database is back.
 		status = http.StatusServiceUnavailable
 		a.health.failed(a.Now(), err)
-		a.Logger.Warn("database unavailable", "request_id", c.Get(ctxRequestID), "method", c.Request().Method, "path", c.Request().URL.Path, "err", err.Error())
+		a.Logger.Warn("database unavailable", "request_id", c.Get(ctxRequestID), "method", c.Request().Method, "path", loggedPath(c), "err", err.Error())
 	}
 
 	d := pages.ErrorPageData{Status: status}
@@ -58,7 +58,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		status, d.Status = http.StatusInternalServerError, http.StatusInternalServerError
 		d.Heading, d.Message = "Something went wrong", "An unexpected error happened on our side. It has been logged."
 		d.RequestID, _ = c.Get(ctxRequestID).(string)
-		a.Logger.Error("internal error", "request_id", d.RequestID, "method", c.Request().Method, "path", c.Request().URL.Path, "err", err.Error())
+		a.Logger.Error("internal error", "request_id", d.RequestID, "method", c.Request().Method, "path", loggedPath(c), "err", err.Error())
 	}
 	// A handler may refine the text of a 4xx (never of a 500).
 	if he != nil && status < 500 {

@@ -15,9 +15,10 @@ import (
 
 // jwtClaims are the claims of a Hearth JWT besides the registered ones.
 type jwtClaims struct {
-	SessionID string `json:"sid"`  // the session, or "pat_" + the personal token's id
-	Org       string `json:"org"`  // the active organization: empty until organizations exist
-	Role      string `json:"role"` // the user's role
+	SessionID string `json:"sid"`                // the session, or "pat_" + the personal token's id
+	Org       string `json:"org"`                // the active organization's id (the session's), or ""
+	OrgRole   string `json:"org_role,omitempty"` // the user's role in it
+	Role      string `json:"role"`               // the user's role
 }
 
 // APIToken is POST /api/v1/token: a JWT of JWTLifetime for the other
@@ -53,7 +54,18 @@ func (a *App) APIToken(c echo.Context) error {
 	now := a.Now()
 	std := jwt.Claims{Issuer: a.issuer(), Subject: u.ID, Audience: jwt.Audience{a.Config.JWTAudience}, ID: jti.String(),
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(models.JWTLifetime))}
-	token, err := jwt.Signed(signer).Claims(std).Claims(jwtClaims{SessionID: sid, Role: u.Role}).Serialize()
+	claims := jwtClaims{SessionID: sid, Role: u.Role}
+	// The active organization, if the user is (still) in it: read now,
+	// not trusted from the session.
+	if id := a.sessionString(c.Request().Context(), keyActiveOrg); id != "" {
+		m, err := models.MembershipByOrgID(c.Request().Context(), a.DB, u.ID, id)
+		if err == nil {
+			claims.Org, claims.OrgRole = m.OrgID, string(m.Role)
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+	}
+	token, err := jwt.Signed(signer).Claims(std).Claims(claims).Serialize()
 	if err != nil {
 		return err
 	}

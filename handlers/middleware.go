@@ -158,7 +158,8 @@ func (a *App) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // logRequest writes one structured line per request. It logs the path but
-// never the query string, which may carry reset or verification tokens.
+// never the query string, which may carry reset or verification tokens,
+// nor a route's :token (an invitation's link).
 func (a *App) logRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -170,7 +171,7 @@ func (a *App) logRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		id, _ := c.Get(ctxRequestID).(string)
 		attrs := [7]slog.Attr{ // typed attributes: no boxing, no slice to grow
 			slog.String("method", c.Request().Method),
-			slog.String("path", c.Request().URL.Path),
+			slog.String("path", loggedPath(c)),
 			slog.Int("status", status),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("ip", c.RealIP()),
@@ -187,6 +188,16 @@ func (a *App) logRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		a.Logger.LogAttrs(c.Request().Context(), level, "request", attrs[:n]...)
 		return nil
 	}
+}
+
+// loggedPath is the request's path as logs show it: a route's :token (an
+// invitation's link) is left out.
+func loggedPath(c echo.Context) string {
+	path := c.Request().URL.Path
+	if tok := c.Param("token"); tok != "" {
+		path = strings.Replace(path, tok, ":token", 1)
+	}
+	return path
 }
 
 // refuseCrossOrigin rejects state-changing requests from other origins with

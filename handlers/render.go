@@ -71,6 +71,9 @@ func (a *App) page(c echo.Context, title string) layout.Page {
 	}
 	if hasSession(c) {
 		p.Flash = a.popFlash(c)
+		if p.User != nil {
+			p.Orgs, p.ActiveOrg = a.orgSwitcher(c, p.User)
+		}
 	}
 	return p
 }

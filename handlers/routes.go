@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/static"
 )
 
@@ -96,6 +97,29 @@ func (a *App) Routes() *echo.Echo {
 	wa.POST("/login/begin", a.PasskeyLoginBegin, a.requirePasskeys, a.refuseSignedInJSON)
 	wa.POST("/login/finish", a.PasskeyLoginFinish, a.requirePasskeys, a.refuseSignedInJSON)
 
+	// Organizations (orgs.go). Under /orgs/:slug, requireOrgRole answers
+	// 404 to non-members and 403 to members below the route's role; a
+	// product's org-scoped pages go in the org group.
+	e.GET("/orgs", a.OrgsPage, a.requireUser)
+	e.POST("/orgs", a.OrgCreateSubmit, a.requireUser)
+	e.POST("/orgs/invitations/:id/:answer", a.MyInvitationAnswer, a.requireUser)
+	e.GET("/invitations/:token", a.InvitationPage)
+	e.POST("/invitations/:token", a.InvitationSubmit, a.requireUser)
+	org := e.Group("/orgs/:slug", a.requireOrgRole(models.OrgMember))
+	org.GET("", a.OrgHome)
+	org.GET("/members", a.OrgMembersPage)
+	org.POST("/leave", a.OrgLeave)
+	org.POST("/invitations", a.OrgInviteSubmit, a.requireOrgRole(models.OrgAdmin))
+	org.POST("/invitations/:id/resend", a.OrgInvitationResend, a.requireOrgRole(models.OrgAdmin))
+	org.POST("/invitations/:id/revoke", a.OrgInvitationRevoke, a.requireOrgRole(models.OrgAdmin))
+	org.POST("/members/:id/role", a.OrgMemberRole, a.requireOrgRole(models.OrgAdmin))
+	org.POST("/members/:id/remove", a.OrgMemberRemove, a.requireOrgRole(models.OrgAdmin))
+	org.GET("/settings", a.OrgSettingsPage, a.requireOrgRole(models.OrgOwner))
+	org.POST("/settings", a.OrgSettingsSubmit, a.requireOrgRole(models.OrgOwner))
+	// An admin browsing as an owner may look, not give the team away.
+	org.POST("/transfer", a.OrgTransferSubmit, a.requireOrgRole(models.OrgOwner), a.refuseWhileImpersonating)
+	org.POST("/delete", a.OrgDeleteSubmit, a.requireOrgRole(models.OrgOwner), a.refuseWhileImpersonating)
+
 	// The JSON API: a bearer token or the session cookie; errors are
 	// problem+json, also for unknown routes and methods under /api/ (the
 	// middleware is per route: a group's would turn every 405 into a 404).
@@ -129,6 +153,8 @@ func (a *App) Routes() *echo.Echo {
 	adm.POST("/users/:id/impersonate", a.AdminImpersonate)
 	adm.POST("/users/:id/send-reset", a.AdminSendReset)
 	adm.POST("/users/:id/2fa/reset", a.AdminResetTwoFactor)
+	adm.GET("/orgs", a.AdminOrgs)
+	adm.GET("/orgs/:id", a.AdminOrg)
 	adm.GET("/audit", a.AdminAudit)
 	adm.GET("/audit/export", a.AdminAuditExport)
 	// The way back from impersonation: the current user is the member.

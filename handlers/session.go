@@ -72,6 +72,14 @@ const (
 	keyPasskeyLogin        sessionKey = "passkey_login"
 )
 
+// Organizations (orgs.go).
+const (
+	// keyActiveOrg holds the id of the organization the user last opened:
+	// the nav's switcher shows it, JWTs carry it (checked against the
+	// memberships when a token is minted).
+	keyActiveOrg sessionKey = "active_org"
+)
+
 // sessionString is the session's value for k, or "".
 func (a *App) sessionString(ctx context.Context, k sessionKey) string {
 	return a.Sessions.GetString(ctx, string(k))

@@ -52,6 +52,12 @@ func (a *App) VerifyEmailSubmit(c echo.Context) error {
 	a.audit(c, models.AuditEmailVerified, u, "", "")
 	a.sent(c.Get(ctxRequestID), mail.Queued)
 	a.flash(c, layout.FlashSuccess, "Thank you: "+u.Email+" is confirmed.")
+	if me := currentUser(c); me != nil && me.ID == u.ID {
+		// Invitations waiting for the address can be answered now.
+		if open, err := models.InvitationsFor(c.Request().Context(), a.DB, a.Now(), u.Email); err == nil && len(open) > 0 {
+			return redirect(c, "/orgs")
+		}
+	}
 	return redirect(c, a.afterLink(c))
 }
 

@@ -278,6 +278,10 @@ func DeleteUser(ctx context.Context, db *DB, id string) error {
 				return err
 			}
 		}
+		// The last owner of an organization stays until it has another.
+		if err := refuseLastOwner(tx, db.Dialect, u.ID); err != nil {
+			return err
+		}
 		return tx.Delete(&User{}, "id = ?", u.ID).Error
 	})
 	return err

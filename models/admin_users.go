@@ -418,6 +418,10 @@ func AdminDeleteUser(ctx context.Context, db *DB, by AuditEvent, targetID string
 				return false, err
 			}
 		}
+		// The last owner of an organization stays until it has another.
+		if err := refuseLastOwner(tx, db.Dialect, u.ID); err != nil {
+			return false, err
+		}
 		return true, tx.Delete(&User{}, "id = ?", u.ID).Error
 	})
 	return u, err

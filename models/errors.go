@@ -84,6 +84,28 @@ var (
 	ErrChallengeInvalid = errors.New("the passkey request is invalid or has expired")
 )
 
+// Organizations (org.go).
+var (
+	// ErrLastOwner: the change would leave an organization without an owner.
+	ErrLastOwner = errors.New("this is the organization's last owner")
+	// ErrOrgForbidden: the member's role does not allow the change.
+	ErrOrgForbidden = errors.New("your role in this organization does not allow this")
+	// ErrOrgRoleInvalid: not owner, admin or member.
+	ErrOrgRoleInvalid = errors.New("role must be owner, admin or member")
+	// ErrOrgSelf: ownership is transferred to someone else.
+	ErrOrgSelf = errors.New("choose another member")
+	// ErrAlreadyMember: the address or user is in the organization already.
+	ErrAlreadyMember = errors.New("already a member of this organization")
+	// ErrInvitationElsewhere: the invitation is for another address than
+	// the signed-in user's.
+	ErrInvitationElsewhere = errors.New("this invitation is for another email address")
+
+	ErrOrgNameMissing = errors.New("an organization needs a name")
+	ErrSlugInvalid    = errors.New("a slug is 2 to 48 lowercase letters, digits and single hyphens")
+	ErrSlugReserved   = errors.New("this slug is reserved")
+	ErrSlugTaken      = errors.New("another organization has this slug")
+)
+
 // Why a part of the input is refused (the values of InvalidInput's fields).
 var (
 	ErrEmailMissing  = emailaddr.ErrMissing

@@ -12,10 +12,9 @@ type Export struct {
 	Profile    ExportProfile    `json:"profile"`
 	Identities []ExportIdentity `json:"identities"`
 	Sessions   []ExportSession  `json:"sessions"`
-	// Memberships lists the user's organizations (none until organizations
-	// exist).
-	Memberships []struct{}    `json:"memberships"`
-	APITokens   []ExportToken `json:"api_tokens"`
+	// Memberships lists the user's organizations and roles.
+	Memberships []ExportMembership `json:"memberships"`
+	APITokens   []ExportToken      `json:"api_tokens"`
 	// TwoFactor is whether 2FA is on, since when, and how many recovery
 	// codes are left (never the secret or the codes' hashes).
 	TwoFactor ExportTwoFactor `json:"two_factor"`
@@ -50,6 +49,15 @@ type ExportProfile struct {
 	LastSignInAt    *time.Time `json:"last_sign_in_at"`
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+// ExportMembership is one of the user's organizations.
+type ExportMembership struct {
+	OrgID    string    `json:"org_id"`
+	Name     string    `json:"name"`
+	Slug     string    `json:"slug"`
+	Role     string    `json:"role"`
+	JoinedAt time.Time `json:"joined_at"`
 }
 
 // ExportIdentity is a connected provider account.
@@ -97,7 +105,7 @@ const maxExportEvents = 10_000
 // ExportUser gathers what Hearth stores about u: profile, identities, live
 // sessions (idle is the session idle timeout), tokens and audit events.
 func ExportUser(ctx context.Context, db *DB, now time.Time, idle time.Duration, u *User) (Export, error) {
-	ex := Export{ExportedAt: now.UTC(), Memberships: []struct{}{},
+	ex := Export{ExportedAt: now.UTC(), Memberships: []ExportMembership{},
 		Profile: ExportProfile{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, HasPassword: u.PasswordHash != "",
 			EmailVerifiedAt: u.EmailVerifiedAt, BannedAt: u.BannedAt, LastSignInAt: u.LastSignInAt, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt},
 		Identities: []ExportIdentity{}, Sessions: []ExportSession{}, APITokens: []ExportToken{}, Passkeys: []ExportPasskey{}, AuditEvents: []ExportEvent{}}
@@ -114,6 +122,13 @@ func ExportUser(ctx context.Context, db *DB, now time.Time, idle time.Duration, 
 	}
 	for _, s := range sessions {
 		ex.Sessions = append(ex.Sessions, ExportSession{ID: s.PublicID(), UserAgent: s.UserAgent, IP: s.IP, CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt})
+	}
+	orgs, err := UserOrgs(ctx, db, u.ID, 0)
+	if err != nil {
+		return ex, err
+	}
+	for _, m := range orgs {
+		ex.Memberships = append(ex.Memberships, ExportMembership{OrgID: m.OrgID, Name: m.Name, Slug: m.Slug, Role: string(m.Role), JoinedAt: m.JoinedAt.UTC()})
 	}
 	tokens, err := ListAPITokens(ctx, db, u.ID)
 	if err != nil {

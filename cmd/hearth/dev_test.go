@@ -37,3 +37,31 @@ func TestCLIDevSeed(t *testing.T) {
 	c.env["HEARTH_SMTP_URL"] = "smtp://u:p@smtp.example.com:587"
 	c.fails("refused with HEARTH_ENV=production", "", "dev", "seed")
 }
+
+func TestCLIDevSeedOrgs(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	out := c.ok("", "dev", "seed", "--users", "500", "--orgs", "200", "--org-members", "400")
+	if !strings.Contains(out, "added 201 organizations") || !strings.Contains(out, "/orgs/big-team-1") {
+		t.Errorf("stdout %q", out)
+	}
+	db := c.openDB()
+	var big, owners, orphans int64
+	db.Read.Raw("SELECT count(*) FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE o.slug = 'big-team-1'").Scan(&big)
+	if big != 400 {
+		t.Errorf("the big organization has %d members", big)
+	}
+	db.Read.Raw("SELECT count(DISTINCT org_id) FROM memberships WHERE role = 'owner'").Scan(&owners)
+	db.Read.Raw("SELECT count(*) FROM organizations o WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = o.id AND m.role = 'owner')").Scan(&orphans)
+	if owners != 201 || orphans != 0 {
+		t.Errorf("%d organizations with an owner, %d without", owners, orphans)
+	}
+	// Again: more, not a failure.
+	c.ok("", "dev", "seed", "--users", "0", "--orgs", "10")
+	var n int64
+	db.Read.Raw("SELECT count(*) FROM organizations").Scan(&n)
+	if n != 211 {
+		t.Errorf("%d organizations after seeding twice", n)
+	}
+	c.fails("--orgs and --org-members", "", "dev", "seed", "--orgs", "-1")
+}

@@ -128,6 +128,9 @@ func auditURL(path string, q models.AuditQuery, page int) string {
 	if q.Action != "" {
 		v.Set("action", q.Action)
 	}
+	if q.Org != "" {
+		v.Set("org", q.Org)
+	}
 	if page > 1 {
 		v.Set("page", strconv.Itoa(page))
 	}

@@ -9,6 +9,7 @@ type SignupForm struct {
 	Name   string
 	Email  string
 	Stamp  string // signed time the form was first shown
+	Next   string // a local path to go to once signed up (an invitation)
 	Error  string // about the whole form
 	Errors map[string]string
 	// Providers are the social sign-in buttons to show.

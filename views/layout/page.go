@@ -30,6 +30,10 @@ type Page struct {
 	// the browser's as last reported, which app.js compares with its own.
 	Location        *time.Location
 	BrowserTimeZone string
+	// Orgs are the signed-in user's first organizations, for the nav's
+	// switcher; ActiveOrg is the one the session remembers, or nil.
+	Orgs      []OrgLink
+	ActiveOrg *OrgLink
 }
 
 // Theme is a colour theme: the system's, or light or dark whatever it says.
@@ -100,5 +104,5 @@ type navLink struct{ href, label string }
 
 // accountLinks are the account's pages after "Account", in the account menu.
 func accountLinks() []navLink {
-	return []navLink{{"/account/security", "Security"}, {"/account/sessions", "Sessions"}, {"/account/tokens", "API tokens"}}
+	return []navLink{{"/account/security", "Security"}, {"/account/sessions", "Sessions"}, {"/account/tokens", "API tokens"}, {"/orgs", "Organizations"}}
 }
