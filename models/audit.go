@@ -37,6 +37,14 @@ const (
 	AuditAPITokenCreate    = "api_token_create"
 	AuditAPITokenRevoke    = "api_token_revoke"
 	AuditDataExport        = "data_export"
+	AuditWebhookCreate     = "webhook_create"
+	AuditWebhookUpdate     = "webhook_update"
+	AuditWebhookEnable     = "webhook_enable"
+	AuditWebhookDisable    = "webhook_disable"
+	AuditWebhookDelete     = "webhook_delete"
+	AuditWebhookRotate     = "webhook_rotate"
+	AuditWebhookTest       = "webhook_test"
+	AuditWebhookResend     = "webhook_resend"
 )
 
 // AuditEvent is one row of the audit log.
@@ -88,7 +96,7 @@ func recordEventTx(tx *gorm.DB, e AuditEvent) error {
 	if err := tx.Create(&e).Error; err != nil {
 		return fmt.Errorf("record audit event: %w", err)
 	}
-	return nil
+	return queueWebhooksTx(tx, e)
 }
 
 // AuditEventsFor returns the latest events about a user, newest first.
@@ -106,6 +114,8 @@ var AuditActions = []string{
 	AuditPasswordReset, AuditPasswordResetSent, AuditEmailChange, AuditEmailVerified, AuditProfileUpdate,
 	AuditRoleChange, AuditBan, AuditUnban, AuditUserDelete, AuditImpersonateStart, AuditImpersonateStop,
 	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink, AuditAPITokenCreate, AuditAPITokenRevoke, AuditDataExport,
+	AuditWebhookCreate, AuditWebhookUpdate, AuditWebhookEnable, AuditWebhookDisable, AuditWebhookDelete,
+	AuditWebhookRotate, AuditWebhookTest, AuditWebhookResend,
 }
 
 // AuditPerPage is the size of a page of the audit log.
