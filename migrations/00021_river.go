@@ -19,25 +19,28 @@ import (
 const riverVersion = 8
 
 // riverMigration creates River's tables (the job queue of mail and
-// webhook deliveries) with River's own migrator, inside goose's
-// transaction, so that the schema still comes from migrations alone.
+// webhook deliveries) with River's own migrator, so that the schema still
+// comes from migrations alone. It runs outside a goose transaction: River
+// applies each of its versions in a transaction of its own (on PostgreSQL
+// one of them adds an enum value that the next uses, which one transaction
+// cannot do). River records its versions in river_migration.
 func riverMigration(postgres bool) *goose.Migration {
-	run := func(target int, dir rivermigrate.Direction) func(context.Context, *sql.Tx) error {
-		return func(ctx context.Context, tx *sql.Tx) error {
-			var drv riverdriver.Driver[*sql.Tx] = riversqlite.New(nil)
+	run := func(target int, dir rivermigrate.Direction) func(context.Context, *sql.DB) error {
+		return func(ctx context.Context, db *sql.DB) error {
+			var drv riverdriver.Driver[*sql.Tx] = riversqlite.New(db)
 			if postgres {
-				drv = riverdatabasesql.New(nil)
+				drv = riverdatabasesql.New(db)
 			}
 			m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			if err != nil {
 				return err
 			}
-			_, err = m.MigrateTx(ctx, tx, dir, &rivermigrate.MigrateOpts{TargetVersion: target})
+			_, err = m.Migrate(ctx, dir, &rivermigrate.MigrateOpts{TargetVersion: target})
 			return err
 		}
 	}
-	m := goose.NewGoMigration(21, &goose.GoFunc{RunTx: run(riverVersion, rivermigrate.DirectionUp)},
-		&goose.GoFunc{RunTx: run(-1, rivermigrate.DirectionDown)})
+	m := goose.NewGoMigration(21, &goose.GoFunc{RunDB: run(riverVersion, rivermigrate.DirectionUp)},
+		&goose.GoFunc{RunDB: run(-1, rivermigrate.DirectionDown)})
 	m.Source = "00021_river.go"
 	return m
 }
