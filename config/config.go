@@ -71,6 +71,10 @@ type Config struct {
 	PasswordMinLength int           // HEARTH_PASSWORD_MIN_LENGTH
 	HashConcurrency   int           // HEARTH_HASH_CONCURRENCY: argon2id hashes at once (each takes 19 MiB)
 	SignupMinFill     time.Duration // HEARTH_SIGNUP_MIN_FILL: faster sign-up forms are bots
+	// WebhookAllowPrivate (HEARTH_WEBHOOK_ALLOW_PRIVATE=true) lets a
+	// production server deliver webhooks to loopback, private and
+	// link-local addresses (and plain http).
+	WebhookAllowPrivate bool
 }
 
 // Rates are the throttling limits, each "N/duration" in the environment
@@ -179,6 +183,12 @@ func Load(getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("HEARTH_SECRET_KEY: not 32 bytes in base64 (make one with: openssl rand -base64 32)")
 		}
 		c.SecretKey = key
+	}
+	switch v := get("HEARTH_WEBHOOK_ALLOW_PRIVATE", "false"); v {
+	case "true", "false":
+		c.WebhookAllowPrivate = v == "true"
+	default:
+		return nil, fmt.Errorf("HEARTH_WEBHOOK_ALLOW_PRIVATE: %q is not true or false", v)
 	}
 	c.JWTAudience = get("HEARTH_JWT_AUDIENCE", strings.TrimSuffix(base.String(), "/"))
 

@@ -20,11 +20,14 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/jobs"
 	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
+	"github.com/hearth-app/hearth/mail"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/webhook"
 )
 
 // Options change the server a test gets. The zero value is the usual one.
@@ -43,6 +46,13 @@ type Options struct {
 	Hasher *password.Hasher
 	// Throttled keeps the configured rate limits, which are off otherwise.
 	Throttled bool
+	// Jobs starts a client working the job queue (mail and webhook
+	// deliveries), polling every 20 ms; without it jobs stay queued.
+	Jobs bool
+	// Resolver replaces DNS for webhook URLs, at save and send time.
+	Resolver webhook.Resolver
+	// WebhookRetry replaces the webhook retry schedule (Jobs).
+	WebhookRetry func(attempt int) time.Duration
 }
 
 // Env returns the configuration tests start from. Forms are filled in
@@ -115,7 +125,9 @@ func New(t testing.TB, o Options) *Server {
 		db.Close()
 		t.Fatalf("testapp: providers: %v", err)
 	}
+	guard := jobs.Guard(cfg, o.Resolver)
 	app := handlers.New(handlers.App{
+		WebhookGuard: &guard,
 		Providers:    providers,
 		Config:       cfg,
 		Logger:       logger,
@@ -126,9 +138,23 @@ func New(t testing.TB, o Options) *Server {
 	})
 	srv.Config.Handler = app.Routes()
 	srv.Start()
+	stopJobs := func(context.Context) error { return nil }
+	if o.Jobs {
+		sender := mail.NewSender(db, mail.DevMailbox{}, cfg.MailFrom, logger)
+		sender.Now = clock.Now
+		if stopJobs, err = jobs.Start(cfg, db, sender, guard, clock.Now, logger, 20*time.Millisecond, o.WebhookRetry); err != nil {
+			srv.Close()
+			store.Close()
+			db.Close()
+			t.Fatalf("testapp: job queue: %v", err)
+		}
+	}
 	t.Cleanup(func() {
 		srv.Close()
 		_ = app.WaitBackground(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = stopJobs(ctx)
+		cancel()
 		store.Close()
 		db.Close()
 	})

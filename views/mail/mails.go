@@ -187,3 +187,16 @@ func APITokenRevoked(u *models.User, name, tokensURL string) Mail {
 		ButtonLabel: "Review my tokens", URL: tokensURL,
 	}
 }
+
+// WebhookDisabled tells an admin that an endpoint failed for 5 days and
+// was turned off.
+func WebhookDisabled(endpointURL, pageURL string) Mail {
+	return Mail{
+		Template: "webhook_disabled",
+		Subject:  "A webhook endpoint was disabled",
+		Heading:  "A webhook endpoint was disabled",
+		Lines: []string{"Deliveries to " + endpointURL + " have failed for 5 days, so Hearth stopped sending to it.",
+			"Fix the receiver, then enable the endpoint again; events from while it was off are not sent."},
+		ButtonLabel: "Open the endpoint", URL: pageURL,
+	}
+}
