@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -41,7 +42,7 @@ func (a *App) AdminCreateWebhook(c echo.Context) error {
 		f.URLError = "Set HEARTH_SECRET_KEY first: it encrypts the endpoints' secrets."
 		return a.renderWebhooks(c, http.StatusUnprocessableEntity, f)
 	}
-	if a.checkWebhookURL(c, &f) {
+	if a.checkWebhookURL(c, &f, in.URL) {
 		e, err := models.CreateWebhookEndpoint(c.Request().Context(), a.DB, a.Config.SecretKey, a.Now(), a.auditBy(c), in)
 		if err == nil {
 			a.flash(c, layout.FlashSuccess, "Endpoint added. Give its signing secret to the receiver.")
@@ -90,7 +91,7 @@ func (a *App) AdminUpdateWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if a.checkWebhookURL(c, &f) {
+	if a.checkWebhookURL(c, &f, in.URL) {
 		_, err := models.UpdateWebhookEndpoint(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), e.ID, in)
 		if err == nil {
 			a.flash(c, layout.FlashSuccess, "Endpoint saved.")
@@ -209,11 +210,12 @@ func webhookForm(c echo.Context) (admin.WebhookForm, models.WebhookInput, error)
 
 // checkWebhookURL runs the address guard on the form's URL (the model
 // checks its shape); false, with the field's error, if refused.
-func (a *App) checkWebhookURL(c echo.Context, f *admin.WebhookForm) bool {
-	if len(f.URL) > models.MaxWebhookURLLen || f.URL == "" {
-		return true // the model's message
+func (a *App) checkWebhookURL(c echo.Context, f *admin.WebhookForm, raw string) bool {
+	raw = strings.TrimSpace(raw)
+	if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || len(raw) > models.MaxWebhookURLLen {
+		return true // not a URL: the model's message
 	}
-	if err := a.WebhookGuard.CheckURL(c.Request().Context(), f.URL); err != nil {
+	if err := a.WebhookGuard.CheckURL(c.Request().Context(), raw); err != nil {
 		f.URLError = strings.TrimPrefix(err.Error(), webhook.ErrURLRefused.Error()+": ")
 		f.URLError = "Refused: " + f.URLError + "."
 		return false

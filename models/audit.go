@@ -65,7 +65,11 @@ const MaxAuditDetail = 1000
 
 // RecordEvent appends an event to the audit log. Times are UTC.
 func RecordEvent(ctx context.Context, db *DB, e AuditEvent) error {
-	return recordEventTx(db.Write.WithContext(ctx), e)
+	if webhookTypesFor(e.Action) == nil {
+		return recordEventTx(db.Write.WithContext(ctx), e)
+	}
+	// The row may raise webhook events, queued with it.
+	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return recordEventTx(tx, e) })
 }
 
 // recordEventTx appends an event in the transaction tx: the change it

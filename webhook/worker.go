@@ -46,6 +46,8 @@ type Worker struct {
 	// AdminURL is the admin page of an endpoint, for the mail that tells
 	// the admins it was disabled.
 	AdminURL func(endpointID string) string
+	// HTTPTimeout replaces Timeout when set (tests).
+	HTTPTimeout time.Duration
 
 	client *http.Client
 }
@@ -56,16 +58,19 @@ func NewWorker(w Worker) *Worker {
 	if w.Now == nil {
 		w.Now = func() time.Time { return time.Now().UTC() }
 	}
+	if w.HTTPTimeout == 0 {
+		w.HTTPTimeout = Timeout
+	}
 	tr := &http.Transport{
 		Proxy:                 nil, // never through HTTP(S)_PROXY: the guard checks the real destination
 		DialContext:           w.Guard.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   Timeout,
-		ResponseHeaderTimeout: Timeout,
+		TLSHandshakeTimeout:   w.HTTPTimeout,
+		ResponseHeaderTimeout: w.HTTPTimeout,
 	}
-	w.client = &http.Client{Transport: tr, Timeout: Timeout,
+	w.client = &http.Client{Transport: tr, Timeout: w.HTTPTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &w
 }
@@ -135,7 +140,7 @@ func (w *Worker) post(ctx context.Context, ep *models.WebhookEndpoint, ev *model
 	if err != nil {
 		return 0, 0, "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(ctx, w.HTTPTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {

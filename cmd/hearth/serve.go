@@ -60,7 +60,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	sender := mail.NewSender(db, mailer, cfg.MailFrom, logger)
 	sender.Every = time.Minute
 	go sender.Run(ctx)
-	stopJobs, err := jobs.Start(cfg, db, sender, jobs.Guard(cfg, nil), nil, logger, 0, nil)
+	stopJobs, err := jobs.Start(jobs.Setup{Config: cfg, DB: db, Sender: sender, Guard: jobs.Guard(cfg, nil), Logger: logger})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}

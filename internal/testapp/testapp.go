@@ -53,6 +53,8 @@ type Options struct {
 	Resolver webhook.Resolver
 	// WebhookRetry replaces the webhook retry schedule (Jobs).
 	WebhookRetry func(attempt int) time.Duration
+	// WebhookTimeout shortens the webhook delivery timeout (Jobs).
+	WebhookTimeout time.Duration
 }
 
 // Env returns the configuration tests start from. Forms are filled in
@@ -142,7 +144,8 @@ func New(t testing.TB, o Options) *Server {
 	if o.Jobs {
 		sender := mail.NewSender(db, mail.DevMailbox{}, cfg.MailFrom, logger)
 		sender.Now = clock.Now
-		if stopJobs, err = jobs.Start(cfg, db, sender, guard, clock.Now, logger, 20*time.Millisecond, o.WebhookRetry); err != nil {
+		if stopJobs, err = jobs.Start(jobs.Setup{Config: cfg, DB: db, Sender: sender, Guard: guard, Logger: logger,
+			Now: clock.Now, Poll: 20 * time.Millisecond, Retry: o.WebhookRetry, HTTPTimeout: o.WebhookTimeout}); err != nil {
 			srv.Close()
 			store.Close()
 			db.Close()
