@@ -598,3 +598,26 @@ func TestTwoInstancesDeliverEachEventOnce(t *testing.T) {
 		t.Fatalf("%d deliveries logged", len(ds))
 	}
 }
+
+// TestWebhookRedirectsAreNotFollowed: a 3xx is a failed attempt; the
+// redirect's target never hears from Hearth (it could be an internal
+// address the guard would refuse).
+func TestWebhookRedirectsAreNotFollowed(t *testing.T) {
+	t.Parallel()
+	ta := newWebhookApp(t, testapp.Options{WebhookRetry: func(int) time.Duration { return time.Hour }})
+	target := newReceiver(t, nil)
+	redirector := httptest.NewServer(http.RedirectHandler(target.URL+"/elsewhere", http.StatusTemporaryRedirect))
+	t.Cleanup(redirector.Close)
+	c := ta.client(t)
+	c.signUpAdmin("admin@example.com")
+	id, _ := addEndpoint(t, c, redirector.URL)
+	expectStatus(t, c.submit("/admin/webhooks/"+id, "[data-testid=webhook-test-form]", nil), http.StatusSeeOther)
+	ds := waitDeliveries(t, ta, id, 1)
+	if ds[0].StatusCode != http.StatusTemporaryRedirect || ds[0].OK() {
+		t.Fatalf("redirect logged as %+v", ds[0])
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(target.deliveries()); n != 0 {
+		t.Fatalf("the redirect was followed: %d requests at its target", n)
+	}
+}
