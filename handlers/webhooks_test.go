@@ -42,7 +42,7 @@ type receiver struct {
 	answer func(n int) (status int, delay time.Duration)
 }
 
-func newReceiver(t *testing.T, answer func(n int) (int, time.Duration)) *receiver {
+func newReceiver(t testing.TB, answer func(n int) (int, time.Duration)) *receiver {
 	t.Helper()
 	r := &receiver{answer: answer}
 	if r.answer == nil {
@@ -120,7 +120,7 @@ func (r *resolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr,
 
 // newWebhookApp is a test app that works its job queue, with a secret key
 // and quick retries.
-func newWebhookApp(t *testing.T, o testapp.Options) *testApp {
+func newWebhookApp(t testing.TB, o testapp.Options) *testApp {
 	t.Helper()
 	if o.Env == nil {
 		o.Env = map[string]string{}
@@ -136,7 +136,7 @@ func newWebhookApp(t *testing.T, o testapp.Options) *testApp {
 
 // addEndpoint registers u through the admin page and returns its id and
 // secret as the page shows them.
-func addEndpoint(t *testing.T, c *client, u string, types ...string) (id, secret string) {
+func addEndpoint(t testing.TB, c *client, u string, types ...string) (id, secret string) {
 	t.Helper()
 	res := c.submit("/admin/webhooks", "[data-testid=webhook-form]", url.Values{"url": {u}, "description": {"test receiver"}, "event_types": types})
 	expectStatus(t, res, http.StatusSeeOther)

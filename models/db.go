@@ -297,8 +297,11 @@ func NewJobClient(db *DB, cfg *river.Config) (*river.Client[*sql.Tx], error) {
 	return river.NewClient(riverDriver(db), cfg)
 }
 
-// insertJobTx queues a job in the transaction tx.
-func insertJobTx(tx *gorm.DB, args river.JobArgs) error {
+// insertJobTx queues jobs in the transaction tx, in one round trip.
+func insertJobTx(tx *gorm.DB, args ...river.JobArgs) error {
+	if len(args) == 0 {
+		return nil
+	}
 	p, ok := tx.Config.Plugins[jobQueuePlugin].(jobQueue)
 	if !ok {
 		return errors.New("job queue: not attached to this database")
@@ -313,8 +316,18 @@ func insertJobTx(tx *gorm.DB, args river.JobArgs) error {
 	if sqlTx == nil {
 		return errors.New("job queue: a job is inserted in a transaction")
 	}
-	if _, err := p.client.InsertTx(tx.Statement.Context, sqlTx, args, nil); err != nil {
-		return fmt.Errorf("queue %s job: %w", args.Kind(), err)
+	if len(args) == 1 {
+		if _, err := p.client.InsertTx(tx.Statement.Context, sqlTx, args[0], nil); err != nil {
+			return fmt.Errorf("queue %s job: %w", args[0].Kind(), err)
+		}
+		return nil
+	}
+	many := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		many[i] = river.InsertManyParams{Args: a}
+	}
+	if _, err := p.client.InsertManyTx(tx.Statement.Context, sqlTx, many); err != nil {
+		return fmt.Errorf("queue %d jobs: %w", len(args), err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
 
@@ -484,6 +485,7 @@ func queueWebhooksTx(tx *gorm.DB, e AuditEvent) error {
 		return nil
 	}
 	var data map[string]any
+	var jobs []river.JobArgs
 	for _, typ := range types {
 		var wanted []string
 		for _, ep := range endpoints {
@@ -505,12 +507,10 @@ func queueWebhooksTx(tx *gorm.DB, e AuditEvent) error {
 			return err
 		}
 		for _, id := range wanted {
-			if err := insertJobTx(tx, WebhookJob{EventID: ev.ID, EndpointID: id}); err != nil {
-				return err
-			}
+			jobs = append(jobs, WebhookJob{EventID: ev.ID, EndpointID: id})
 		}
 	}
-	return nil
+	return insertJobTx(tx, jobs...)
 }
 
 // webhookDataTx is an event's data: the user it is about (public fields;

@@ -55,6 +55,8 @@ type Options struct {
 	WebhookRetry func(attempt int) time.Duration
 	// WebhookTimeout shortens the webhook delivery timeout (Jobs).
 	WebhookTimeout time.Duration
+	// JobPoll is how often the job client polls (Jobs); zero: 20 ms.
+	JobPoll time.Duration
 }
 
 // Env returns the configuration tests start from. Forms are filled in
@@ -144,8 +146,11 @@ func New(t testing.TB, o Options) *Server {
 	if o.Jobs {
 		sender := mail.NewSender(db, mail.DevMailbox{}, cfg.MailFrom, logger)
 		sender.Now = clock.Now
+		if o.JobPoll == 0 {
+			o.JobPoll = 20 * time.Millisecond
+		}
 		if stopJobs, err = jobs.Start(jobs.Setup{Config: cfg, DB: db, Sender: sender, Guard: guard, Logger: logger,
-			Now: clock.Now, Poll: 20 * time.Millisecond, Retry: o.WebhookRetry, HTTPTimeout: o.WebhookTimeout}); err != nil {
+			Now: clock.Now, Poll: o.JobPoll, Retry: o.WebhookRetry, HTTPTimeout: o.WebhookTimeout}); err != nil {
 			srv.Close()
 			store.Close()
 			db.Close()
