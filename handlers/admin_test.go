@@ -17,15 +17,32 @@ import (
 // adminForms are the form values each admin POST route needs to succeed.
 // A new route that needs fields gets an entry here.
 var adminForms = map[string]func(target *models.User) url.Values{
-	"/admin/users/:id/role":   func(*models.User) url.Values { return url.Values{"role": {"admin"}} },
-	"/admin/users/:id/delete": func(u *models.User) url.Values { return url.Values{"confirm": {u.Email}} },
+	"/admin/users/:id/role":      func(*models.User) url.Values { return url.Values{"role": {"admin"}} },
+	"/admin/users/:id/delete":    func(u *models.User) url.Values { return url.Values{"confirm": {u.Email}} },
+	"/admin/webhooks":            func(*models.User) url.Values { return url.Values{"url": {"http://127.0.0.1:9/hook"}} },
+	"/admin/webhooks/:id":        func(*models.User) url.Values { return url.Values{"url": {"http://127.0.0.1:9/other"}} },
+	"/admin/webhooks/:id/delete": func(*models.User) url.Values { return url.Values{"confirm": {"delete"}} },
+}
+
+// adminRouteID is what a route's :id stands for: a webhook endpoint under
+// /admin/webhooks/ (a new one for each admin request), a user elsewhere.
+func adminRouteID(t *testing.T, ta *testApp, path string, target *models.User) string {
+	t.Helper()
+	if !strings.HasPrefix(path, "/admin/webhooks/") {
+		return target.ID
+	}
+	e, err := models.CreateWebhookEndpoint(t.Context(), ta.DB, ta.App.Config.SecretKey, ta.clock.Now(), models.AuditEvent{}, models.WebhookInput{URL: "http://127.0.0.1:9/hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.ID
 }
 
 // TestEveryAdminRouteIsGuarded walks the router's own list of routes under
 // /admin, so a route added without the guard fails here.
 func TestEveryAdminRouteIsGuarded(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t)
+	ta := newTestApp(t, withEnv("HEARTH_SECRET_KEY", testSecretKey))
 	ta.client(t).signUpAdmin("boss@example.com")
 	member := ta.client(t)
 	member.signUpMember("member@example.com")
@@ -39,7 +56,7 @@ func TestEveryAdminRouteIsGuarded(t *testing.T) {
 		routes++
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
 			do := func(c *client, target *models.User) *response {
-				path := strings.ReplaceAll(r.Path, ":id", target.ID)
+				path := strings.ReplaceAll(r.Path, ":id", adminRouteID(t, ta, r.Path, target))
 				if r.Method == http.MethodGet {
 					return c.get(path)
 				}
@@ -67,7 +84,7 @@ func TestEveryAdminRouteIsGuarded(t *testing.T) {
 			// Admin (a fresh session and target each time): in.
 			admin := ta.client(t)
 			expectRedirect(t, admin.signIn("boss@example.com", goodPassword), "/account")
-			target := insertUser(t, ta, "target-"+strings.NewReplacer("/", "-", ":", "").Replace(r.Path)+"@example.com", models.RoleMember)
+			target := insertUser(t, ta, "target-"+strings.ToLower(r.Method)+strings.NewReplacer("/", "-", ":", "").Replace(r.Path)+"@example.com", models.RoleMember)
 			res = do(admin, target)
 			if res.StatusCode < 200 || res.StatusCode >= 400 {
 				t.Fatalf("admin: status %d\n%s", res.StatusCode, res.Doc.Find("main").Text())

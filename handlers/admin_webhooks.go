@@ -147,9 +147,15 @@ func (a *App) AdminResendWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := models.ResendWebhook(c.Request().Context(), a.DB, a.auditBy(c), c.Param("id"), form.Get("event_id"))
+	e, err := a.webhookTarget(c)
 	if err != nil {
-		return a.webhookFailed(err)
+		return err
+	}
+	if _, err := models.ResendWebhook(c.Request().Context(), a.DB, a.auditBy(c), e.ID, form.Get("event_id")); errors.Is(err, models.ErrNotFound) {
+		a.flash(c, layout.FlashError, "That event is no longer kept; nothing was sent.")
+		return redirect(c, admin.WebhookURL(e.ID))
+	} else if err != nil {
+		return err
 	}
 	a.flash(c, layout.FlashSuccess, "Event queued again, with the same webhook-id.")
 	return redirect(c, admin.WebhookURL(e.ID))
