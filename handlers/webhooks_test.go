@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -265,6 +266,13 @@ func TestWebhookEndpointsAreManagedOnTheAdminPages(t *testing.T) {
 func TestEveryEventArrivesSignedAndVerifies(t *testing.T) {
 	t.Parallel()
 	ta := newWebhookApp(t, testapp.Options{})
+	t.Cleanup(func() { // a request once hung here under heavy load: show where, if it does again
+		if t.Failed() {
+			var dump strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&dump, 1)
+			t.Log(dump.String())
+		}
+	})
 	recv := newReceiver(t, nil)
 	c := ta.client(t)
 	c.signUpAdmin("admin@example.com")

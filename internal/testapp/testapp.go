@@ -47,7 +47,7 @@ type Options struct {
 	// Throttled keeps the configured rate limits, which are off otherwise.
 	Throttled bool
 	// Jobs starts a client working the job queue (mail and webhook
-	// deliveries), polling every 20 ms; without it jobs stay queued.
+	// deliveries), polling every 50 ms; without it jobs stay queued.
 	Jobs bool
 	// Resolver replaces DNS for webhook URLs, at save and send time.
 	Resolver webhook.Resolver
@@ -55,7 +55,7 @@ type Options struct {
 	WebhookRetry func(attempt int) time.Duration
 	// WebhookTimeout shortens the webhook delivery timeout (Jobs).
 	WebhookTimeout time.Duration
-	// JobPoll is how often the job client polls (Jobs); zero: 20 ms.
+	// JobPoll is how often the job client polls (Jobs); zero: 50 ms.
 	JobPoll time.Duration
 }
 
@@ -147,7 +147,7 @@ func New(t testing.TB, o Options) *Server {
 		sender := mail.NewSender(db, mail.DevMailbox{}, cfg.MailFrom, logger)
 		sender.Now = clock.Now
 		if o.JobPoll == 0 {
-			o.JobPoll = 20 * time.Millisecond
+			o.JobPoll = 50 * time.Millisecond
 		}
 		if stopJobs, err = jobs.Start(jobs.Setup{Config: cfg, DB: db, Sender: sender, Guard: guard, Logger: logger,
 			Now: clock.Now, Poll: o.JobPoll, Retry: o.WebhookRetry, HTTPTimeout: o.WebhookTimeout}); err != nil {
