@@ -83,6 +83,10 @@ type Config struct {
 	// EmailSignIn (HEARTH_EMAIL_SIGNIN, on by default) offers signing in
 	// with a code or a link mailed to the address.
 	EmailSignIn bool
+	// WebhookAllowPrivate (HEARTH_WEBHOOK_ALLOW_PRIVATE=true) lets a
+	// production server deliver webhooks to loopback, private and
+	// link-local addresses (and plain http).
+	WebhookAllowPrivate bool
 }
 
 // Rates are the throttling limits, each "N/duration" in the environment
@@ -200,6 +204,12 @@ func Load(getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("HEARTH_SECRET_KEY: not 32 bytes in base64 (make one with: openssl rand -base64 32)")
 		}
 		c.SecretKey = key
+	}
+	switch v := get("HEARTH_WEBHOOK_ALLOW_PRIVATE", "false"); v {
+	case "true", "false":
+		c.WebhookAllowPrivate = v == "true"
+	default:
+		return nil, fmt.Errorf("HEARTH_WEBHOOK_ALLOW_PRIVATE: %q is not true or false", v)
 	}
 	c.JWTAudience = get("HEARTH_JWT_AUDIENCE", strings.TrimSuffix(base.String(), "/"))
 	if c.RequireAdmin2FA, err = strconv.ParseBool(get("HEARTH_REQUIRE_ADMIN_2FA", "false")); err != nil {

@@ -20,6 +20,27 @@ var adminForms = map[string]func(target *models.User) url.Values{
 	"/admin/users/:id/role":      func(*models.User) url.Values { return url.Values{"role": {"admin"}} },
 	"/admin/users/:id/delete":    func(u *models.User) url.Values { return url.Values{"confirm": {u.Email}} },
 	"/admin/users/:id/2fa/reset": func(*models.User) url.Values { return url.Values{"confirmed": {"yes"}} },
+	"/admin/webhooks":            func(*models.User) url.Values { return url.Values{"url": {"http://127.0.0.1:9/hook"}} },
+	"/admin/webhooks/:id":        func(*models.User) url.Values { return url.Values{"url": {"http://127.0.0.1:9/other"}} },
+	"/admin/webhooks/:id/delete": func(*models.User) url.Values { return url.Values{"confirm": {"delete"}} },
+}
+
+// adminRouteID is what a route's :id stands for: a row that adminIDs
+// makes for its path, a webhook endpoint under /admin/webhooks/ (a new one
+// for each admin request), a user elsewhere.
+func adminRouteID(t *testing.T, ta *testApp, path string, target *models.User) string {
+	t.Helper()
+	if f := adminIDs[path]; f != nil {
+		return f(t, ta, target)
+	}
+	if !strings.HasPrefix(path, "/admin/webhooks/") {
+		return target.ID
+	}
+	e, err := models.CreateWebhookEndpoint(t.Context(), ta.DB, ta.App.Config.SecretKey, ta.clock.Now(), models.AuditEvent{}, models.WebhookInput{URL: "http://127.0.0.1:9/hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.ID
 }
 
 // adminIDs give the :id of admin routes whose id is not a user's: a new
@@ -38,7 +59,7 @@ var adminIDs = map[string]func(t *testing.T, ta *testApp, target *models.User) s
 // /admin, so a route added without the guard fails here.
 func TestEveryAdminRouteIsGuarded(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t)
+	ta := newTestApp(t, withEnv("HEARTH_SECRET_KEY", testSecretKey))
 	ta.client(t).signUpAdmin("boss@example.com")
 	member := ta.client(t)
 	member.signUpMember("member@example.com")
@@ -52,11 +73,7 @@ func TestEveryAdminRouteIsGuarded(t *testing.T) {
 		routes++
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
 			do := func(c *client, target *models.User) *response {
-				id := target.ID
-				if f := adminIDs[r.Path]; f != nil {
-					id = f(t, ta, target)
-				}
-				path := strings.ReplaceAll(r.Path, ":id", id)
+				path := strings.ReplaceAll(r.Path, ":id", adminRouteID(t, ta, r.Path, target))
 				if r.Method == http.MethodGet {
 					return c.get(path)
 				}
@@ -84,7 +101,7 @@ func TestEveryAdminRouteIsGuarded(t *testing.T) {
 			// Admin (a fresh session and target each time): in.
 			admin := ta.client(t)
 			expectRedirect(t, admin.signIn("boss@example.com", goodPassword), "/account")
-			target := insertUser(t, ta, "target-"+strings.NewReplacer("/", "-", ":", "").Replace(r.Path)+"@example.com", models.RoleMember)
+			target := insertUser(t, ta, "target-"+strings.ToLower(r.Method)+strings.NewReplacer("/", "-", ":", "").Replace(r.Path)+"@example.com", models.RoleMember)
 			res = do(admin, target)
 			if res.StatusCode < 200 || res.StatusCode >= 400 {
 				t.Fatalf("admin: status %d\n%s", res.StatusCode, res.Doc.Find("main").Text())

@@ -17,6 +17,7 @@ import (
 	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/webhook"
 )
 
 // App holds every dependency of the HTTP layer; its methods are the
@@ -40,6 +41,10 @@ type App struct {
 	// MailSender, when set, is woken whenever a mail is queued (it polls
 	// anyway).
 	MailSender interface{ Wake() }
+	// WebhookGuard checks webhook URLs when they are saved (the delivery
+	// worker checks them again when it connects); New makes it from Config
+	// if nil.
+	WebhookGuard *webhook.Guard
 	// Providers are the enabled social sign-in providers (BuildProviders).
 	Providers []*SocialProvider
 	// Sessions is the session manager, which New builds from Config.
@@ -72,6 +77,9 @@ func New(a App) *App {
 		a.Hasher.OnBreachCheckFailed = func(err error) {
 			a.Logger.Warn("breached-password check unavailable: the offline list decided", "err", err)
 		}
+	}
+	if a.WebhookGuard == nil {
+		a.WebhookGuard = &webhook.Guard{Strict: a.Config.IsProduction(), AllowPrivate: a.Config.WebhookAllowPrivate}
 	}
 	if a.FormKey == nil {
 		a.FormKey = make([]byte, 32)

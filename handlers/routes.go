@@ -157,6 +157,16 @@ func (a *App) Routes() *echo.Echo {
 	adm.GET("/orgs/:id", a.AdminOrg)
 	adm.GET("/audit", a.AdminAudit)
 	adm.GET("/audit/export", a.AdminAuditExport)
+	adm.GET("/webhooks", a.AdminWebhooks)
+	adm.POST("/webhooks", a.AdminCreateWebhook)
+	adm.GET("/webhooks/:id", a.AdminWebhook)
+	adm.POST("/webhooks/:id", a.AdminUpdateWebhook)
+	adm.POST("/webhooks/:id/enable", a.AdminEnableWebhook)
+	adm.POST("/webhooks/:id/disable", a.AdminDisableWebhook)
+	adm.POST("/webhooks/:id/rotate", a.AdminRotateWebhook)
+	adm.POST("/webhooks/:id/test", a.AdminTestWebhook)
+	adm.POST("/webhooks/:id/resend", a.AdminResendWebhook)
+	adm.POST("/webhooks/:id/delete", a.AdminDeleteWebhook)
 	// The way back from impersonation: the current user is the member.
 	e.POST("/admin/impersonation/stop", a.StopImpersonation, a.requireUser)
 

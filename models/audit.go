@@ -45,6 +45,14 @@ const (
 	AuditRecoveryCodeUse   = "recovery_code_use"
 	AuditPasskeyAdd        = "passkey_add"
 	AuditPasskeyRemove     = "passkey_remove"
+	AuditWebhookCreate     = "webhook_create"
+	AuditWebhookUpdate     = "webhook_update"
+	AuditWebhookEnable     = "webhook_enable"
+	AuditWebhookDisable    = "webhook_disable"
+	AuditWebhookDelete     = "webhook_delete"
+	AuditWebhookRotate     = "webhook_rotate"
+	AuditWebhookTest       = "webhook_test"
+	AuditWebhookResend     = "webhook_resend"
 )
 
 // Audit actions of organizations (org.go); their events name the
@@ -82,7 +90,11 @@ const MaxAuditDetail = 1000
 
 // RecordEvent appends an event to the audit log. Times are UTC.
 func RecordEvent(ctx context.Context, db *DB, e AuditEvent) error {
-	return recordEventTx(db.Write.WithContext(ctx), e)
+	if webhookTypesFor(e.Action) == nil {
+		return recordEventTx(db.Write.WithContext(ctx), e)
+	}
+	// The row may raise webhook events, queued with it.
+	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return recordEventTx(tx, e) })
 }
 
 // recordEventTx appends an event in the transaction tx: the change it
@@ -113,7 +125,7 @@ func recordEventTx(tx *gorm.DB, e AuditEvent) error {
 	if err := tx.Create(&e).Error; err != nil {
 		return fmt.Errorf("record audit event: %w", err)
 	}
-	return nil
+	return queueWebhooksTx(tx, e)
 }
 
 // AuditEventsFor returns the latest events about a user, newest first.
@@ -133,6 +145,8 @@ var AuditActions = []string{
 	AuditSessionRevoke, AuditIdentityLink, AuditIdentityUnlink, AuditAPITokenCreate, AuditAPITokenRevoke, AuditDataExport,
 	AuditTwoFactorEnable, AuditTwoFactorDisable, AuditTwoFactorReset, AuditRecoveryCodesNew, AuditRecoveryCodeUse,
 	AuditPasskeyAdd, AuditPasskeyRemove,
+	AuditWebhookCreate, AuditWebhookUpdate, AuditWebhookEnable, AuditWebhookDisable, AuditWebhookDelete,
+	AuditWebhookRotate, AuditWebhookTest, AuditWebhookResend,
 	AuditOrgCreate, AuditOrgUpdate, AuditOrgDelete, AuditOrgTransfer, AuditOrgInvite, AuditOrgInviteRevoke,
 	AuditOrgJoin, AuditOrgDecline, AuditOrgRoleChange, AuditOrgMemberRemove, AuditOrgLeave,
 }

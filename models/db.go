@@ -17,6 +17,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"gorm.io/driver/postgres"
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -75,9 +79,21 @@ func OpenWith(dsn string, o Options) (*DB, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{Write: g, Read: g, Dialect: Postgres, closers: []*sql.DB{sqlDB}}, nil
+		db := &DB{Write: g, Read: g, Dialect: Postgres, closers: []*sql.DB{sqlDB}}
+		if err := attachJobQueue(db); err != nil {
+			return nil, err
+		}
+		return db, nil
 	}
-	return openSQLite(dsn, cfg, o)
+	db, err := openSQLite(dsn, cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := attachJobQueue(db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func openSQLite(path string, cfg *gorm.Config, o Options) (*DB, error) {
@@ -246,4 +262,72 @@ func Unavailable(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		pgconn.Timeout(err) || strings.Contains(err.Error(), "sql: database is closed") ||
 		strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "unexpected EOF")
+}
+
+// jobQueue is the insert-only River client, reachable from every
+// transaction of the writer (gorm keeps plugins in the shared Config).
+type jobQueue struct{ client *river.Client[*sql.Tx] }
+
+const jobQueuePlugin = "hearth:jobs"
+
+func (jobQueue) Name() string              { return jobQueuePlugin }
+func (jobQueue) Initialize(*gorm.DB) error { return nil }
+
+// riverDriver is River's driver for db's writer pool.
+func riverDriver(db *DB) riverdriver.Driver[*sql.Tx] {
+	if db.Dialect == Postgres {
+		return riverdatabasesql.New(db.SQL())
+	}
+	return riversqlite.New(db.SQL()) // the one-connection writer, as riversqlite advises
+}
+
+// attachJobQueue makes the insert-only client of db.
+func attachJobQueue(db *DB) error {
+	c, err := river.NewClient(riverDriver(db), &river.Config{})
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	return db.Write.Use(jobQueue{c})
+}
+
+// NewJobClient returns a River client that works the queue with workers,
+// on db's writer pool. cfg's Queues and Workers are the caller's; the
+// caller starts and stops it.
+func NewJobClient(db *DB, cfg *river.Config) (*river.Client[*sql.Tx], error) {
+	return river.NewClient(riverDriver(db), cfg)
+}
+
+// insertJobTx queues jobs in the transaction tx, in one round trip.
+func insertJobTx(tx *gorm.DB, args ...river.JobArgs) error {
+	if len(args) == 0 {
+		return nil
+	}
+	p, ok := tx.Config.Plugins[jobQueuePlugin].(jobQueue)
+	if !ok {
+		return errors.New("job queue: not attached to this database")
+	}
+	var sqlTx *sql.Tx
+	switch pool := tx.Statement.ConnPool.(type) {
+	case *sql.Tx:
+		sqlTx = pool
+	case *gorm.PreparedStmtTX:
+		sqlTx, _ = pool.Tx.(*sql.Tx)
+	}
+	if sqlTx == nil {
+		return errors.New("job queue: a job is inserted in a transaction")
+	}
+	if len(args) == 1 {
+		if _, err := p.client.InsertTx(tx.Statement.Context, sqlTx, args[0], nil); err != nil {
+			return fmt.Errorf("queue %s job: %w", args[0].Kind(), err)
+		}
+		return nil
+	}
+	many := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		many[i] = river.InsertManyParams{Args: a}
+	}
+	if _, err := p.client.InsertManyTx(tx.Statement.Context, sqlTx, many); err != nil {
+		return fmt.Errorf("queue %d jobs: %w", len(args), err)
+	}
+	return nil
 }

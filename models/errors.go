@@ -163,3 +163,10 @@ func (e *InvalidInput) orNil() error {
 	}
 	return e
 }
+
+// Why a webhook endpoint is refused (each names its form field).
+var (
+	ErrWebhookURL         = errors.New("a webhook URL is an absolute http or https URL of at most 2000 characters")
+	ErrWebhookEventType   = errors.New("unknown event type")
+	ErrWebhookDescription = errors.New("a description holds at most 500 characters of text")
+)

@@ -33,9 +33,16 @@ func (OutboxMail) TableName() string { return "outbox" }
 // that tells of a change is queued in the change's transaction instead
 // (Announce).
 func EnqueueMail(ctx context.Context, db *DB, now time.Time, m OutboxMail) (*OutboxMail, error) {
-	return enqueue(db.Write.WithContext(ctx), now, m)
+	var queued *OutboxMail
+	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		queued, err = enqueue(tx, now, m)
+		return err
+	})
+	return queued, err
 }
 
+// enqueue stores m and the job that sends it, in the transaction tx.
 func enqueue(tx *gorm.DB, now time.Time, m OutboxMail) (*OutboxMail, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -44,6 +51,9 @@ func enqueue(tx *gorm.DB, now time.Time, m OutboxMail) (*OutboxMail, error) {
 	m.ID, m.CreatedAt, m.NextAttemptAt = id.String(), now.UTC(), now.UTC()
 	if err := tx.Create(&m).Error; err != nil {
 		return nil, fmt.Errorf("enqueue mail: %w", err)
+	}
+	if err := insertJobTx(tx, MailJob{OutboxID: m.ID}); err != nil {
+		return nil, err
 	}
 	return &m, nil
 }
@@ -117,6 +127,32 @@ func ClaimDueMail(ctx context.Context, db *DB, now time.Time, limit int, lease t
 		}
 	}
 	return claimed, nil
+}
+
+// ClaimMail claims the unsent mail id for lease, as ClaimDueMail does, for
+// the job queue's mail worker: the row's next attempt time is the lock that
+// keeps two instances (or the worker and the sweep) from sending it twice.
+// It returns nil when the mail is gone, sent, or being sent; when it is not
+// due yet, nil and the time it will be.
+func ClaimMail(ctx context.Context, db *DB, id string, now time.Time, lease time.Duration) (*OutboxMail, time.Time, error) {
+	now = now.UTC()
+	var m OutboxMail
+	err := db.Write.WithContext(ctx).Where("id = ? AND sent_at IS NULL", id).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, time.Time{}, nil
+	} else if err != nil {
+		return nil, time.Time{}, err
+	}
+	if m.NextAttemptAt.After(now) {
+		return nil, m.NextAttemptAt, nil
+	}
+	res := db.Write.WithContext(ctx).Model(&OutboxMail{}).
+		Where("id = ? AND next_attempt_at = ? AND sent_at IS NULL", m.ID, m.NextAttemptAt).
+		Update("next_attempt_at", now.Add(lease))
+	if res.Error != nil || res.RowsAffected != 1 {
+		return nil, time.Time{}, res.Error
+	}
+	return &m, time.Time{}, nil
 }
 
 // MarkMailSent records a delivery and wipes the mail's bodies: they hold its

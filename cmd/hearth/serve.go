@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/jobs"
 	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/mail"
 	"github.com/hearth-app/hearth/models"
@@ -59,14 +60,28 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv func(str
 	} else {
 		logger.Info("no HEARTH_SMTP_URL: mail goes to the development mailbox at /dev/mail, open to this machine only")
 	}
+	// Mail and webhook deliveries are jobs on the queue (internal/jobs);
+	// the outbox sweep behind it sends what the queue gave up on.
 	sender := mail.NewSender(db, mailer, cfg.MailFrom, logger)
+	sender.Every = time.Minute
 	go sender.Run(ctx)
+	stopJobs, err := jobs.Start(jobs.Setup{Config: cfg, DB: db, Sender: sender, Guard: jobs.Guard(cfg, nil), Logger: logger})
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	defer func() { // after the server has drained: the jobs it queued are in the database
+		stopCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := stopJobs(stopCtx); err != nil {
+			logger.Warn("job queue: stopped with jobs running (they run again elsewhere or at the next start)", "err", err)
+		}
+	}()
 
 	providers, err := handlers.BuildProviders(cfg, handlers.ProviderEndpoints{})
 	if err != nil {
 		return err
 	}
-	app := handlers.New(handlers.App{Config: cfg, Logger: logger, DB: db, SessionStore: store, FormKey: formKey, MailSender: sender, Providers: providers})
+	app := handlers.New(handlers.App{Config: cfg, Logger: logger, DB: db, SessionStore: store, FormKey: formKey, Providers: providers})
 	srv := &http.Server{
 		Handler:           app.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -21,11 +21,14 @@ import (
 
 	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/internal/jobs"
 	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/internal/testdb"
+	"github.com/hearth-app/hearth/mail"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/webhook"
 )
 
 // Options change the server a test gets. The zero value is the usual one.
@@ -48,6 +51,17 @@ type Options struct {
 	// listener's IP address: browsers refuse an IP address as a WebAuthn
 	// relying party id (passkey tests).
 	Localhost bool
+	// Jobs starts a client working the job queue (mail and webhook
+	// deliveries), polling every 50 ms; without it jobs stay queued.
+	Jobs bool
+	// Resolver replaces DNS for webhook URLs, at save and send time.
+	Resolver webhook.Resolver
+	// WebhookRetry replaces the webhook retry schedule (Jobs).
+	WebhookRetry func(attempt int) time.Duration
+	// WebhookTimeout shortens the webhook delivery timeout (Jobs).
+	WebhookTimeout time.Duration
+	// JobPoll is how often the job client polls (Jobs); zero: 50 ms.
+	JobPoll time.Duration
 }
 
 // Env returns the configuration tests start from. Forms are filled in
@@ -124,7 +138,9 @@ func New(t testing.TB, o Options) *Server {
 		db.Close()
 		t.Fatalf("testapp: providers: %v", err)
 	}
+	guard := jobs.Guard(cfg, o.Resolver)
 	app := handlers.New(handlers.App{
+		WebhookGuard: &guard,
 		Providers:    providers,
 		Config:       cfg,
 		Logger:       logger,
@@ -135,9 +151,27 @@ func New(t testing.TB, o Options) *Server {
 	})
 	srv.Config.Handler = app.Routes()
 	srv.Start()
+	stopJobs := func(context.Context) error { return nil }
+	if o.Jobs {
+		sender := mail.NewSender(db, mail.DevMailbox{}, cfg.MailFrom, logger)
+		sender.Now = clock.Now
+		if o.JobPoll == 0 {
+			o.JobPoll = 50 * time.Millisecond
+		}
+		if stopJobs, err = jobs.Start(jobs.Setup{Config: cfg, DB: db, Sender: sender, Guard: guard, Logger: logger,
+			Now: clock.Now, Poll: o.JobPoll, Retry: o.WebhookRetry, HTTPTimeout: o.WebhookTimeout}); err != nil {
+			srv.Close()
+			store.Close()
+			db.Close()
+			t.Fatalf("testapp: job queue: %v", err)
+		}
+	}
 	t.Cleanup(func() {
 		srv.Close()
 		_ = app.WaitBackground(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = stopJobs(ctx)
+		cancel()
 		store.Close()
 		db.Close()
 	})

@@ -254,3 +254,16 @@ func PasskeyRemoved(u *models.User, name, securityURL string) Mail {
 		ButtonLabel: "Review my passkeys", URL: securityURL,
 	}
 }
+
+// WebhookDisabled tells an admin that an endpoint failed for 5 days and
+// was turned off.
+func WebhookDisabled(endpointURL, pageURL string) Mail {
+	return Mail{
+		Template: "webhook_disabled",
+		Subject:  "A webhook endpoint was disabled",
+		Heading:  "A webhook endpoint was disabled",
+		Lines: []string{"Deliveries to " + endpointURL + " have failed for 5 days, so Hearth stopped sending to it.",
+			"Fix the receiver, then enable the endpoint again; events from while it was off are not sent."},
+		ButtonLabel: "Open the endpoint", URL: pageURL,
+	}
+}
