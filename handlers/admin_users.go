@@ -89,11 +89,7 @@ func (a *App) renderAdminUser(c echo.Context, status int, d admin.UserPageData) 
 // own role gets a new session token; one who demotes themselves leaves the
 // admin area.
 func (a *App) AdminSetRole(c echo.Context) error {
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
-	target, err := a.adminTarget(c)
+	form, target, err := a.adminForm(c)
 	if err != nil {
 		return err
 	}
@@ -131,11 +127,7 @@ func (a *App) AdminSetRole(c echo.Context) error {
 // AdminBan bans a user: every session of theirs ends at once and they can no
 // longer sign in.
 func (a *App) AdminBan(c echo.Context) error {
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
-	target, err := a.adminTarget(c)
+	form, target, err := a.adminForm(c)
 	if err != nil {
 		return err
 	}
@@ -190,11 +182,7 @@ func (a *App) AdminVerifyEmail(c echo.Context) error {
 // AdminRevokeSessions ends one session of the user (form field session, its
 // public id) or all of them. On their own page an admin keeps the session they are using.
 func (a *App) AdminRevokeSessions(c echo.Context) error {
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
-	target, err := a.adminTarget(c)
+	form, target, err := a.adminForm(c)
 	if err != nil {
 		return err
 	}
@@ -227,11 +215,7 @@ func (a *App) AdminRevokeSessions(c echo.Context) error {
 
 // AdminDelete deletes a user after the admin typed the user's email.
 func (a *App) AdminDelete(c echo.Context) error {
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
-	target, err := a.adminTarget(c)
+	form, target, err := a.adminForm(c)
 	if err != nil {
 		return err
 	}
@@ -246,6 +230,17 @@ func (a *App) AdminDelete(c echo.Context) error {
 	}
 	a.flash(c, layout.FlashSuccess, u.Email+" has been deleted.")
 	return redirect(c, "/admin/users")
+}
+
+// adminForm reads an admin action's form and the user it is about (404
+// when there is none).
+func (a *App) adminForm(c echo.Context) (url.Values, *models.User, error) {
+	form, err := parseForm(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	target, err := a.adminTarget(c)
+	return form, target, err
 }
 
 // askUnlessConfirmed shows the confirm page for a dangerous action whose
@@ -344,11 +339,7 @@ func (a *App) AdminSendReset(c echo.Context) error {
 // AdminRevokeToken revokes one of a user's API tokens; it stops working at
 // once, and the user is told by mail.
 func (a *App) AdminRevokeToken(c echo.Context) error {
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
-	target, err := a.adminTarget(c)
+	form, target, err := a.adminForm(c)
 	if err != nil {
 		return err
 	}
@@ -370,11 +361,7 @@ func (a *App) AdminRevokeToken(c echo.Context) error {
 // confirmed (askUnlessConfirmed); audited as the admin's act and mailed to
 // the user.
 func (a *App) AdminResetTwoFactor(c echo.Context) error {
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
-	target, err := a.adminTarget(c)
+	form, target, err := a.adminForm(c)
 	if err != nil {
 		return err
 	}
