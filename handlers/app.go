@@ -17,6 +17,7 @@ import (
 	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/layout"
 	"github.com/hearth-app/hearth/webhook"
 )
 
@@ -45,6 +46,10 @@ type App struct {
 	// worker checks them again when it connects); New makes it from Config
 	// if nil.
 	WebhookGuard *webhook.Guard
+	// Nav is the product's own links in the header, before the account
+	// menu: set it where the App is made (cmd/hearth/serve.go), no layout
+	// edit needed.
+	Nav []layout.NavLink
 	// Providers are the enabled social sign-in providers (BuildProviders).
 	Providers []*SocialProvider
 	// Sessions is the session manager, which New builds from Config.

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/hearth-app/hearth/handlers"
+	"github.com/hearth-app/hearth/views/layout"
 )
 
 // TestSignInAndSignUpAutofocus: the first field takes the cursor; after a
@@ -112,5 +115,25 @@ func TestKeepMeSignedIn(t *testing.T) {
 	expectStatus(t, res, http.StatusUnauthorized)
 	if res.Doc.Find("input[name=remember][checked]").Length() != 0 {
 		t.Error("the unticked box came back ticked")
+	}
+}
+
+// TestProductNavLinks: the product's own header links come from App.Nav,
+// with no edit to the layout; a signed-in-only link shows after sign-in.
+func TestProductNavLinks(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withNav(layout.NavLink{Href: "/pricing", Label: "Pricing"}, layout.NavLink{Href: "/dashboard", Label: "Dashboard", SignedIn: true}))
+	c := ta.client(t)
+	links := func() []string {
+		var got []string
+		c.get("/").Doc.Find("[data-testid=nav-product]").Each(func(_ int, s *goquery.Selection) { got = append(got, s.AttrOr("href", "")+" "+s.Text()) })
+		return got
+	}
+	if got := links(); len(got) != 1 || got[0] != "/pricing Pricing" {
+		t.Errorf("signed out, the product's links are %q", got)
+	}
+	c.signUp("nav@example.com", goodPassword)
+	if got := links(); len(got) != 2 || got[1] != "/dashboard Dashboard" {
+		t.Errorf("signed in, the product's links are %q", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/testapp"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/layout"
 )
 
 // testApp is a real Hearth server on its own fresh database: the shared
@@ -24,6 +25,7 @@ type appOptions struct {
 	hasher    *password.Hasher
 	env       map[string]string
 	dbPath    string // reuse a database (to test restarts)
+	nav       []layout.NavLink
 }
 
 // newTestApp starts Hearth on a new database with the real migrations,
@@ -36,13 +38,17 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	for _, f := range opts {
 		f(&o)
 	}
-	s := testapp.New(t, testapp.Options{Env: o.env, Database: o.dbPath, Endpoints: o.endpoints, Hasher: o.hasher})
+	s := testapp.New(t, testapp.Options{Env: o.env, Database: o.dbPath, Endpoints: o.endpoints, Hasher: o.hasher, Nav: o.nav})
 	return &testApp{Server: s, DBPath: s.App.Config.Database, clock: s.Clock}
 }
 
 func withEnv(k, v string) func(*appOptions) { return func(o *appOptions) { o.env[k] = v } }
 
 func withHasher(h *password.Hasher) func(*appOptions) { return func(o *appOptions) { o.hasher = h } }
+
+func withNav(links ...layout.NavLink) func(*appOptions) {
+	return func(o *appOptions) { o.nav = links }
+}
 
 func withDBPath(p string) func(*appOptions) { return func(o *appOptions) { o.dbPath = p } }
 

@@ -66,6 +66,7 @@ const maxPooledBuffer = 256 << 10
 func (a *App) page(c echo.Context, title string) layout.Page {
 	p := layout.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path, Impersonator: impersonator(c), Theme: a.themeOf(c), Here: "/", Now: a.Now()}
 	p.Location, p.BrowserTimeZone = a.location(c)
+	p.Nav = a.Nav
 	if c.Request().Method == http.MethodGet {
 		p.Here = c.Request().URL.RequestURI()
 	}

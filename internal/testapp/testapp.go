@@ -28,6 +28,7 @@ import (
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/mail"
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/layout"
 	"github.com/hearth-app/hearth/webhook"
 )
 
@@ -45,6 +46,8 @@ type Options struct {
 	// the configuration. Default: the configured concurrency with a
 	// generous wait, so that a slow machine does not turn into 429s.
 	Hasher *password.Hasher
+	// Nav is the product's header links (handlers.App.Nav).
+	Nav []layout.NavLink
 	// Throttled keeps the configured rate limits, which are off otherwise.
 	Throttled bool
 	// Localhost makes the base URL http://localhost:port instead of the
@@ -148,6 +151,7 @@ func New(t testing.TB, o Options) *Server {
 		SessionStore: store,
 		Hasher:       o.Hasher,
 		Now:          clock.Now,
+		Nav:          o.Nav,
 	})
 	srv.Config.Handler = app.Routes()
 	srv.Start()

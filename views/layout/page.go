@@ -30,6 +30,8 @@ type Page struct {
 	// the browser's as last reported, which app.js compares with its own.
 	Location        *time.Location
 	BrowserTimeZone string
+	// Nav is the product's own header links (handlers.App.Nav).
+	Nav []NavLink
 	// Orgs are the signed-in user's first organizations, for the nav's
 	// switcher; ActiveOrg is the one the session remembers, or nil.
 	Orgs      []OrgLink
@@ -98,6 +100,13 @@ const (
 	FlashInfo    FlashLevel = "info"
 	FlashError   FlashLevel = "error"
 )
+
+// NavLink is one of the product's own links in the header (handlers.App.Nav):
+// shown to everyone, or only to signed-in users.
+type NavLink struct {
+	Href, Label string
+	SignedIn    bool // only for signed-in users
+}
 
 // navLink is a link of a menu.
 type navLink struct{ href, label string }
