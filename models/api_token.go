@@ -82,7 +82,7 @@ func CreateAPIToken(ctx context.Context, db *DB, now time.Time, by AuditEvent, u
 		t.ExpiresAt = &exp
 	}
 	out := NewAPIToken{User: u, Token: t, Secret: secret}
-	by.Action, by.TargetID, by.Email, by.Detail = AuditAPITokenCreate, &u.ID, u.Email, "token "+name
+	by = userEvent(by, AuditAPITokenCreate, u, "token "+name)
 	err = db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&t).Error; err != nil {
 			return err
@@ -133,7 +133,7 @@ func RevokeAPIToken(ctx context.Context, db *DB, now time.Time, by AuditEvent, u
 		if err := tx.Where("id = ?", t.ID).Delete(&APIToken{}).Error; err != nil {
 			return err
 		}
-		by.Action, by.TargetID, by.Email, by.Detail = AuditAPITokenRevoke, &u.ID, u.Email, "token "+t.Name
+		by = userEvent(by, AuditAPITokenRevoke, u, "token "+t.Name)
 		if err := recordEventTx(tx, by); err != nil {
 			return err
 		}

@@ -136,6 +136,13 @@ func AuditEventsFor(ctx context.Context, db *DB, userID string, limit int) ([]Au
 	return events, err
 }
 
+// userEvent is by (who acted, from where) as the event action about u,
+// with detail.
+func userEvent(by AuditEvent, action string, u *User, detail string) AuditEvent {
+	by.Action, by.TargetID, by.Email, by.Detail = action, &u.ID, u.Email, detail
+	return by
+}
+
 // AuditActions lists every action, for filters, in the order declared
 // (TestAuditActionsListsEveryAction).
 var AuditActions = []string{

@@ -303,7 +303,7 @@ func useEmailSignIn(tx *gorm.DB, now time.Time, by AuditEvent, s *EmailSignIn, r
 	}
 	u.LastSignInAt = &n
 	if res.Proof.First {
-		by.Action, by.TargetID, by.Email, by.Detail = AuditEmailVerified, &u.ID, u.Email, "by "+res.Method
+		by = userEvent(by, AuditEmailVerified, u, "by "+res.Method)
 		if err := recordEventTx(tx, by); err != nil {
 			return nil, err
 		}

@@ -405,19 +405,21 @@ FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ?`
 // user is not in it — the same answer, so slugs cannot be probed).
 func MembershipOf(ctx context.Context, db *DB, userID, slug string) (OrgMembership, error) {
 	var out []OrgMembership
-	if err := db.Read.WithContext(ctx).Raw(userOrgsSQL+" AND o.slug = ?", userID, slug).Scan(&out).Error; err != nil {
-		return OrgMembership{}, err
-	}
-	if len(out) == 0 {
-		return OrgMembership{}, ErrNotFound
-	}
-	return out[0], nil
+	err := db.Read.WithContext(ctx).Raw(userOrgsSQL+" AND o.slug = ?", userID, slug).Scan(&out).Error
+	return oneMembership(out, err)
 }
 
 // MembershipByOrgID is MembershipOf by the organization's id.
 func MembershipByOrgID(ctx context.Context, db *DB, userID, orgID string) (OrgMembership, error) {
 	var out []OrgMembership
-	if err := db.Read.WithContext(ctx).Raw(userOrgsSQL+" AND o.id = ?", userID, orgID).Scan(&out).Error; err != nil {
+	err := db.Read.WithContext(ctx).Raw(userOrgsSQL+" AND o.id = ?", userID, orgID).Scan(&out).Error
+	return oneMembership(out, err)
+}
+
+// oneMembership is the answer of a membership lookup: its one row, or
+// ErrNotFound when there is none.
+func oneMembership(out []OrgMembership, err error) (OrgMembership, error) {
+	if err != nil {
 		return OrgMembership{}, err
 	}
 	if len(out) == 0 {

@@ -120,7 +120,7 @@ func AddPasskey(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *Us
 		} else if err != nil {
 			return err
 		}
-		by.Action, by.TargetID, by.Email, by.Detail = AuditPasskeyAdd, &u.ID, u.Email, "passkey "+name
+		by = userEvent(by, AuditPasskeyAdd, u, "passkey "+name)
 		if err := recordEventTx(tx, by); err != nil {
 			return err
 		}
@@ -278,7 +278,7 @@ func DeletePasskey(ctx context.Context, db *DB, now time.Time, by AuditEvent, u 
 		if err := tx.Where("id = ?", p.ID).Delete(&Passkey{}).Error; err != nil {
 			return err
 		}
-		by.Action, by.TargetID, by.Email, by.Detail = AuditPasskeyRemove, &u.ID, u.Email, "passkey "+p.Name
+		by = userEvent(by, AuditPasskeyRemove, u, "passkey "+p.Name)
 		if err := recordEventTx(tx, by); err != nil {
 			return err
 		}

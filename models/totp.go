@@ -173,7 +173,7 @@ func ConfirmTOTP(ctx context.Context, db *DB, secretKey []byte, now time.Time, b
 		if err := replaceRecoveryCodes(tx, u.ID, hashes, now); err != nil {
 			return err
 		}
-		by.Action, by.TargetID, by.Email, by.Detail = AuditTwoFactorEnable, &u.ID, u.Email, "authenticator app"
+		by = userEvent(by, AuditTwoFactorEnable, u, "authenticator app")
 		if err := recordEventTx(tx, by); err != nil {
 			return err
 		}
@@ -301,7 +301,7 @@ func RegenerateRecoveryCodes(ctx context.Context, db *DB, now time.Time, by Audi
 		if err := replaceRecoveryCodes(tx, u.ID, hashes, now); err != nil {
 			return err
 		}
-		by.Action, by.TargetID, by.Email, by.Detail = AuditRecoveryCodesNew, &u.ID, u.Email, "the old set stopped working"
+		by = userEvent(by, AuditRecoveryCodesNew, u, "the old set stopped working")
 		if err := recordEventTx(tx, by); err != nil {
 			return err
 		}
