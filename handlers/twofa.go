@@ -2,7 +2,10 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +55,17 @@ type pendingSignIn2FA struct {
 	Action  string `json:"action,omitempty"`
 	Welcome string `json:"welcome,omitempty"`
 	At      int64  `json:"at"` // when the first factor passed, Unix seconds
+	// Password is passwordStamp of the account when the first factor
+	// passed: a password reset or change since then ends the step.
+	Password string `json:"password"`
+}
+
+// passwordStamp stands for u's password hash at one moment (a digest of
+// it: the session keeps no hash itself). Every new password, even the same
+// one again, gets a new salt and so a new stamp.
+func passwordStamp(u *models.User) string {
+	sum := sha256.Sum256([]byte(u.PasswordHash))
+	return hex.EncodeToString(sum[:])
 }
 
 // completeFirstFactor is where every first factor ends (a password, a
@@ -71,7 +85,7 @@ func (a *App) completeFirstFactor(c echo.Context, s signIn) error {
 		return a.finishSignIn(c, s)
 	}
 	b, err := json.Marshal(pendingSignIn2FA{UserID: s.User.ID, Method: s.Method, Next: safeNext(s.Next, ""),
-		Action: s.Action, Welcome: s.Welcome, At: a.Now().Unix()})
+		Action: s.Action, Welcome: s.Welcome, At: a.Now().Unix(), Password: passwordStamp(s.User)})
 	if err != nil {
 		return err
 	}
@@ -156,7 +170,9 @@ func (a *App) SecondFactorSubmit(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	u, err := models.UserByID(ctx, a.DB, p.UserID)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && u.BannedAt != nil) {
+	if errors.Is(err, models.ErrNotFound) || (err == nil && (u.BannedAt != nil ||
+		subtle.ConstantTimeCompare([]byte(passwordStamp(u)), []byte(p.Password)) != 1)) {
+		// Gone, banned, or a new password since the first factor.
 		a.removeSession(ctx, keyPendingSignIn2FA)
 		return a.secondFactorGone(c)
 	} else if err != nil {

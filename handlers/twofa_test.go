@@ -388,6 +388,38 @@ func TestPendingSecondStepExpiresAndStaysInItsBrowser(t *testing.T) {
 	expectRedirect(t, secondStep(c, totpCode(t, secret, ta.clock.Now())), "/account")
 }
 
+// TestPasswordResetEndsAPendingSecondStep: someone who knows the old
+// password waits at /login/2fa; the owner resets the password (or changes
+// it). The waiting step was proven by the old password and dies with it:
+// even a right code no longer signs that browser in.
+func TestPasswordResetEndsAPendingSecondStep(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withSecretKey())
+	owner := ta.client(t)
+	secret, _ := enrolTOTP(t, ta, owner, "pending@example.com")
+
+	intruder := ta.client(t)
+	expectRedirect(t, intruder.signIn("pending@example.com", goodPassword), "/login/2fa")
+
+	expectStatus(t, ta.client(t).post("/forgot-password", url.Values{"email": {"pending@example.com"}}), http.StatusOK)
+	token := tokenOf(t, linkIn(t, lastMail(t, ta, "pending@example.com", models.TokenResetPassword)))
+	expectRedirect(t, ta.client(t).post("/reset-password", url.Values{"token": {token}, "password": {"a brand new passphrase"}}), "/login")
+
+	expectRedirect(t, intruder.post("/login/2fa", url.Values{"code": {totpCode(t, secret, ta.clock.Now())}}), "/login")
+	intruder.expectSignedOut()
+	expectRedirect(t, intruder.get("/login/2fa"), "/login")
+
+	// A change of password from the account page does the same.
+	expectRedirect(t, intruder.signIn("pending@example.com", "a brand new passphrase"), "/login/2fa")
+	ta.clock.Advance(30 * time.Second)
+	expectRedirect(t, owner.signIn("pending@example.com", "a brand new passphrase"), "/login/2fa")
+	expectRedirect(t, secondStep(owner, totpCode(t, secret, ta.clock.Now())), "/account")
+	expectRedirect(t, owner.post("/account/password", url.Values{"current_password": {"a brand new passphrase"}, "new_password": {"the third passphrase"}}), "/account")
+	ta.clock.Advance(30 * time.Second)
+	expectRedirect(t, intruder.post("/login/2fa", url.Values{"code": {totpCode(t, secret, ta.clock.Now())}}), "/login")
+	intruder.expectSignedOut()
+}
+
 // TestUnverifiedAccountCannotEnrol: the address must be proven first.
 func TestUnverifiedAccountCannotEnrol(t *testing.T) {
 	t.Parallel()
