@@ -73,14 +73,15 @@ func (a *App) ProfileSubmit(c echo.Context) error {
 		return err
 	}
 	u := currentUser(c)
-	err = models.UpdateName(c.Request().Context(), a.DB, a.Now(), u, form.Get("name"))
+	by := a.auditBy(c)
+	by.Detail = "name"
+	err = models.UpdateName(c.Request().Context(), a.DB, a.Now(), by, u, form.Get("name"))
 	var invalid *models.InvalidInput
 	if errors.As(err, &invalid) {
 		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: form.Get("name"), NameError: a.inputMessage(invalid.Name)})
 	} else if err != nil {
 		return err
 	}
-	a.audit(c, models.AuditProfileUpdate, u, "", "name")
 	a.flash(c, layout.FlashSuccess, "Your name was saved.")
 	return redirect(c, "/account")
 }
@@ -97,7 +98,7 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 	notice := announce(a, ctx, func(u *models.User) []letter {
 		return []letter{{u, u.Email, mailview.PasswordChanged(u, a.link("/forgot-password", nil))}}
 	})
-	err = models.ChangePassword(ctx, a.DB, a.Hasher, a.Now(), u, form.Get("current_password"), form.Get("new_password"), a.currentTokenHash(c), notice)
+	err = models.ChangePassword(ctx, a.DB, a.Hasher, a.Now(), a.auditBy(c), u, form.Get("current_password"), form.Get("new_password"), a.currentTokenHash(c), notice)
 	var invalid *models.InvalidInput
 	refused := errors.As(err, &invalid) // before the switch: both may hold
 	switch {
@@ -119,7 +120,6 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 	if err := a.startSession(c, u); err != nil {
 		return err
 	}
-	a.audit(c, models.AuditPasswordChange, u, "", "")
 	a.sent(c.Get(ctxRequestID), notice.Queued)
 	a.flash(c, layout.FlashSuccess, "Your password was changed. Your other sessions were signed out.")
 	return redirect(c, "/account")
@@ -195,10 +195,9 @@ func (a *App) EmailSubmit(c echo.Context) error {
 // EmailCancelSubmit cancels the pending email change: its link stops working.
 func (a *App) EmailCancelSubmit(c echo.Context) error {
 	u := currentUser(c)
-	if err := models.CancelEmailChange(c.Request().Context(), a.DB, u.ID); err != nil {
+	if err := models.CancelEmailChange(c.Request().Context(), a.DB, a.auditBy(c), u); err != nil {
 		return err
 	}
-	a.audit(c, models.AuditEmailChange, u, "", "pending change cancelled")
 	a.flash(c, layout.FlashSuccess, "The change of your email address was cancelled.")
 	return redirect(c, "/account")
 }
@@ -238,7 +237,7 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 			return err
 		}
 	}
-	if err := models.DeleteUser(ctx, a.DB, u.ID); errors.Is(err, models.ErrLastAdmin) {
+	if err := models.DeleteUser(ctx, a.DB, a.auditBy(c), u.ID); errors.Is(err, models.ErrLastAdmin) {
 		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name,
 			DeleteErrors: map[string]string{"current_password": "You are the last admin: make someone else an admin before you leave.", "confirm": "You are the last admin: make someone else an admin before you leave."}})
 	} else if errors.Is(err, models.ErrLastOwner) {
@@ -248,7 +247,6 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	a.audit(c, models.AuditUserDelete, u, "", "self-service")
 	if err := a.Sessions.Destroy(ctx); err != nil {
 		return err
 	}
@@ -309,13 +307,12 @@ func orUnknown(s, unknown string) string {
 func (a *App) RevokeSessionSubmit(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	hash, err := models.RevokeSession(ctx, a.DB, a.Now(), u.ID, c.Param("id"))
+	hash, err := models.RevokeSession(ctx, a.DB, a.Now(), a.auditBy(c), u, c.Param("id"))
 	if errors.Is(err, models.ErrNotFound) {
 		return echo.NewHTTPError(http.StatusNotFound, "That session does not exist or has already ended.")
 	} else if err != nil {
 		return err
 	}
-	a.audit(c, models.AuditSessionRevoke, u, "", "one session")
 	if hash == a.currentTokenHash(c) {
 		if err := a.Sessions.Destroy(ctx); err != nil {
 			return err
@@ -331,10 +328,9 @@ func (a *App) RevokeSessionSubmit(c echo.Context) error {
 // and the links to change or verify the address that are still open.
 func (a *App) RevokeOtherSessionsSubmit(c echo.Context) error {
 	u := currentUser(c)
-	if err := models.SignOutEverywhere(c.Request().Context(), a.DB, a.Now(), u.ID, a.currentTokenHash(c)); err != nil {
+	if err := models.SignOutEverywhere(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), u, a.currentTokenHash(c)); err != nil {
 		return err
 	}
-	a.audit(c, models.AuditSessionRevoke, u, "", "all other sessions")
 	a.flash(c, layout.FlashSuccess, "All your other sessions were signed out.")
 	return redirect(c, "/account/sessions")
 }
@@ -384,7 +380,7 @@ func (a *App) SetPasswordSubmit(c echo.Context) error {
 // account then signs in with a mailed code).
 func (a *App) DisconnectIdentitySubmit(c echo.Context) error {
 	u := currentUser(c)
-	id, err := models.DisconnectIdentity(c.Request().Context(), a.DB, u, c.Param("id"), a.Config.EmailSignIn)
+	_, err := models.DisconnectIdentity(c.Request().Context(), a.DB, a.auditBy(c), u, c.Param("id"), a.Config.EmailSignIn)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, "That connection does not exist.")
@@ -394,7 +390,6 @@ func (a *App) DisconnectIdentitySubmit(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	a.audit(c, models.AuditIdentityUnlink, u, "", id.Provider)
 	a.flash(c, layout.FlashSuccess, "Disconnected.")
 	return redirect(c, "/account")
 }

@@ -182,14 +182,15 @@ func (a *App) APIUpdateMe(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, `The body must be a JSON object {"name": "…"}.`)
 	}
 	u := currentUser(c)
-	err := models.UpdateName(c.Request().Context(), a.DB, a.Now(), u, *in.Name)
+	by := a.auditBy(c)
+	by.Detail = "name, through the API"
+	err := models.UpdateName(c.Request().Context(), a.DB, a.Now(), by, u, *in.Name)
 	var invalid *models.InvalidInput
 	if errors.As(err, &invalid) {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, a.inputMessage(invalid.Name))
 	} else if err != nil {
 		return err
 	}
-	a.audit(c, models.AuditProfileUpdate, u, "", "name, through the API")
 	me, err := a.apiMe(c, u)
 	if err != nil {
 		return err

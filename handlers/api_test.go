@@ -262,7 +262,7 @@ func TestATokenStopsOnItsNextRequest(t *testing.T) {
 			}
 		}},
 		{"deleted", func(t *testing.T, ta *testApp, c *client, u *models.User) {
-			if err := models.DeleteUser(t.Context(), ta.DB, u.ID); err != nil {
+			if err := models.DeleteUser(t.Context(), ta.DB, models.AuditEvent{}, u.ID); err != nil {
 				t.Fatal(err)
 			}
 		}},

@@ -169,7 +169,9 @@ func (a *App) loginRefused(c echo.Context, f auth.LoginForm, err error) error {
 func (a *App) Logout(c echo.Context) error {
 	ctx := c.Request().Context()
 	if u := currentUser(c); u != nil {
-		a.audit(c, models.AuditSignOut, u, "", "")
+		if err := models.SignOut(ctx, a.DB, a.Now(), a.auditBy(c), u, a.currentTokenHash(c)); err != nil {
+			return err
+		}
 	}
 	if err := a.Sessions.Destroy(ctx); err != nil {
 		return err

@@ -402,3 +402,54 @@ func TestFailedSessionCommitReplacesThePage(t *testing.T) {
 	fs.fail.Store(false)
 	expectStatus(t, c.get("/account"), http.StatusOK)
 }
+
+// TestAccountChangesAreAtomicWithTheirAuditRow: a user's own change and its
+// audit row (and so its webhook event) are one transaction. When the row
+// cannot be stored, the change does not happen either.
+func TestAccountChangesAreAtomicWithTheirAuditRow(t *testing.T) {
+	t.Parallel()
+	type change struct {
+		name      string
+		do        func(c, other *client) *response
+		unchanged string // a query counting 1 while the change has not happened
+	}
+	const liveSessions = "SELECT count(*) / 2 FROM sessions WHERE revoked_at IS NULL AND user_id IS NOT NULL" // both
+	for _, ch := range []change{
+		{"name", func(c, _ *client) *response { return c.post("/account/profile", url.Values{"name": {"New Name"}}) },
+			"SELECT count(*) FROM users WHERE name = 'Test User'"},
+		{"time zone", func(c, _ *client) *response {
+			return c.post("/account/time-zone", url.Values{"time_zone": {"Asia/Tokyo"}})
+		}, "SELECT count(*) FROM users WHERE time_zone = ''"},
+		{"password", func(c, _ *client) *response {
+			return c.post("/account/password", url.Values{"current_password": {goodPassword}, "new_password": {"another good passphrase"}})
+		}, liveSessions},
+		{"delete", func(c, _ *client) *response {
+			return c.post("/account/delete", url.Values{"current_password": {goodPassword}})
+		}, "SELECT count(*) FROM users"},
+		{"sign out", func(c, _ *client) *response { return c.post("/logout", nil) },
+			liveSessions},
+		{"sign out everywhere", func(c, _ *client) *response { return c.post("/account/sessions/revoke-others", nil) },
+			liveSessions},
+		{"revoke one", func(c, other *client) *response {
+			return c.post("/account/sessions/"+models.HashToken(other.cookie().Value)[:16]+"/revoke", nil)
+		}, liveSessions},
+	} {
+		t.Run(ch.name, func(t *testing.T) {
+			t.Parallel()
+			ta := newTestApp(t)
+			c, other := ta.client(t), ta.client(t)
+			c.signUp("atomic@example.com", goodPassword)
+			expectRedirect(t, other.signIn("atomic@example.com", goodPassword), "/account")
+			if n := countRows(t, ta.DB, ch.unchanged); n != 1 {
+				t.Fatalf("before: %s = %d", ch.unchanged, n)
+			}
+			failInserts(t, ta, "audit_events")
+			if res := ch.do(c, other); res.StatusCode < 500 {
+				t.Fatalf("%s with the audit failing: %d, want a 5xx", ch.name, res.StatusCode)
+			}
+			if n := countRows(t, ta.DB, ch.unchanged); n != 1 {
+				t.Errorf("the %s happened without its audit row", ch.name)
+			}
+		})
+	}
+}

@@ -99,7 +99,7 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 	mail := announce(a, ctx, func(p models.Proved) []letter {
 		return append(a.proofLetters(p.User, p.Proof), letter{p.User, p.User.Email, mailview.PasswordWasReset(p.User)})
 	})
-	u, _, err := models.ResetPassword(ctx, a.DB, a.Hasher, a.Now(), f.Token, form.Get("password"), mail)
+	u, _, err := models.ResetPassword(ctx, a.DB, a.Hasher, a.Now(), a.auditBy(c), f.Token, form.Get("password"), mail)
 	var invalid *models.InvalidInput
 	switch {
 	case errors.Is(err, models.ErrTokenInvalid):
@@ -113,7 +113,6 @@ func (a *App) ResetPasswordSubmit(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	a.audit(c, models.AuditPasswordReset, u, "", "")
 	// The owner proved the mailbox: lift the account's sign-in lock.
 	if err := models.ResetThrottle(ctx, a.DB, signInAccountKey(u.Email)); err != nil {
 		return err

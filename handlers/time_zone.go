@@ -58,14 +58,13 @@ func (a *App) AccountTimeZoneSubmit(c echo.Context) error {
 		return err
 	}
 	u := currentUser(c)
-	err = models.SetTimeZone(c.Request().Context(), a.DB, a.Now(), u, form.Get("time_zone"))
+	err = models.SetTimeZone(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), u, form.Get("time_zone"))
 	var invalid *models.InvalidInput
 	if errors.As(err, &invalid) {
 		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{TimeZone: form.Get("time_zone"), TimeZoneError: a.inputMessage(invalid.TimeZone)})
 	} else if err != nil {
 		return err
 	}
-	a.audit(c, models.AuditProfileUpdate, u, "", "time zone")
 	if u.TimeZone == "" {
 		a.flash(c, layout.FlashSuccess, "Times now show in your browser's time zone.")
 	} else {

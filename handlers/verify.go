@@ -43,13 +43,12 @@ func (a *App) VerifyEmailSubmit(c echo.Context) error {
 		return err
 	}
 	mail := announce(a, c.Request().Context(), func(p models.Proved) []letter { return a.proofLetters(p.User, p.Proof) })
-	u, _, err := models.VerifyEmail(c.Request().Context(), a.DB, a.Now(), form.Get("token"), a.caller(c), mail)
+	u, _, err := models.VerifyEmail(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), form.Get("token"), a.caller(c), mail)
 	if errors.Is(err, models.ErrTokenInvalid) {
 		return a.invalidLink(c, "Confirm your email address")
 	} else if err != nil {
 		return err
 	}
-	a.audit(c, models.AuditEmailVerified, u, "", "")
 	a.sent(c.Get(ctxRequestID), mail.Queued)
 	a.flash(c, layout.FlashSuccess, "Thank you: "+u.Email+" is confirmed.")
 	if me := currentUser(c); me != nil && me.ID == u.ID {
@@ -71,7 +70,7 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 	mail := announce(a, c.Request().Context(), func(p models.Proved) []letter {
 		return append(a.proofLetters(p.User, p.Proof), letter{p.User, p.OldEmail, mailview.EmailChanged(p.User, p.OldEmail)})
 	})
-	u, old, _, err := models.ConfirmEmailChange(c.Request().Context(), a.DB, a.Now(), form.Get("token"), a.caller(c), mail)
+	u, _, _, err := models.ConfirmEmailChange(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), form.Get("token"), a.caller(c), mail)
 	switch {
 	case errors.Is(err, models.ErrTokenInvalid):
 		return a.invalidLink(c, "Confirm your new email address")
@@ -80,7 +79,6 @@ func (a *App) EmailChangeSubmit(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	a.audit(c, models.AuditEmailChange, u, "", "from "+old)
 	a.sent(c.Get(ctxRequestID), mail.Queued)
 	a.flash(c, layout.FlashSuccess, "Your email address is now "+u.Email+".")
 	return redirect(c, a.afterLink(c))

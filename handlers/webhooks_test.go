@@ -640,3 +640,69 @@ func TestWebhookRedirectsAreNotFollowed(t *testing.T) {
 		t.Fatalf("the redirect was followed: %d requests at its target", n)
 	}
 }
+
+// TestSessionEndedForEverySessionThatEnds: each ended session raises one
+// session.ended event naming it and why, in the change's own
+// transaction: a sign-out, a revocation, a password change (the other
+// sessions), a ban, and the clean-up of sessions that ran out.
+func TestSessionEndedForEverySessionThatEnds(t *testing.T) {
+	t.Parallel()
+	ta := newWebhookApp(t, testapp.Options{})
+	recv := newReceiver(t, nil)
+	admin := ta.client(t)
+	admin.signUpAdmin("admin@example.com")
+	_, secret := addEndpoint(t, admin, recv.URL, "session.ended")
+	publicID := func(c *client) string { return models.HashToken(c.cookie().Value)[:16] }
+
+	laptop, phone, tablet := ta.client(t), ta.client(t), ta.client(t)
+	laptop.signUp("ada@example.com", goodPassword)
+	expectRedirect(t, phone.signIn("ada@example.com", goodPassword), "/account")
+	expectRedirect(t, tablet.signIn("ada@example.com", goodPassword), "/account")
+	want := map[string]models.EndReason{} // public session id → reason
+	want[publicID(tablet)] = models.EndedRevoked
+	expectStatus(t, laptop.post("/account/sessions/"+publicID(tablet)+"/revoke", nil), http.StatusSeeOther)
+	want[publicID(phone)] = models.EndedPasswordChanged // the laptop's goes on, on a new token
+	expectStatus(t, laptop.post("/account/password", url.Values{"current_password": {goodPassword}, "new_password": {"another good passphrase"}}), http.StatusSeeOther)
+	want[publicID(laptop)] = models.EndedBanned
+	ada, err := models.UserByEmail(t.Context(), ta.DB, "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, admin.adminPost("/admin/users/"+ada.ID+"/ban", url.Values{}), http.StatusSeeOther)
+
+	bob := ta.client(t)
+	bob.signUp("bob@example.com", goodPassword)
+	want[publicID(bob)] = models.EndedSignOut
+	expectStatus(t, bob.post("/logout", nil), http.StatusSeeOther)
+	idle := ta.client(t)
+	idle.signUp("idle@example.com", goodPassword)
+	want[publicID(idle)] = models.EndedExpired
+	want[publicID(admin)] = models.EndedExpired
+	if _, err := models.DeleteExpiredSessions(t.Context(), ta.DB, ta.clock.Now().Add(8*24*time.Hour), 7*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+
+	got := recv.wait(t, len(want))
+	time.Sleep(200 * time.Millisecond) // a duplicate would have arrived by now
+	got = recv.deliveries()
+	seen := map[string]bool{}
+	for _, d := range got {
+		verify(t, secret, d, true)
+		s, _ := d.event.Data["session"].(map[string]any)
+		id, _ := s["id"].(string)
+		if d.event.Type != "session.ended" || seen[id] {
+			t.Errorf("unexpected or repeated delivery: %s", d.body)
+			continue
+		}
+		seen[id] = true
+		if reason, ok := want[id]; !ok || s["reason"] != string(reason) {
+			t.Errorf("session %s: reason %v, want %q (body %s)", id, s["reason"], reason, d.body)
+		}
+		if user, _ := d.event.Data["user"].(map[string]any); user["id"] == nil || user["email"] == nil {
+			t.Errorf("session.ended without its user: %s", d.body)
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("%d sessions announced, want %d", len(seen), len(want))
+	}
+}

@@ -52,7 +52,7 @@ func proveAddress(tx *gorm.DB, now time.Time, u *User, keep string) (Proof, erro
 			return p, err
 		}
 	}
-	ended, err := endSessions(tx, n, sessionsOf(u.ID, keep))
+	ended, err := endSessions(tx, n, sessionsOf(u.ID, keep, EndedAddressProven))
 	p.EndedSessions = ended
 	return p, err
 }
@@ -73,7 +73,7 @@ type Proved struct {
 // password the user signed up with counts as theirs.
 //
 // mail composes the mails that tell of it, queued in the same transaction.
-func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string, caller Caller, mail *Announce[Proved]) (*User, Proof, error) {
+func VerifyEmail(ctx context.Context, db *DB, now time.Time, by AuditEvent, raw string, caller Caller, mail *Announce[Proved]) (*User, Proof, error) {
 	var user *User
 	var proof Proof
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -97,6 +97,9 @@ func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string, caller 
 		if proof, err = proveAddress(tx, now, u, keep); err != nil {
 			return err
 		}
+		if err := recordEventTx(tx, userEvent(by, AuditEmailVerified, u, "")); err != nil {
+			return err
+		}
 		user = u
 		return mail.queue(tx, now, Proved{User: u, Proof: proof})
 	})
@@ -106,7 +109,7 @@ func VerifyEmail(ctx context.Context, db *DB, now time.Time, raw string, caller 
 // ConfirmEmailChange uses an email-change token: the new address, now proven,
 // replaces the old one. It returns the user and the old address; mail
 // composes the mails that tell of it, queued in the same transaction.
-func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string, caller Caller, mail *Announce[Proved]) (*User, string, Proof, error) {
+func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, by AuditEvent, raw string, caller Caller, mail *Announce[Proved]) (*User, string, Proof, error) {
 	var user *User
 	var old string
 	var proof Proof
@@ -131,6 +134,9 @@ func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string, 
 		if proof, err = proveAddress(tx, now, u, keep); err != nil {
 			return err
 		}
+		if err := recordEventTx(tx, userEvent(by, AuditEmailChange, u, "from "+old)); err != nil {
+			return err
+		}
 		user = u
 		return mail.queue(tx, now, Proved{User: u, Proof: proof, OldEmail: old})
 	})
@@ -138,10 +144,14 @@ func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string, 
 }
 
 // CancelEmailChange ends the user's pending email changes: their links stop
-// working.
-func CancelEmailChange(ctx context.Context, db *DB, userID string) error {
-	return db.Write.WithContext(ctx).Where("user_id = ? AND purpose = ? AND used_at IS NULL", userID, TokenChangeEmail).
-		Delete(&UserToken{}).Error
+// working. It is audited in the same transaction.
+func CancelEmailChange(ctx context.Context, db *DB, by AuditEvent, u *User) error {
+	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("user_id = ? AND purpose = ? AND used_at IS NULL", u.ID, TokenChangeEmail).Delete(&UserToken{}).Error; err != nil {
+			return err
+		}
+		return recordEventTx(tx, userEvent(by, AuditEmailChange, u, "pending change cancelled"))
+	})
 }
 
 // killPendingLinks deletes the user's unused email-change and verification
@@ -154,13 +164,16 @@ func killPendingLinks(tx *gorm.DB, userID string) error {
 }
 
 // SignOutEverywhere ends every session of the user but keep ("" for all)
-// and kills their pending email links.
-func SignOutEverywhere(ctx context.Context, db *DB, now time.Time, userID, keep string) error {
+// and kills their pending email links, audited in the same transaction.
+func SignOutEverywhere(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *User, keep string) error {
 	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := endSessions(tx, now, sessionsOf(userID, keep)); err != nil {
+		if _, err := endSessions(tx, now, sessionsOf(u.ID, keep, EndedRevoked)); err != nil {
 			return err
 		}
-		return killPendingLinks(tx, userID)
+		if err := killPendingLinks(tx, u.ID); err != nil {
+			return err
+		}
+		return recordEventTx(tx, userEvent(by, AuditSessionRevoke, u, "all other sessions"))
 	})
 }
 
@@ -169,7 +182,7 @@ func SignOutEverywhere(ctx context.Context, db *DB, now time.Time, userID, keep 
 // (with proveAddress's first-proof rule), and the account's sign-in lock is
 // the caller's to lift. A refused password is an *InvalidInput; mail
 // composes the mails that tell of the reset, queued in its transaction.
-func ResetPassword(ctx context.Context, db *DB, h *password.Hasher, now time.Time, raw, newPassword string, mail *Announce[Proved]) (*User, Proof, error) {
+func ResetPassword(ctx context.Context, db *DB, h *password.Hasher, now time.Time, by AuditEvent, raw, newPassword string, mail *Announce[Proved]) (*User, Proof, error) {
 	_, u, err := PeekToken(ctx, db, now, raw, TokenResetPassword)
 	if err != nil {
 		return nil, Proof{}, err
@@ -192,6 +205,9 @@ func ResetPassword(ctx context.Context, db *DB, h *password.Hasher, now time.Tim
 		if err := setPassword(tx, now, u, hash, false, ""); err != nil {
 			return err
 		}
+		if err := recordEventTx(tx, userEvent(by, AuditPasswordReset, u, "")); err != nil {
+			return err
+		}
 		return mail.queue(tx, now, Proved{User: u, Proof: proof})
 	})
 	return u, proof, mail.settle(err)
@@ -201,7 +217,7 @@ func ResetPassword(ctx context.Context, db *DB, h *password.Hasher, now time.Tim
 // one (a refused one is an *InvalidInput), and ends every other session of
 // the user (all but the one whose token hash is keep). mail composes the
 // notice of the change, queued in its transaction.
-func ChangePassword(ctx context.Context, db *DB, h *password.Hasher, now time.Time, u *User, current, newPassword, keep string, mail *Announce[*User]) error {
+func ChangePassword(ctx context.Context, db *DB, h *password.Hasher, now time.Time, by AuditEvent, u *User, current, newPassword, keep string, mail *Announce[*User]) error {
 	// Both checks run, so the form can show every error at once: a wrong
 	// current password and an unacceptable new one come back joined.
 	wrong := CheckPassword(ctx, h, u, current)
@@ -224,6 +240,9 @@ func ChangePassword(ctx context.Context, db *DB, h *password.Hasher, now time.Ti
 		if err := setPassword(tx, now, u, hash, u.PasswordUnproven, keep); err != nil {
 			return err
 		}
+		if err := recordEventTx(tx, userEvent(by, AuditPasswordChange, u, "")); err != nil {
+			return err
+		}
 		return mail.queue(tx, now, u)
 	}))
 }
@@ -236,7 +255,7 @@ func setPassword(tx *gorm.DB, now time.Time, u *User, hash string, unproven bool
 		return err
 	}
 	u.PasswordHash, u.PasswordUnproven = hash, unproven
-	if _, err := endSessions(tx, n, sessionsOf(u.ID, keep)); err != nil {
+	if _, err := endSessions(tx, n, sessionsOf(u.ID, keep, EndedPasswordChanged)); err != nil {
 		return err
 	}
 	return killPendingLinks(tx, u.ID)
@@ -255,35 +274,37 @@ func CheckPassword(ctx context.Context, h *password.Hasher, u *User, pw string) 
 	return nil
 }
 
-// UpdateName changes the display name; a refused one is an *InvalidInput.
-func UpdateName(ctx context.Context, db *DB, now time.Time, u *User, name string) error {
+// UpdateName changes the display name, audited in the same transaction
+// (by.Detail says where: "name", "name, through the API"); a refused one is
+// an *InvalidInput.
+func UpdateName(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *User, name string) error {
 	name = NormalizeName(name)
 	if err := ValidateName(name); err != nil {
 		return &InvalidInput{Name: err}
 	}
-	if err := db.Write.WithContext(ctx).Model(u).Updates(map[string]any{"name": name, "updated_at": now.UTC()}).Error; err != nil {
-		return err
-	}
-	u.Name = name
-	return nil
+	return updateOwnProfile(ctx, db, by, u, map[string]any{"name": name, "updated_at": now.UTC()}, func() { u.Name = name })
 }
 
-// DeleteUser removes a user (their own request) and, through the foreign
-// keys, their sessions, tokens and identities. The audit log keeps its
-// history. The last admin cannot leave: ErrLastAdmin.
-func DeleteUser(ctx context.Context, db *DB, id string) error {
-	_, err := adminChange(ctx, db, id, func(tx *gorm.DB, u *User) error {
-		if u.IsAdmin() {
-			if err := keepOneAdmin(tx, db.Dialect, u); err != nil {
-				return err
-			}
-		}
-		// The last owner of an organization stays until it has another.
-		if err := refuseLastOwner(tx, db.Dialect, u.ID); err != nil {
+// updateOwnProfile writes columns of the user's own row with their audit
+// row (a profile update) in one transaction; done updates u once it is
+// committed.
+func updateOwnProfile(ctx context.Context, db *DB, by AuditEvent, u *User, columns map[string]any, done func()) error {
+	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(u).Updates(columns).Error; err != nil {
 			return err
 		}
-		return tx.Delete(&User{}, "id = ?", u.ID).Error
+		return recordEventTx(tx, userEvent(by, AuditProfileUpdate, u, by.Detail))
 	})
+	if err == nil {
+		done()
+	}
+	return err
+}
+
+// DeleteUser removes a user at their own request (see deleteUser).
+func DeleteUser(ctx context.Context, db *DB, by AuditEvent, id string) error {
+	by.Action, by.Detail = AuditUserDelete, "self-service"
+	_, err := deleteUser(ctx, db, by, id)
 	return err
 }
 

@@ -330,7 +330,7 @@ func SetRole(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID
 		if err := tx.Model(u).Updates(map[string]any{"role": role, "updated_at": u.UpdatedAt}).Error; err != nil {
 			return false, err
 		}
-		_, err := endSessions(tx, now, sessionsOf(u.ID, keep))
+		_, err := endSessions(tx, now, sessionsOf(u.ID, keep, EndedRoleChanged))
 		return true, err
 	})
 }
@@ -387,7 +387,7 @@ func BanUser(ctx context.Context, db *DB, now time.Time, by AuditEvent, targetID
 		if err := tx.Model(u).Updates(map[string]any{"banned_at": now, "updated_at": now}).Error; err != nil {
 			return false, err
 		}
-		_, err := endSessions(tx, now, sessionsOf(u.ID, ""))
+		_, err := endSessions(tx, now, sessionsOf(u.ID, "", EndedBanned))
 		return true, err
 	})
 }
@@ -412,6 +412,14 @@ func AdminDeleteUser(ctx context.Context, db *DB, by AuditEvent, targetID string
 		return nil, ErrSelf
 	}
 	by.Action, by.Detail = AuditUserDelete, "deleted by an admin"
+	return deleteUser(ctx, db, by, targetID)
+}
+
+// deleteUser removes a user and, through the foreign keys, their sessions,
+// tokens and identities, with the audit row by in the same transaction
+// (the log keeps its history). The last admin cannot go (ErrLastAdmin),
+// nor the last owner of an organization (ErrLastOwner).
+func deleteUser(ctx context.Context, db *DB, by AuditEvent, targetID string) (*User, error) {
 	u, _, err := auditedChange(ctx, db, targetID, by, func(tx *gorm.DB, u *User, _ *AuditEvent) (bool, error) {
 		if u.IsAdmin() {
 			if err := keepOneAdmin(tx, db.Dialect, u); err != nil {
@@ -464,7 +472,7 @@ func AdminRevokeSessions(ctx context.Context, db *DB, now time.Time, by AuditEve
 			if hash == "" {
 				return ErrNotFound
 			}
-			n, err := endSessions(tx, now, userSession(target.ID, hash))
+			n, err := endSessions(tx, now, userSession(target.ID, hash, EndedRevoked))
 			if err != nil {
 				return fmt.Errorf("revoke sessions: %w", err)
 			}
@@ -473,7 +481,7 @@ func AdminRevokeSessions(ctx context.Context, db *DB, now time.Time, by AuditEve
 			}
 		} else {
 			by.Detail = "all sessions, by an admin"
-			if _, err := endSessions(tx, now, sessionsOf(target.ID, keep)); err != nil {
+			if _, err := endSessions(tx, now, sessionsOf(target.ID, keep, EndedRevoked)); err != nil {
 				return fmt.Errorf("revoke sessions: %w", err)
 			}
 			if err := killPendingLinks(tx, target.ID); err != nil {

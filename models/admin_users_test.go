@@ -123,7 +123,7 @@ func TestSearchIndexFollowsWritesAroundTheApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect("lovelace", "ada@example.com")
-	if err := models.UpdateName(ctx, db, time.Now(), u, "Ada King"); err != nil {
+	if err := models.UpdateName(ctx, db, time.Now(), models.AuditEvent{}, u, "Ada King"); err != nil {
 		t.Fatal(err)
 	}
 	expect("lovelace")
@@ -145,7 +145,7 @@ func TestSearchIndexFollowsWritesAroundTheApp(t *testing.T) {
 	expect("example", "babbage@example.com", "countess@example.org")
 	exec("DELETE FROM users WHERE id = 'imported-1'")
 	expect("babbage")
-	if err := models.DeleteUser(ctx, db, u.ID); err != nil {
+	if err := models.DeleteUser(ctx, db, models.AuditEvent{}, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	expect("countess")

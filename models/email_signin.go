@@ -289,7 +289,7 @@ func useEmailSignIn(tx *gorm.DB, now time.Time, by AuditEvent, s *EmailSignIn, r
 			return nil, err
 		}
 		u.PasswordHash, u.PasswordUnproven, res.PasswordRemoved = "", false, true
-		ended, err := endSessions(tx, n, sessionsOf(u.ID, ""))
+		ended, err := endSessions(tx, n, sessionsOf(u.ID, "", EndedAddressProven))
 		if err != nil {
 			return nil, err
 		}

@@ -188,7 +188,7 @@ func TestEmailSignInIsForTheAccountItWasIssuedFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	binding, m := requestSignIn(t, db, now, "again@example.com")
-	if err := models.DeleteUser(ctx, db, u.ID); err != nil {
+	if err := models.DeleteUser(ctx, db, models.AuditEvent{}, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := models.CreateUser(ctx, db, h, models.NewUser{Email: "again@example.com", Password: "another long passphrase", Verified: true}, nil); err != nil {

@@ -87,7 +87,7 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 				return ErrNotLinked
 			}
 			res.User, res.Outcome = existing, SocialLinked
-			if _, err := endSessions(tx, now, sessionsOf(existing.ID, "")); err != nil {
+			if _, err := endSessions(tx, now, sessionsOf(existing.ID, "", EndedAddressProven)); err != nil {
 				return err
 			}
 			if existing.PasswordHash != "" && existing.PasswordUnproven {
@@ -196,7 +196,7 @@ func IdentitiesOf(ctx context.Context, db *DB, userID string) ([]Identity, error
 // emailSignIn says the server offers email sign-in (HEARTH_EMAIL_SIGNIN), a
 // way in every account has: then an identity is never the last one. It
 // returns the removed identity.
-func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string, emailSignIn bool) (*Identity, error) {
+func DisconnectIdentity(ctx context.Context, db *DB, by AuditEvent, u *User, identityID string, emailSignIn bool) (*Identity, error) {
 	var removed Identity
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("id = ? AND user_id = ?", identityID, u.ID).Take(&removed).Error; errors.Is(err, gorm.ErrRecordNotFound) {
@@ -211,7 +211,10 @@ func DisconnectIdentity(ctx context.Context, db *DB, u *User, identityID string,
 		if err := keepASignInMethod(tx, fresh, signInMethod{identityID: removed.ID, emailSignIn: emailSignIn}); err != nil {
 			return err
 		}
-		return tx.Delete(&removed).Error
+		if err := tx.Delete(&removed).Error; err != nil {
+			return err
+		}
+		return recordEventTx(tx, userEvent(by, AuditIdentityUnlink, u, removed.Provider))
 	})
 	if err != nil {
 		return nil, err

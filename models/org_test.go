@@ -188,13 +188,13 @@ func TestLastOwnerGuards(t *testing.T) {
 	if err := models.RemoveMember(ctx, db, now, models.AuditEvent{}, org.ID, admin, owner.ID); !errors.Is(err, models.ErrOrgForbidden) {
 		t.Errorf("an admin removed the owner: %v", err)
 	}
-	if err := models.DeleteUser(ctx, db, owner.ID); !errors.Is(err, models.ErrLastOwner) || !strings.Contains(err.Error(), "Solo (solo)") {
+	if err := models.DeleteUser(ctx, db, models.AuditEvent{}, owner.ID); !errors.Is(err, models.ErrLastOwner) || !strings.Contains(err.Error(), "Solo (solo)") {
 		t.Errorf("the last owner's account was deleted: %v", err)
 	}
 	if err := models.TransferOrg(ctx, db, now, models.AuditEvent{}, org.ID, owner, admin.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := models.DeleteUser(ctx, db, owner.ID); err != nil {
+	if err := models.DeleteUser(ctx, db, models.AuditEvent{}, owner.ID); err != nil {
 		t.Fatalf("delete after the transfer: %v", err)
 	}
 	var events int64

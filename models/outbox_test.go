@@ -62,7 +62,7 @@ func TestAnnouncedMailIsPartOfTheChange(t *testing.T) {
 	}
 
 	notice := &models.Announce[*models.User]{Compose: func(*models.User) ([]models.OutboxMail, error) { return nil, broken }}
-	if err := models.ChangePassword(ctx, db, h, now, u, "a sturdy passphrase", "another sturdy phrase", "", notice); !errors.Is(err, broken) {
+	if err := models.ChangePassword(ctx, db, h, now, models.AuditEvent{}, u, "a sturdy passphrase", "another sturdy phrase", "", notice); !errors.Is(err, broken) {
 		t.Fatalf("password change whose notice fails: %v", err)
 	}
 	if _, err := models.Authenticate(ctx, db, h, "ann@example.com", "a sturdy passphrase"); err != nil {

@@ -28,16 +28,13 @@ func LoadTimeZone(name string) (*time.Location, error) {
 
 // SetTimeZone stores the zone u chose for the pages' times ("" for the
 // browser's); a name that is not a zone is an *InvalidInput.
-func SetTimeZone(ctx context.Context, db *DB, now time.Time, u *User, name string) error {
+func SetTimeZone(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *User, name string) error {
 	name = strings.TrimSpace(name)
 	if name != "" {
 		if _, err := LoadTimeZone(name); err != nil {
 			return &InvalidInput{TimeZone: err}
 		}
 	}
-	if err := db.Write.WithContext(ctx).Model(u).Updates(map[string]any{"time_zone": name, "updated_at": now.UTC()}).Error; err != nil {
-		return err
-	}
-	u.TimeZone = name
-	return nil
+	by.Detail = "time zone"
+	return updateOwnProfile(ctx, db, by, u, map[string]any{"time_zone": name, "updated_at": now.UTC()}, func() { u.TimeZone = name })
 }

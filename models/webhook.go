@@ -25,7 +25,7 @@ import (
 type WebhookEventType struct {
 	Name  string
 	About string   // for the admin page
-	Audit []string // the audit actions that raise it; none: not emitted yet
+	Audit []string // the audit actions that raise it; none: raised by the model itself (session.ended: endSessions)
 }
 
 // WebhookEventTypes is the one list of event types (SPEC "Webhooks"). A
@@ -39,7 +39,7 @@ var WebhookEventTypes = []WebhookEventType{
 	{"email.verified", "a user's address was verified", []string{AuditEmailVerified}},
 	{"password.changed", "a user's password was changed or reset", []string{AuditPasswordChange, AuditPasswordReset}},
 	{"session.created", "a user signed in", []string{AuditSignIn, AuditSignUp}},
-	{"session.ended", "a user signed out or a session was revoked", []string{AuditSignOut, AuditSessionRevoke}},
+	{eventSessionEnded, "a session ended: signed out, revoked, expired, or ended by a ban, a role or password change", nil},
 	{"organization.created", "an organization was created", []string{AuditOrgCreate}},
 	{"organization.updated", "an organization was renamed or transferred", []string{AuditOrgUpdate, AuditOrgTransfer}},
 	{"organization.deleted", "an organization was deleted", []string{AuditOrgDelete}},
@@ -47,6 +47,11 @@ var WebhookEventTypes = []WebhookEventType{
 	{"membership.updated", "a member's role changed", []string{AuditOrgRoleChange}},
 	{"membership.deleted", "a member left or was removed", []string{AuditOrgMemberRemove, AuditOrgLeave}},
 }
+
+// eventSessionEnded is raised once per ended session by endSessions (and
+// the clean-up of expired ones), with the reason, not by an audit action:
+// one sign-out everywhere or ban ends many sessions.
+const eventSessionEnded = "session.ended"
 
 // WebhookTestEvent is the type of "send a test event": sent to the one
 // endpoint, whatever its filter.
@@ -470,6 +475,83 @@ type WebhookUser struct {
 	CreatedAt     *time.Time `json:"created_at,omitempty"`
 }
 
+// webhookUser is the public part of u.
+func webhookUser(u *User) WebhookUser {
+	created := u.CreatedAt.UTC()
+	return WebhookUser{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerifiedAt != nil,
+		Role: u.Role, Banned: u.BannedAt != nil, CreatedAt: &created}
+}
+
+// enabledEndpoints are the endpoints events go to, with their filters.
+func enabledEndpoints(tx *gorm.DB) ([]WebhookEndpoint, error) {
+	var endpoints []WebhookEndpoint
+	if err := tx.Select("id", "event_types").Where("enabled = ?", true).Find(&endpoints).Error; err != nil {
+		return nil, fmt.Errorf("webhook endpoints: %w", err)
+	}
+	return endpoints, nil
+}
+
+// wanting is the ids of the endpoints that want events of type typ.
+func wanting(endpoints []WebhookEndpoint, typ string) []string {
+	var ids []string
+	for _, ep := range endpoints {
+		if ep.Wants(typ) {
+			ids = append(ids, ep.ID)
+		}
+	}
+	return ids
+}
+
+// endedSession is a session endSessions is ending.
+type endedSession struct {
+	TokenHash string
+	UserID    string
+}
+
+// WebhookSession is the session a session.ended event is about: its
+// public id (as on the sessions pages) and why it ended.
+type WebhookSession struct {
+	ID     string    `json:"id"`
+	Reason EndReason `json:"reason"`
+}
+
+// queueSessionsEndedTx records a session.ended event for each ended
+// session, for the endpoints that want them.
+func queueSessionsEndedTx(tx *gorm.DB, now time.Time, endpoints []WebhookEndpoint, ended []endedSession, why EndReason) error {
+	wanted := wanting(endpoints, eventSessionEnded)
+	if len(wanted) == 0 || len(ended) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(ended))
+	for _, s := range ended {
+		ids = append(ids, s.UserID)
+	}
+	var users []User
+	if err := tx.Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return fmt.Errorf("session.ended users: %w", err)
+	}
+	byID := make(map[string]*User, len(users))
+	for i := range users {
+		byID[users[i].ID] = &users[i]
+	}
+	var jobs []river.JobArgs
+	for _, s := range ended {
+		user := WebhookUser{ID: s.UserID}
+		if u := byID[s.UserID]; u != nil {
+			user = webhookUser(u)
+		}
+		ev, err := newWebhookEventTx(tx, now, eventSessionEnded, map[string]any{
+			"user": user, "session": WebhookSession{ID: SessionInfo{TokenHash: s.TokenHash}.PublicID(), Reason: why}})
+		if err != nil {
+			return err
+		}
+		for _, id := range wanted {
+			jobs = append(jobs, WebhookJob{EventID: ev.ID, EndpointID: id})
+		}
+	}
+	return insertJobTx(tx, jobs...)
+}
+
 // queueWebhooksTx records, in tx, the webhook events the audit row e
 // raises, with a delivery job for each enabled endpoint that wants it.
 func queueWebhooksTx(tx *gorm.DB, e AuditEvent) error {
@@ -477,22 +559,14 @@ func queueWebhooksTx(tx *gorm.DB, e AuditEvent) error {
 	if len(types) == 0 {
 		return nil
 	}
-	var endpoints []WebhookEndpoint
-	if err := tx.Select("id", "event_types").Where("enabled = ?", true).Find(&endpoints).Error; err != nil {
-		return fmt.Errorf("webhook endpoints: %w", err)
-	}
-	if len(endpoints) == 0 {
-		return nil
+	endpoints, err := enabledEndpoints(tx)
+	if err != nil || len(endpoints) == 0 {
+		return err
 	}
 	var data map[string]any
 	var jobs []river.JobArgs
 	for _, typ := range types {
-		var wanted []string
-		for _, ep := range endpoints {
-			if ep.Wants(typ) {
-				wanted = append(wanted, ep.ID)
-			}
-		}
+		wanted := wanting(endpoints, typ)
 		if len(wanted) == 0 {
 			continue
 		}
@@ -535,9 +609,7 @@ func webhookDataTx(tx *gorm.DB, e AuditEvent) (map[string]any, error) {
 		case err != nil:
 			return nil, err
 		default:
-			created := u.CreatedAt.UTC()
-			data["user"] = WebhookUser{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerifiedAt != nil,
-				Role: u.Role, Banned: u.BannedAt != nil, CreatedAt: &created}
+			data["user"] = webhookUser(&u)
 		}
 	}
 	if e.OrgID != nil {

@@ -194,7 +194,7 @@ func TestSignOutEverywhereKeepsTheCurrentSession(t *testing.T) {
 	if sum, _ := models.SummarizeAccount(ctx, db, now, u.ID); sum.ActiveSessions != 3 {
 		t.Fatalf("active = %d, want 3", sum.ActiveSessions)
 	}
-	if err := models.SignOutEverywhere(ctx, db, now, u.ID, models.HashToken("b")); err != nil {
+	if err := models.SignOutEverywhere(ctx, db, now, models.AuditEvent{}, u, models.HashToken("b")); err != nil {
 		t.Fatal(err)
 	}
 	for tok, want := range map[string]bool{"a": false, "b": true, "c": false} {
