@@ -67,7 +67,7 @@ func TestUnverifiedAccountCannotGainASignInMethod(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = models.ConnectIdentity(t.Context(), ta.DB, time.Now(), u, models.External{Provider: "oidc", ProviderUserID: "x", Email: "x@evil.example", EmailVerified: true})
+	err = models.ConnectIdentity(t.Context(), ta.DB, time.Now(), models.AuditEvent{}, u, models.External{Provider: "oidc", ProviderUserID: "x", Email: "x@evil.example", EmailVerified: true})
 	if err != models.ErrEmailUnverified {
 		t.Errorf("ConnectIdentity on an unverified account: %v, want ErrEmailUnverified", err)
 	}

@@ -238,7 +238,7 @@ const unverifiedConnect = "Confirm your email address first: open the link we ma
 
 func (a *App) finishConnect(c echo.Context, p *SocialProvider, ext models.External) error {
 	u := currentUser(c)
-	err := models.ConnectIdentity(c.Request().Context(), a.DB, a.Now(), u, ext)
+	err := models.ConnectIdentity(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), u, ext)
 	if errors.Is(err, models.ErrEmailUnverified) {
 		a.flash(c, layout.FlashError, unverifiedConnect)
 		return redirect(c, "/account")
@@ -249,7 +249,6 @@ func (a *App) finishConnect(c echo.Context, p *SocialProvider, ext models.Extern
 	} else if err != nil {
 		return err
 	}
-	a.audit(c, models.AuditIdentityLink, u, "", p.Name)
 	a.flash(c, layout.FlashSuccess, p.Label+" is now connected to your account.")
 	return redirect(c, "/account")
 }

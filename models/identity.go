@@ -139,8 +139,8 @@ func SignInWithProvider(ctx context.Context, db *DB, now time.Time, ext External
 }
 
 // ConnectIdentity adds an identity to a signed-in user whose address is
-// proven (ErrEmailUnverified otherwise).
-func ConnectIdentity(ctx context.Context, db *DB, now time.Time, u *User, ext External) error {
+// proven (ErrEmailUnverified otherwise), audited in the same transaction.
+func ConnectIdentity(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *User, ext External) error {
 	return db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		fresh, err := firstUser(tx.Where("id = ?", u.ID))
 		if err != nil {
@@ -159,7 +159,10 @@ func ConnectIdentity(ctx context.Context, db *DB, now time.Time, u *User, ext Ex
 		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
 		}
-		return insertIdentity(tx, now, u.ID, ext)
+		if err := insertIdentity(tx, now, u.ID, ext); err != nil {
+			return err
+		}
+		return recordEventTx(tx, userEvent(by, AuditIdentityLink, u, ext.Provider))
 	})
 }
 
