@@ -31,8 +31,9 @@ func (tb *tab) focusedInView() (string, bool) {
 }
 
 // TestBrowserFailedFormOpensOnItsError: a wrong password in a form far down
-// the account page (or the admin user page) reloads the page scrolled to
-// that form, with its first invalid field focused and every error shown.
+// the account or security page (or the admin user page) reloads the page
+// the form is on, scrolled to that form, with its first invalid field
+// focused and every error shown.
 func TestBrowserFailedFormOpensOnItsError(t *testing.T) {
 	srv := startServer(t)
 	b := newTab(t)
@@ -40,23 +41,28 @@ func TestBrowserFailedFormOpensOnItsError(t *testing.T) {
 
 	for _, tc := range []struct {
 		name    string
+		page    string // where the form is, and its region's data-testid
+		region  string
 		fill    map[string]string // selector → text
 		submit  string
 		focused string
 		errors  []string
 	}{
-		{"delete account", map[string]string{"#delete-current-password": "not my password"}, "[data-testid=delete-account]",
+		{"delete account", "/account/security", "security", map[string]string{"#delete-current-password": "not my password"}, "[data-testid=delete-account]",
 			"delete-current-password", []string{"current_password"}},
-		{"change email", map[string]string{"#new-email": "nope", "#email-current-password": "not my password"}, "[data-testid=change-email]",
+		{"change email", "/account", "account", map[string]string{"#new-email": "nope", "#email-current-password": "not my password"}, "[data-testid=change-email]",
 			"new-email", []string{"email", "current_password"}},
-		{"change password", map[string]string{"#password-current-password": "not my password", "#field-new_password": "short"}, "[data-testid=change-password]",
+		{"change password", "/account/security", "security", map[string]string{"#password-current-password": "not my password", "#field-new_password": "short"}, "[data-testid=change-password]",
 			"password-current-password", []string{"current_password", "new_password"}},
 	} {
-		b.do(chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("[data-testid=account]"))
+		b.do(chromedp.Navigate(srv.URL+tc.page), chromedp.WaitVisible("[data-testid="+tc.region+"]"))
 		for sel, text := range tc.fill {
 			b.do(chromedp.SendKeys(sel, text))
 		}
 		b.do(chromedp.Click(tc.submit), chromedp.WaitVisible(".field-error"))
+		if !b.exists("[data-testid=" + tc.region + "]") {
+			t.Errorf("%s: the refusal is not the page the form is on (%s)", tc.name, tc.page)
+		}
 		id, inView := b.focusedInView()
 		if id != tc.focused || !inView {
 			t.Errorf("%s: focused #%s (in view: %v), want #%s in view", tc.name, id, inView, tc.focused)
@@ -67,7 +73,7 @@ func TestBrowserFailedFormOpensOnItsError(t *testing.T) {
 			}
 		}
 	}
-	b.checkAccessibility("account page with errors")
+	b.checkAccessibility("security page with errors")
 
 	// The admin user page's lower form.
 	u, err := models.UserByEmail(context.Background(), srv.DB, "ada@example.com")

@@ -21,7 +21,7 @@ func TestBrowserTurnOnTwoFactorThenSignInWithACode(t *testing.T) {
 	b.followLatestMail(srv)
 	b.do(chromedp.WaitVisible("[data-testid=confirm-button]"), chromedp.Click("[data-testid=confirm-button]"), chromedp.WaitVisible("[data-testid=email-verified]"))
 
-	b.do(chromedp.Click("[data-testid=account-security]"), chromedp.WaitVisible("[data-testid=security]"))
+	b.do(chromedp.Click("[data-testid=account-nav-security]"), chromedp.WaitVisible("[data-testid=security]"))
 	b.checkAccessibility("security page")
 	b.do(chromedp.Click("[data-testid=setup-two-factor-submit]"), chromedp.WaitVisible("[data-testid=totp-qr]"))
 	b.checkAccessibility("authenticator setup page")

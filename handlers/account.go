@@ -15,25 +15,29 @@ import (
 	"github.com/hearth-app/hearth/views/account"
 	"github.com/hearth-app/hearth/views/layout"
 	mailview "github.com/hearth-app/hearth/views/mail"
+	"github.com/hearth-app/hearth/views/security"
 )
 
-// AccountPage shows the signed-in user's profile and the forms to change it.
+// AccountPage is the account area's Profile section: the signed-in user's
+// profile and the forms to change it (the password and deleting the
+// account are on the security page).
 func (a *App) AccountPage(c echo.Context) error {
 	return a.renderAccount(c, http.StatusOK, account.ProfilePageData{Name: currentUser(c).Name})
 }
 
-// renderAccount fills in what every rendering of the account page needs.
+// renderAccount fills in what every rendering of the account page needs; d
+// carries a failed form's errors.
 func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageData) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	// Both are shown on every view: remembered until the user changes.
+	// Remembered until the user changes.
 	sum, err := sessionstore.Remember(a.SessionStore, u.ID, "account-summary", func() (models.AccountSummary, error) {
 		return models.SummarizeAccount(ctx, a.DB, a.Now(), u.ID)
 	}, nil)
 	if err != nil {
 		return err
 	}
-	d.ActiveSessions, d.PendingEmail, d.HasPassword, d.EmailSignIn = sum.ActiveSessions, sum.PendingEmail, u.PasswordHash != "", a.Config.EmailSignIn
+	d.PendingEmail, d.HasPassword = sum.PendingEmail, u.PasswordHash != ""
 	if d.TimeZoneError == "" {
 		d.TimeZone = u.TimeZone
 	}
@@ -58,7 +62,7 @@ func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageDat
 			d.Connectable = append(d.Connectable, b)
 		}
 	}
-	return a.render(c, status, account.ProfilePage(a.page(c, "Your account"), d))
+	return a.render(c, status, account.ProfilePage(a.page(c, "Profile"), d))
 }
 
 // currentTokenHash is the database key of this request's session.
@@ -87,7 +91,8 @@ func (a *App) ProfileSubmit(c echo.Context) error {
 }
 
 // PasswordSubmit changes the password: the current one is required, every
-// other session ends, and this one continues on a new token.
+// other session ends, and this one continues on a new token. Its form is on
+// the security page, which a refusal renders again.
 func (a *App) PasswordSubmit(c echo.Context) error {
 	form, err := parseForm(c)
 	if err != nil {
@@ -111,7 +116,7 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 		if errors.Is(err, models.ErrWrongPassword) {
 			errs["current_password"] = a.inputMessage(models.ErrWrongPassword)
 		}
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, PassErrors: errs})
+		return a.renderSecurity(c, http.StatusUnprocessableEntity, security.SecurityPageData{PassErrors: errs})
 	case errors.Is(err, models.ErrHasherBusy):
 		return hasherBusy(c)
 	case err != nil:
@@ -122,7 +127,7 @@ func (a *App) PasswordSubmit(c echo.Context) error {
 	}
 	a.sent(c.Get(ctxRequestID), notice.Queued)
 	a.flash(c, layout.FlashSuccess, "Your password was changed. Your other sessions were signed out.")
-	return redirect(c, "/account")
+	return redirect(c, "/account/security")
 }
 
 // EmailSubmit starts an email change: the password (or, for an account
@@ -203,7 +208,9 @@ func (a *App) EmailCancelSubmit(c echo.Context) error {
 }
 
 // DeleteSubmit deletes the account after the password (or, for accounts
-// without one, a typed DELETE), and signs the user out everywhere.
+// without one, a code from the authenticator app or a typed DELETE), and
+// signs the user out everywhere. Its form is on the security page, which a
+// refusal renders again.
 func (a *App) DeleteSubmit(c echo.Context) error {
 	form, err := parseForm(c)
 	if err != nil {
@@ -222,15 +229,15 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 		if ok, err := a.stepUpCode(c, u, form.Get("code")); err != nil {
 			return err
 		} else if !ok {
-			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"code": "Enter the current code from your authenticator app."}})
+			return a.renderSecurity(c, http.StatusUnprocessableEntity, security.SecurityPageData{DeleteErrors: map[string]string{"code": "Enter the current code from your authenticator app."}})
 		}
 	} else if u.PasswordHash == "" {
 		if strings.TrimSpace(form.Get("confirm")) != "DELETE" {
-			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"confirm": "Type DELETE, in capitals, to confirm."}})
+			return a.renderSecurity(c, http.StatusUnprocessableEntity, security.SecurityPageData{DeleteErrors: map[string]string{"confirm": "Type DELETE, in capitals, to confirm."}})
 		}
 	} else {
 		if err := models.CheckPassword(ctx, a.Hasher, u, form.Get("current_password")); errors.Is(err, models.ErrWrongPassword) {
-			return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name, DeleteErrors: map[string]string{"current_password": a.inputMessage(err)}})
+			return a.renderSecurity(c, http.StatusUnprocessableEntity, security.SecurityPageData{DeleteErrors: map[string]string{"current_password": a.inputMessage(err)}})
 		} else if errors.Is(err, models.ErrHasherBusy) {
 			return hasherBusy(c)
 		} else if err != nil {
@@ -238,12 +245,10 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 		}
 	}
 	if err := models.DeleteUser(ctx, a.DB, a.auditBy(c), u.ID); errors.Is(err, models.ErrLastAdmin) {
-		return a.renderAccount(c, http.StatusUnprocessableEntity, account.ProfilePageData{Name: u.Name,
-			DeleteErrors: map[string]string{"current_password": "You are the last admin: make someone else an admin before you leave.", "confirm": "You are the last admin: make someone else an admin before you leave."}})
+		return a.renderSecurity(c, http.StatusUnprocessableEntity, security.SecurityPageData{DeleteErrors: map[string]string{"current_password": "You are the last admin: make someone else an admin before you leave.", "confirm": "You are the last admin: make someone else an admin before you leave."}})
 	} else if errors.Is(err, models.ErrLastOwner) {
 		msg := lastOwnerMessage(err, "You are")
-		return a.renderAccount(c, http.StatusConflict, account.ProfilePageData{Name: u.Name,
-			DeleteErrors: map[string]string{"current_password": msg, "confirm": msg}})
+		return a.renderSecurity(c, http.StatusConflict, security.SecurityPageData{DeleteErrors: map[string]string{"current_password": msg, "confirm": msg}})
 	} else if err != nil {
 		return err
 	}
@@ -361,7 +366,7 @@ func (a *App) SetPasswordSubmit(c echo.Context) error {
 	u := currentUser(c)
 	if u.PasswordHash != "" {
 		a.flash(c, layout.FlashInfo, "You already have a password: change it below.")
-		return redirect(c, "/account")
+		return redirect(c, "/account/security")
 	}
 	if err := a.limit(c, a.Config.Rates.ForgotPassword, "forgot-email:"+u.Email); err != nil {
 		return err
@@ -372,7 +377,7 @@ func (a *App) SetPasswordSubmit(c echo.Context) error {
 		return err
 	}
 	a.flash(c, layout.FlashSuccess, "We sent a link to "+u.Email+": open it to choose your password.")
-	return redirect(c, "/account")
+	return redirect(c, "/account/security")
 }
 
 // DisconnectIdentitySubmit removes a connected provider, unless it is the

@@ -169,7 +169,7 @@ func TestResetLinkExpiresAndDiesWithAPasswordChange(t *testing.T) {
 	expectStatus(t, ta.client(t).post("/reset-password", url.Values{"token": {token}, "password": {"too late passphrase"}}), http.StatusNotFound)
 
 	token = ask()
-	expectRedirect(t, c.post("/account/password", url.Values{"current_password": {goodPassword}, "new_password": {"changed in between"}}), "/account")
+	expectRedirect(t, c.post("/account/password", url.Values{"current_password": {goodPassword}, "new_password": {"changed in between"}}), "/account/security")
 	expectStatus(t, ta.client(t).post("/reset-password", url.Values{"token": {token}, "password": {"should not work now"}}), http.StatusNotFound)
 }
 
@@ -189,7 +189,7 @@ func TestChangePasswordEndsOtherSessionsOnly(t *testing.T) {
 	res = here.post("/account/password", url.Values{"current_password": {goodPassword}, "new_password": {"password"}})
 	expectStatus(t, res, http.StatusUnprocessableEntity)
 
-	expectRedirect(t, here.post("/account/password", url.Values{"current_password": {goodPassword}, "new_password": {"new secret phrase"}}), "/account")
+	expectRedirect(t, here.post("/account/password", url.Values{"current_password": {goodPassword}, "new_password": {"new secret phrase"}}), "/account/security")
 	if here.cookie().Value == before {
 		t.Error("the current session kept its token after a password change")
 	}

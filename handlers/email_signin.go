@@ -203,7 +203,7 @@ func (a *App) EmailLinkSubmit(c echo.Context) error {
 func (a *App) emailSignInLetters(res models.EmailSignedIn) []letter {
 	letters := a.proofLetters(res.User, res.Proof)
 	if res.PasswordRemoved {
-		letters = append(letters, letter{res.User, res.User.Email, mailview.PasswordRemovedAtEmailSignIn(res.User, a.link("/account", nil))})
+		letters = append(letters, letter{res.User, res.User.Email, mailview.PasswordRemovedAtEmailSignIn(res.User, a.link("/account/security", nil))})
 	}
 	return letters
 }

@@ -383,13 +383,16 @@ func TestEmailSignInProvesTheAddress(t *testing.T) {
 	}
 	lastMail(t, ta, "owner@example.com", "password_removed")
 	lastMail(t, ta, "owner@example.com", "signin_methods_removed")
-	// The account page offers to set a password to an account without one.
-	acc := owner.get("/account")
-	if acc.Doc.Find("[data-testid=set-password]").Length() != 1 || acc.Doc.Find("[data-testid=email-verified]").Length() != 1 {
-		t.Error("the account page of an email-only account does not offer a password")
+	// The security page offers to set a password to an account without one.
+	if owner.get("/account").Doc.Find("[data-testid=email-verified]").Length() != 1 {
+		t.Error("the account page does not show the address confirmed")
 	}
-	if !strings.Contains(acc.Doc.Find("#password").Text(), "code we email you") {
-		t.Errorf("the account page does not say how this account signs in: %q", acc.Doc.Find("#password").Text())
+	sec := owner.get("/account/security")
+	if sec.Doc.Find("[data-testid=security-set-password]").Length() != 1 {
+		t.Error("the security page of an email-only account does not offer a password")
+	}
+	if !strings.Contains(sec.Doc.Find("#password").Text(), "code we email you") {
+		t.Errorf("the security page does not say how this account signs in: %q", sec.Doc.Find("#password").Text())
 	}
 }
 
@@ -518,14 +521,17 @@ func TestWithEmailSignInTheLastProviderCanGo(t *testing.T) {
 	expectRedirect(t, gh.post("/login/code", url.Values{"code": {code}}), "/account")
 	acc := gh.get("/account")
 	expectStatus(t, acc, http.StatusOK)
-	if acc.Doc.Find("[data-testid=set-password]").Length() != 1 || acc.Doc.Find("input[name=current_password]").Length() != 0 {
+	if acc.Doc.Find("input[name=current_password]").Length() != 0 {
 		t.Error("the account page of an email-only account asks for a password")
-	}
-	if !strings.Contains(acc.Doc.Find("#password").Text(), "code we email you") {
-		t.Errorf("the account page does not say how this account signs in: %q", acc.Doc.Find("#password").Text())
 	}
 	sec := gh.get("/account/security")
 	expectStatus(t, sec, http.StatusOK)
+	if sec.Doc.Find("input[name=current_password]").Length() != 0 {
+		t.Error("the security page of an email-only account asks for a password")
+	}
+	if !strings.Contains(sec.Doc.Find("#password").Text(), "code we email you") {
+		t.Errorf("the security page does not say how this account signs in: %q", sec.Doc.Find("#password").Text())
+	}
 	if sec.Doc.Find("[data-testid=security-email-signin]").Length() != 1 || sec.Doc.Find("[data-testid=security-set-password]").Length() != 1 {
 		t.Error("the security page of an email-only account does not say how it signs in, or offers no password")
 	}

@@ -429,7 +429,7 @@ func TestOrgRoleRulesAndLastOwner(t *testing.T) {
 		t.Fatalf("owner's role: %q", r)
 	}
 	// Deleting the last owner's account is refused, naming the org.
-	res = team.owner.submit("/account", "form[action='/account/delete']", url.Values{"current_password": {goodPassword}, "confirm": {"DELETE"}})
+	res = team.owner.submit("/account/security", "form[action='/account/delete']", url.Values{"current_password": {goodPassword}, "confirm": {"DELETE"}})
 	expectStatus(t, res, http.StatusConflict)
 	if !strings.Contains(res.Body, "Rules ("+org.Slug+")") {
 		t.Errorf("the refusal does not name the organization")

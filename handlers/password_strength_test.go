@@ -153,7 +153,7 @@ func TestBreachedPasswordsAreRefusedWhenTheCheckIsOn(t *testing.T) {
 	expectRedirect(t, c.signUp("rex@example.com", goodPassword), "/account")
 
 	// The change-password form asks too.
-	res = c.submit("/account", "form[action='/account/password']", url.Values{"current_password": {goodPassword}, "new_password": {breached}})
+	res = c.submit("/account/security", "form[action='/account/password']", url.Values{"current_password": {goodPassword}, "new_password": {breached}})
 	expectStatus(t, res, http.StatusUnprocessableEntity)
 	if !strings.Contains(res.Doc.Find("[data-testid=error-new_password]").Text(), "data breach") {
 		t.Errorf("change password with a breached one: %q", res.Doc.Find(".field-error").Text())

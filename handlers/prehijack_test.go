@@ -231,7 +231,7 @@ func TestEmailChangeLinkDiesWithPasswordChangeSignOutEverywhereAndCancel(t *test
 			change := linkIn(t, lastMail(t, ta, "new-"+email, models.TokenChangeEmail))
 			switch kill {
 			case "password-change":
-				expectRedirect(t, c.submit("/account", "form[action='/account/password']", url.Values{"current_password": {goodPassword}, "new_password": {"another good password"}}), "/account")
+				expectRedirect(t, c.submit("/account/security", "form[action='/account/password']", url.Values{"current_password": {goodPassword}, "new_password": {"another good password"}}), "/account/security")
 			case "revoke-others":
 				expectRedirect(t, c.post("/account/sessions/revoke-others", nil), "/account/sessions")
 			case "cancel":
@@ -357,7 +357,7 @@ func TestSettingAPasswordNeedsAMailedLink(t *testing.T) {
 	m.QueueUser(&mockoidc.MockUser{Subject: "sso-only", Email: "sso-only@example.com", EmailVerified: true})
 	expectRedirect(t, other.socialSignIn("oidc"), "/account")
 
-	expectRedirect(t, c.submit("/account", "form[action='/account/password/set']", url.Values{"new_password": {"stolen session password"}}), "/account")
+	expectRedirect(t, c.submit("/account/security", "form[action='/account/password/set']", url.Values{"new_password": {"stolen session password"}}), "/account/security")
 	if n := countRows(t, ta.DB, "SELECT count(*) FROM users WHERE email = 'sso-only@example.com' AND password_hash <> ''"); n != 0 {
 		t.Fatal("a session alone set a password")
 	}

@@ -353,7 +353,7 @@ func TestGitHubConnectDisconnectAndLastMethod(t *testing.T) {
 		t.Fatal("the last sign-in method was removed")
 	}
 	// Setting a password goes through a mailed link (and signs out everywhere).
-	expectRedirect(t, gh.post("/account/password/set", nil), "/account")
+	expectRedirect(t, gh.post("/account/password/set", nil), "/account/security")
 	link := linkIn(t, lastMail(t, ta, "only-gh@example.com", models.TokenResetPassword))
 	expectStatus(t, gh.submit(link, "form[action='/reset-password']", url.Values{"password": {"short"}}), http.StatusUnprocessableEntity)
 	expectRedirect(t, gh.submit(link, "form[action='/reset-password']", url.Values{"password": {"a password of my own"}}), "/login")

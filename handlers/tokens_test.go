@@ -38,8 +38,8 @@ func TestATokenIsShownOnceAndOnlyItsHashIsStored(t *testing.T) {
 	c := ta.client(t)
 	c.signUp("tok@example.com", goodPassword)
 	res := c.get("/account")
-	if _, ok := res.Doc.Find("a[data-testid=account-tokens]").Attr("href"); !ok {
-		t.Fatal("the account page does not link to the tokens page")
+	if res.Doc.Find("[data-testid=account-nav] a[href='/account/tokens']").Length() != 1 {
+		t.Fatal("the account page's menu does not link to the tokens page")
 	}
 	secret := createToken(t, c, "backup script", "30")
 

@@ -19,21 +19,22 @@ import (
 	"github.com/hearth-app/hearth/models"
 )
 
-// TestSecurityPageIsTwoClicksFromAnywhere: the account page links to
-// /account/security, which shows the password section and links to the
-// sessions and tokens pages; signed out, it sends to the sign-in page.
+// TestSecurityPageIsTwoClicksFromAnywhere: the account page's menu links
+// to /account/security, which holds the change-password form and links
+// (its menu) to the sessions and tokens pages; signed out, it sends to the
+// sign-in page.
 func TestSecurityPageIsTwoClicksFromAnywhere(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
 	c := ta.client(t)
 	expectRedirect(t, c.get("/account/security"), "/login?next=%2Faccount%2Fsecurity")
 	c.signUp("sec@example.com", goodPassword)
-	if href, _ := c.get("/account").Doc.Find("a[data-testid=account-security]").Attr("href"); href != "/account/security" {
-		t.Fatalf("the account page links to %q, want /account/security", href)
+	if href, _ := c.get("/account").Doc.Find("[data-testid=account-nav] a[data-testid=account-nav-security]").Attr("href"); href != "/account/security" {
+		t.Fatalf("the account page's menu links to %q, want /account/security", href)
 	}
 	res := c.get("/account/security")
 	expectStatus(t, res, http.StatusOK)
-	for _, sel := range []string{"a[href='/account/sessions']", "a[href='/account/tokens']", "[data-testid=security-password] a[href='/account#password']", "[data-testid=two-factor]"} {
+	for _, sel := range []string{"[data-testid=account-nav] a[href='/account/sessions']", "[data-testid=account-nav] a[href='/account/tokens']", "[data-testid=security-password] form[action='/account/password'] input[name=new_password]", "[data-testid=two-factor]"} {
 		if res.Doc.Find(sel).Length() == 0 {
 			t.Errorf("the security page lacks %s", sel)
 		}
@@ -476,7 +477,7 @@ func TestProviderSignInPassesTheSecondStepToo(t *testing.T) {
 
 	// Deleting takes a code; the typed DELETE alone no longer does.
 	expectStatus(t, c.post("/account/delete", url.Values{"confirm": {"DELETE"}}), http.StatusUnprocessableEntity)
-	if c.get("/account").Doc.Find("form[action='/account/delete'] input[name=code]").Length() != 1 {
+	if c.get("/account/security").Doc.Find("form[action='/account/delete'] input[name=code]").Length() != 1 {
 		t.Fatal("the delete form asks no code")
 	}
 

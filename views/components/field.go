@@ -14,7 +14,7 @@ import (
 // A password input gets a show/hide toggle button, hidden until app.js runs.
 //
 // It is written in Go rather than templ because it is the most rendered
-// piece of the app (the account page alone has six): templ's generated code
+// piece of the app (the security page alone has five): templ's generated code
 // passes every dynamic value through fmt.Sprint and builds a map for the
 // class list, which made this component three quarters of the account
 // page's render time. Every value here is text or a double-quoted attribute

@@ -41,3 +41,15 @@ func (f Field) describedBy() string {
 	}
 	return ""
 }
+
+// FirstInvalid reports whether name is the first field, in the form's
+// order, that has an error: that field gets Autofocus, so a failed form far
+// down its page opens scrolled to it, focused.
+func FirstInvalid(errs map[string]string, name string, order ...string) bool {
+	for _, f := range order {
+		if errs[f] != "" {
+			return f == name
+		}
+	}
+	return false
+}

@@ -111,7 +111,15 @@ type NavLink struct {
 // navLink is a link of a menu.
 type navLink struct{ href, label string }
 
-// accountLinks are the account's pages after "Account", in the account menu.
+// accountLinks are the account's pages after "Account", in the header's
+// account menu: the account area's sections (AccountSections) but the
+// profile, which is "Account", and the downloads.
 func accountLinks() []navLink {
-	return []navLink{{"/account/security", "Security"}, {"/account/sessions", "Sessions"}, {"/account/tokens", "API tokens"}, {"/orgs", "Organizations"}}
+	var links []navLink
+	for _, s := range accountPages(false) {
+		if s.Href != "/account" {
+			links = append(links, navLink{s.Href, s.Label})
+		}
+	}
+	return links
 }

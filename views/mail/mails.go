@@ -219,15 +219,15 @@ func EmailSignInNoAccount(email, signupURL string) Mail {
 
 // PasswordRemovedAtEmailSignIn tells u that signing in with a mailed code
 // or link dropped a password chosen before the address was proven;
-// accountURL is where to choose a new one.
-func PasswordRemovedAtEmailSignIn(u *models.User, accountURL string) Mail {
+// securityURL is where to choose a new one.
+func PasswordRemovedAtEmailSignIn(u *models.User, securityURL string) Mail {
 	return Mail{
 		Template: "password_removed",
 		Subject:  "Your account's password was removed",
 		Heading:  "Choose a new password",
 		Lines: []string{"You just signed in with a code or a link mailed to " + u.Email + ", which confirmed that the address is yours.",
-			"The password on the account had been chosen before the address was confirmed, so it may not have been yours: we removed it and signed out every other session. You can keep signing in with a mailed code, or choose a new password from your account page."},
-		ButtonLabel: "Review your account", URL: accountURL,
+			"The password on the account had been chosen before the address was confirmed, so it may not have been yours: we removed it and signed out every other session. You can keep signing in with a mailed code, or choose a new password on your account's security page."},
+		ButtonLabel: "Choose a password", URL: securityURL,
 	}
 }
 

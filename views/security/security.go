@@ -10,8 +10,8 @@ import (
 	"github.com/hearth-app/hearth/views/passkeys"
 )
 
-// SecurityPageData is what /account/security shows: how the user signs in
-// and the forms that change it.
+// SecurityPageData is what /account/security shows: how the user signs in,
+// the forms that change it, and the form that deletes the account.
 type SecurityPageData struct {
 	HasPassword bool
 	EmailSignIn bool // HEARTH_EMAIL_SIGNIN: every account can sign in with a mailed code
@@ -24,6 +24,8 @@ type SecurityPageData struct {
 
 	DisableErrors  map[string]string // the disable form's errors
 	RecoveryErrors map[string]string // the new-recovery-codes form's errors
+	PassErrors     map[string]string // the change-password form's errors
+	DeleteErrors   map[string]string // the delete-account form's errors
 
 	Passkeys passkeys.SectionData // the passkeys section (views/passkeys)
 }

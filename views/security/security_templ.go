@@ -9,14 +9,15 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
+	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/components"
 	"github.com/hearth-app/hearth/views/layout"
 	"github.com/hearth-app/hearth/views/passkeys"
 	"time"
 )
 
-// SecurityPage is /account/security: every way the user signs in, and the
-// settings that protect the account.
+// SecurityPage is /account/security: every way the user signs in, the
+// settings that protect the account, and deleting it.
 func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -50,74 +51,90 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card\" data-testid=\"security\"><h1>Security</h1><p class=\"muted\">How you sign in, and what protects your account.</p><ul><li><a href=\"/account/sessions\" data-testid=\"security-sessions\">Your sessions</a>: where you are signed in</li><li><a href=\"/account/tokens\" data-testid=\"security-tokens\">API tokens</a>: programs that use the API as you</li><li><a href=\"/account\" data-testid=\"security-account\">Your account</a>: name, email, connected providers</li></ul></section><section class=\"card\" id=\"security-password\" aria-labelledby=\"security-password-heading\" data-testid=\"security-password\"><h2 id=\"security-password-heading\">Password</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<section class=\"card\" data-testid=\"security\"><h1>Security</h1><p class=\"muted\">How you sign in, and what protects your account.</p></section><section class=\"card\" id=\"password\" aria-labelledby=\"password-heading\" data-testid=\"security-password\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if d.HasPassword {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<p>You have a password. Changing it signs your other sessions out.</p><p><a href=\"/account#password\" class=\"btn btn-secondary\" data-testid=\"security-change-password\">Change password</a></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<h2 id=\"password-heading\">Change password</h2><p class=\"muted\">Your other sessions will be signed out.</p><form method=\"post\" action=\"/account/password\" novalidate data-testid=\"change-password-form\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = components.TextField(components.Field{ID: "password-current-password", Name: "current_password", Label: "Current password", Type: "password", Error: d.PassErrors["current_password"], Autofocus: components.FirstInvalid(d.PassErrors, "current_password", "current_password", "new_password"), Autocomplete: "current-password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = components.TextField(components.Field{Name: "new_password", Label: "New password", Type: "password", Error: d.PassErrors["new_password"], Autofocus: components.FirstInvalid(d.PassErrors, "new_password", "current_password", "new_password"), Autocomplete: "new-password", Required: true, MaxLength: models.MaxPasswordLen, Hint: "At least 8 characters."}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<button type=\"submit\" class=\"btn btn-secondary\" data-testid=\"change-password\">Change password</button></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<h2 id=\"password-heading\">Set a password</h2>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
 				if d.EmailSignIn {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<p data-testid=\"security-email-signin\">You sign in without a password: with a code we email you, or a connected provider. A password lets you sign in without waiting for a mail: we'll mail you a link to choose it.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p data-testid=\"security-email-signin\">You sign in without a password: with a code we email you, or a connected provider. A password lets you sign in without waiting for a mail: we'll mail you a link to choose it.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p>You sign in without a password. A password lets you sign in with your email too: we'll mail you a link to choose it.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<p>You sign in without a password. A password lets you sign in with your email too: we'll mail you a link to choose it.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, " <form method=\"post\" action=\"/account/password/set\" novalidate><button type=\"submit\" class=\"btn btn-secondary\" data-testid=\"security-set-password\">Email me a link to set a password</button></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " <form method=\"post\" action=\"/account/password/set\" novalidate><button type=\"submit\" class=\"btn btn-secondary\" data-testid=\"security-set-password\">Email me a link to set a password</button></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</section><section class=\"card\" id=\"two-factor\" aria-labelledby=\"two-factor-heading\" data-testid=\"two-factor\"><h2 id=\"two-factor-heading\">Two-factor authentication</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</section><section class=\"card\" id=\"two-factor\" aria-labelledby=\"two-factor-heading\" data-testid=\"two-factor\"><h2 id=\"two-factor-heading\">Two-factor authentication</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if d.TwoFactorOn {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<p><span class=\"badge badge-success\" data-testid=\"two-factor-on\">On</span> Signing in asks for a code from your authenticator app ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p><span class=\"badge badge-success\" data-testid=\"two-factor-on\">On</span> Signing in asks for a code from your authenticator app ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				if d.TwoFactorSince != nil {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "(since <time datetime=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "(since <time datetime=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var3 string
 					templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(d.TwoFactorSince.Format(time.RFC3339))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 46, Col: 67}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 47, Col: 67}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var4 string
 					templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(d.TwoFactorSince.Format("2 January 2006"))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 46, Col: 113}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 47, Col: 113}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</time>) ")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</time>) ")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, ".</p><form method=\"post\" action=\"/account/2fa/totp/disable\" novalidate data-testid=\"disable-two-factor\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, ".</p><form method=\"post\" action=\"/account/2fa/totp/disable\" novalidate data-testid=\"disable-two-factor\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -125,33 +142,33 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<button type=\"submit\" class=\"btn btn-danger\" data-testid=\"disable-two-factor-submit\">Turn off two-factor authentication</button></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<button type=\"submit\" class=\"btn btn-danger\" data-testid=\"disable-two-factor-submit\">Turn off two-factor authentication</button></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<p><span class=\"badge badge-warning\" data-testid=\"two-factor-off\">Off</span> An authenticator app (1Password, Google Authenticator, Aegis…) adds a code to every sign-in, so a stolen password alone is not enough.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<p><span class=\"badge badge-warning\" data-testid=\"two-factor-off\">Off</span> An authenticator app (1Password, Google Authenticator, Aegis…) adds a code to every sign-in, so a stolen password alone is not enough.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				if d.Unavailable {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p class=\"muted\" data-testid=\"two-factor-unavailable\">Two-factor authentication is not available on this server (HEARTH_SECRET_KEY is not set).</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<p class=\"muted\" data-testid=\"two-factor-unavailable\">Two-factor authentication is not available on this server (HEARTH_SECRET_KEY is not set).</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else if !d.Verified {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<p class=\"muted\" data-testid=\"two-factor-needs-verification\">Confirm your email address first: open the link we mailed you, then set up two-factor authentication.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<p class=\"muted\" data-testid=\"two-factor-needs-verification\">Confirm your email address first: open the link we mailed you, then set up two-factor authentication.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<form method=\"post\" action=\"/account/2fa/totp/setup\" data-testid=\"setup-two-factor\"><button type=\"submit\" class=\"btn btn-primary\" data-testid=\"setup-two-factor-submit\">Set up an authenticator app</button></form>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<form method=\"post\" action=\"/account/2fa/totp/setup\" data-testid=\"setup-two-factor\"><button type=\"submit\" class=\"btn btn-primary\" data-testid=\"setup-two-factor-submit\">Set up an authenticator app</button></form>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -159,25 +176,25 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if d.TwoFactorOn {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<section class=\"card\" id=\"recovery-codes\" aria-labelledby=\"recovery-codes-heading\" data-testid=\"recovery-codes\"><h2 id=\"recovery-codes-heading\">Recovery codes</h2><p>Each recovery code signs you in once, in place of a code from your app. <strong data-testid=\"recovery-left\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<section class=\"card\" id=\"recovery-codes\" aria-labelledby=\"recovery-codes-heading\" data-testid=\"recovery-codes\"><h2 id=\"recovery-codes-heading\">Recovery codes</h2><p>Each recovery code signs you in once, in place of a code from your app. <strong data-testid=\"recovery-left\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(recoveryText(d.RecoveryLeft))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 71, Col: 145}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 72, Col: 145}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</strong>.</p><p class=\"muted\">A new set replaces the old one: the codes you have stop working.</p><form method=\"post\" action=\"/account/2fa/recovery-codes\" novalidate data-testid=\"new-recovery-codes\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "</strong>.</p><p class=\"muted\">A new set replaces the old one: the codes you have stop working.</p><form method=\"post\" action=\"/account/2fa/recovery-codes\" novalidate data-testid=\"new-recovery-codes\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -185,14 +202,38 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<button type=\"submit\" class=\"btn btn-secondary\" data-testid=\"new-recovery-codes-submit\">Make new recovery codes</button></form></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<button type=\"submit\" class=\"btn btn-secondary\" data-testid=\"new-recovery-codes-submit\">Make new recovery codes</button></form></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, " <section class=\"card danger-zone\" id=\"delete\" aria-labelledby=\"delete-heading\"><h2 id=\"delete-heading\">Delete account</h2><p>This deletes your account and signs you out everywhere. It cannot be undone.</p><form method=\"post\" action=\"/account/delete\" novalidate data-testid=\"delete-account-form\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if d.HasPassword {
+				templ_7745c5c3_Err = components.TextField(components.Field{ID: "delete-current-password", Name: "current_password", Label: "Current password", Type: "password", Error: d.DeleteErrors["current_password"], Autofocus: d.DeleteErrors["current_password"] != "", Autocomplete: "current-password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			} else if d.TwoFactorOn {
+				templ_7745c5c3_Err = components.TextField(components.Field{ID: "delete-code", Name: "code", Label: "Code from your authenticator app", Error: d.DeleteErrors["code"], Autofocus: d.DeleteErrors["code"] != "", Autocomplete: "one-time-code", Required: true, MaxLength: 7}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			} else {
+				templ_7745c5c3_Err = components.TextField(components.Field{ID: "delete-confirm", Name: "confirm", Label: "Type DELETE to confirm", Error: d.DeleteErrors["confirm"], Autofocus: d.DeleteErrors["confirm"] != "", Autocomplete: "off", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<button type=\"submit\" class=\"btn btn-danger\" data-testid=\"delete-account\">Delete my account</button></form></section>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout.Base(p).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout.AccountShell(p, "/account/security").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
