@@ -41,8 +41,11 @@ func (a *App) renderAccount(c echo.Context, status int, d account.ProfilePageDat
 	if d.TimeZoneError == "" {
 		d.TimeZone = u.TimeZone
 	}
-	if !d.HasPassword { // a code from the authenticator app stands in for the password
+	if !d.HasPassword { // a code from the authenticator app, or a passkey, stands in for the password
 		if d.TwoFactorOn, err = models.HasSecondFactor(ctx, a.DB, u.ID); err != nil {
+			return err
+		}
+		if d.PasskeyConfirm, err = a.canConfirmWithPasskey(c, u); err != nil {
 			return err
 		}
 	}
@@ -155,8 +158,12 @@ func (a *App) EmailSubmit(c echo.Context) error {
 		return err
 	}
 	if u.PasswordHash == "" {
-		// A current code from the authenticator app, or a recent sign-in.
-		ok, err := a.stepUpCode(c, u, form.Get("code"))
+		// A passkey just confirmed, a current code from the authenticator
+		// app, or a recent sign-in.
+		ok, err := a.passkeyConfirmed(c, u), error(nil)
+		if !ok {
+			ok, err = a.stepUpCode(c, u, form.Get("code"))
+		}
 		switch {
 		case err != nil:
 			return err
@@ -208,7 +215,8 @@ func (a *App) EmailCancelSubmit(c echo.Context) error {
 }
 
 // DeleteSubmit deletes the account after the password (or, for accounts
-// without one, a code from the authenticator app or a typed DELETE), and
+// without one, a passkey confirmed just before, a code from the
+// authenticator app, or a typed DELETE), and
 // signs the user out everywhere. Its form is on the security page, which a
 // refusal renders again.
 func (a *App) DeleteSubmit(c echo.Context) error {
@@ -218,13 +226,15 @@ func (a *App) DeleteSubmit(c echo.Context) error {
 	}
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	has2FA := false
-	if u.PasswordHash == "" {
+	confirmed, has2FA := a.passkeyConfirmed(c, u), false
+	if u.PasswordHash == "" && !confirmed {
 		if has2FA, err = models.HasSecondFactor(ctx, a.DB, u.ID); err != nil {
 			return err
 		}
 	}
-	if has2FA {
+	if confirmed {
+		// An account without a password confirmed with its passkey.
+	} else if has2FA {
 		// An account without a password but with 2FA confirms with a code.
 		if ok, err := a.stepUpCode(c, u, form.Get("code")); err != nil {
 			return err

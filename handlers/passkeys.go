@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -202,7 +204,7 @@ func (a *App) confirmNewPasskey(c echo.Context, u *models.User, req beginRequest
 	switch {
 	case err != nil:
 		return err
-	case confirm == "":
+	case confirm == "" || a.passkeyConfirmed(c, u):
 		return nil
 	case confirm == "signin":
 		return echo.NewHTTPError(http.StatusUnauthorized, "For your security, sign out and sign in again, then add the passkey within "+waitText(recentSignIn)+".")
@@ -354,6 +356,121 @@ func (a *App) PasskeyLoginFinish(c echo.Context) error {
 	a.audit(c, models.AuditSignIn, owner, "", "passkey")
 	a.flash(c, layout.FlashSuccess, "Welcome back!")
 	return c.JSON(http.StatusOK, finishResponse{Redirect: safeNext(c.QueryParam("next"), "/account")})
+}
+
+// passkeyConfirmWindow is how long a passkey confirmation stands for the
+// password in this session: long enough to finish the form it was asked for.
+const passkeyConfirmWindow = 5 * time.Minute
+
+// PasskeyConfirmBegin starts a step-up with one of the signed-in user's
+// passkeys: the request options for navigator.credentials.get, limited to
+// the user's own passkeys. Accounts without a password use it where others
+// type their password (email change, deletion, turning two-factor off, new
+// recovery codes, adding another passkey).
+func (a *App) PasskeyConfirmBegin(c echo.Context) error {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	// Each begin stores a challenge (for five minutes): bounded per address.
+	if err := a.limit(c, a.Config.Rates.SignInIP, addressKey(c, "passkey-begin-ip")); err != nil {
+		return err
+	}
+	keys, err := models.ListPasskeys(ctx, a.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return echo.NewHTTPError(http.StatusConflict, "You have no passkey to confirm with.")
+	}
+	options, session, err := a.webAuthn.BeginLogin(passkeyUser{u: u, keys: keys})
+	if err != nil {
+		return err
+	}
+	id, err := a.saveChallenge(c, models.CeremonyConfirm, &u.ID, "", session)
+	if err != nil {
+		return err
+	}
+	a.putSession(ctx, keyPasskeyConfirm, id)
+	return c.JSON(http.StatusOK, options)
+}
+
+// PasskeyConfirmFinish checks the authenticator's answer to this browser's
+// confirmation challenge: a passkey of the signed-in user, its signature
+// and a counter that moved on. This session then counts as confirmed for
+// passkeyConfirmWindow (passkeyConfirmed). A refusal counts against the
+// account's sign-in limit like a wrong password.
+func (a *App) PasskeyConfirmFinish(c echo.Context) error {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	ch, session, err := a.takeChallenge(c, a.popSession(ctx, keyPasskeyConfirm), models.CeremonyConfirm)
+	if err != nil {
+		return err
+	}
+	if ch.UserID == nil || *ch.UserID != u.ID {
+		return ceremonyExpired()
+	}
+	body, err := readCeremonyBody(c)
+	if err != nil {
+		return err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(body)
+	if err != nil {
+		return a.ceremonyRefused(c, "confirmation", err, "The passkey could not be read. Please try again.")
+	}
+	keys, err := models.ListPasskeys(ctx, a.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	cred, err := a.webAuthn.ValidateLogin(passkeyUser{u: u, keys: keys}, *session, parsed)
+	var key *models.Passkey
+	if err == nil {
+		for i := range keys {
+			if bytes.Equal(keys[i].CredentialID, cred.ID) {
+				key = &keys[i]
+			}
+		}
+		switch {
+		case key == nil:
+			err = models.ErrNotFound
+		case cred.Authenticator.CloneWarning:
+			err = models.ErrPasskeyCounter
+		default:
+			err = models.UsePasskey(ctx, a.DB, a.Now(), key, cred.Authenticator.SignCount, byte(cred.Flags.ProtocolValue()))
+		}
+	}
+	if err != nil {
+		if errors.Is(err, models.ErrPasskeyCounter) {
+			a.Logger.Warn("passkey counter did not advance", "request_id", c.Get(ctxRequestID), "passkey_id", key.ID)
+		}
+		if lerr := a.limit(c, a.Config.Rates.SignInAccount, a.signInLockKey(c, u.Email)); lerr != nil {
+			return lerr
+		}
+		return a.ceremonyRefused(c, "confirmation", err, "This passkey was not accepted. Please try again.")
+	}
+	a.putSession(ctx, keyPasskeyConfirmedAt, strconv.FormatInt(a.Now().Unix(), 10))
+	return c.JSON(http.StatusOK, struct {
+		Confirmed bool `json:"confirmed"`
+	}{true})
+}
+
+// canConfirmWithPasskey reports whether u, who has no password, may
+// confirm a change with a passkey here: the server has passkeys and u has one.
+func (a *App) canConfirmWithPasskey(c echo.Context, u *models.User) (bool, error) {
+	if !a.passkeysOn() || u.PasswordHash != "" {
+		return false, nil
+	}
+	keys, err := models.ListPasskeys(c.Request().Context(), a.DB, u.ID)
+	return len(keys) > 0, err
+}
+
+// passkeyConfirmed reports whether this session's user, who has no
+// password, confirmed it was them with a passkey within
+// passkeyConfirmWindow.
+func (a *App) passkeyConfirmed(c echo.Context, u *models.User) bool {
+	if u.PasswordHash != "" {
+		return false
+	}
+	at, err := strconv.ParseInt(a.sessionString(c.Request().Context(), keyPasskeyConfirmedAt), 10, 64)
+	return err == nil && a.Now().Sub(time.Unix(at, 0)) <= passkeyConfirmWindow
 }
 
 // checkAssertion checks a sign-in's assertion against session: the

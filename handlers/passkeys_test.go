@@ -651,3 +651,88 @@ func TestLastPasskeyMayGoWhileEmailSignInIsOn(t *testing.T) {
 		t.Errorf("%d passkeys left", n)
 	}
 }
+
+// TestPasskeyStandsInForThePasswordOfAPasswordlessAccount: an account
+// without a password confirms an email change or its deletion with one of
+// its passkeys (POST /webauthn/confirm/…) where others type the password.
+// The confirmation is this session's, single use per challenge, lasts five
+// minutes, and takes only the account's own passkeys.
+func TestPasskeyStandsInForThePasswordOfAPasswordlessAccount(t *testing.T) {
+	t.Parallel()
+	ta := newPasskeyApp(t)
+	setup := ta.client(t)
+	u := verifiedUser(t, ta, setup, "nopass@example.com")
+	d := addPasskey(t, setup, u, "Laptop")
+	if err := ta.DB.Write.Exec("UPDATE users SET password_hash = '' WHERE id = ?", u.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	_ = ta.Store.Sync(t.Context())
+	c := ta.client(t)
+	expectStatus(t, signInWith(t, c, d, ""), http.StatusOK)
+	ta.clock.Advance(11 * time.Minute) // the sign-in is no longer recent
+	if c.get("/account").Doc.Find("[data-testid=email-passkey-confirm]").Length() != 1 ||
+		c.get("/account/security").Doc.Find("[data-testid=delete-passkey-confirm]").Length() != 1 {
+		t.Fatal("the forms do not offer to confirm with a passkey")
+	}
+	changeEmail := func() *response {
+		return c.post("/account/email", url.Values{"email": {"new@example.com"}})
+	}
+	expectStatus(t, changeEmail(), http.StatusUnprocessableEntity)
+
+	confirm := func(dev *device) (*response, string) {
+		res := c.postJSON("/webauthn/confirm/begin", "{}")
+		expectStatus(t, res, http.StatusOK)
+		opts, err := virtualwebauthn.ParseAssertionOptions(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(opts.AllowCredentials) != 1 {
+			t.Fatalf("the confirmation allows %d credentials, want the account's one", len(opts.AllowCredentials))
+		}
+		body := dev.assertion(opts)
+		return c.postJSON("/webauthn/confirm/finish", body), body
+	}
+	// Another passkey (not the account's) confirms nothing.
+	stranger := &device{auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(u.ID)}), cred: newCredential(t)}
+	stranger.auth.AddCredential(stranger.cred)
+	if res, _ := confirm(stranger); res.StatusCode < 400 || res.StatusCode >= 500 {
+		t.Fatalf("a stranger's passkey: %d, want a 4xx", res.StatusCode)
+	}
+	expectStatus(t, changeEmail(), http.StatusUnprocessableEntity)
+
+	res, body := confirm(d)
+	expectStatus(t, res, http.StatusOK)
+	expectStatus(t, c.postJSON("/webauthn/confirm/finish", body), http.StatusBadRequest) // the challenge is used up
+	expectRedirect(t, changeEmail(), "/account")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM user_tokens WHERE purpose = '"+models.TokenChangeEmail+"' AND email = 'new@example.com'"); n != 1 {
+		t.Fatalf("%d email-change links after the passkey confirmed it", n)
+	}
+	// Another browser of the same account is not confirmed by it.
+	other := ta.client(t)
+	expectStatus(t, signInWith(t, other, d, ""), http.StatusOK)
+	ta.clock.Advance(11 * time.Minute)
+	expectStatus(t, other.post("/account/delete", url.Values{}), http.StatusUnprocessableEntity)
+	// Five minutes on, the confirmation is over; a new one deletes.
+	ta.clock.Advance(time.Minute)
+	expectStatus(t, c.post("/account/email", url.Values{"email": {"newer@example.com"}}), http.StatusUnprocessableEntity)
+	res, _ = confirm(d)
+	expectStatus(t, res, http.StatusOK)
+	expectRedirect(t, c.post("/account/delete", url.Values{}), "/")
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM users WHERE email = 'nopass@example.com'"); n != 0 {
+		t.Fatal("the account was not deleted")
+	}
+}
+
+// TestPasskeyConfirmationIsForSignedInOwners: the confirmation endpoints
+// answer 401 signed out, and a user with no passkey gets 409.
+func TestPasskeyConfirmationIsForSignedInOwners(t *testing.T) {
+	t.Parallel()
+	ta := newPasskeyApp(t)
+	expectStatus(t, ta.client(t).postJSON("/webauthn/confirm/begin", "{}"), http.StatusUnauthorized)
+	expectStatus(t, ta.client(t).postJSON("/webauthn/confirm/finish", "{}"), http.StatusUnauthorized)
+	c := ta.client(t)
+	verifiedUser(t, ta, c, "nokeys@example.com")
+	expectStatus(t, c.postJSON("/webauthn/confirm/begin", "{}"), http.StatusConflict)
+	expectStatus(t, c.postJSON("/webauthn/confirm/finish", "{}"), http.StatusBadRequest)
+	expectStatus(t, c.postJSON("/webauthn/confirm/finish", "not json"), http.StatusBadRequest)
+}

@@ -94,6 +94,8 @@ func (a *App) Routes() *echo.Echo {
 	wa := e.Group("/webauthn")
 	wa.POST("/register/begin", a.PasskeyRegisterBegin, a.requirePasskeys, a.requireUserJSON, a.refuseWhileImpersonating)
 	wa.POST("/register/finish", a.PasskeyRegisterFinish, a.requirePasskeys, a.requireUserJSON, a.refuseWhileImpersonating)
+	wa.POST("/confirm/begin", a.PasskeyConfirmBegin, a.requirePasskeys, a.requireUserJSON, a.refuseWhileImpersonating)
+	wa.POST("/confirm/finish", a.PasskeyConfirmFinish, a.requirePasskeys, a.requireUserJSON, a.refuseWhileImpersonating)
 	wa.POST("/login/begin", a.PasskeyLoginBegin, a.requirePasskeys, a.refuseSignedInJSON)
 	wa.POST("/login/finish", a.PasskeyLoginFinish, a.requirePasskeys, a.refuseSignedInJSON)
 

@@ -29,5 +29,6 @@ func (a *App) renderSecurity(c echo.Context, status int, d security.SecurityPage
 	if d.Passkeys, err = a.passkeySection(c, d.Passkeys); err != nil {
 		return err
 	}
+	d.PasskeyConfirm = !d.HasPassword && a.passkeysOn() && len(d.Passkeys.Rows) > 0
 	return a.render(c, status, security.SecurityPage(a.page(c, "Security"), d))
 }

@@ -70,6 +70,12 @@ const (
 	// finish consumes it.
 	keyPasskeyRegistration sessionKey = "passkey_registration"
 	keyPasskeyLogin        sessionKey = "passkey_login"
+	keyPasskeyConfirm      sessionKey = "passkey_confirm"
+	// keyPasskeyConfirmedAt is when this session's user last confirmed it
+	// was them with a passkey (Unix seconds): for an account without a
+	// password it stands for the password a sensitive change asks for,
+	// for passkeyConfirmWindow.
+	keyPasskeyConfirmedAt sessionKey = "passkey_confirmed_at"
 )
 
 // Organizations (orgs.go).

@@ -367,8 +367,8 @@ func (a *App) RecoveryCodesSubmit(c echo.Context) error {
 
 // confirmIdentity is the step-up a sensitive change asks for: the current
 // password (field current_password), or, for an account without one, a
-// current code of its authenticator app (field code, used up like any
-// code). It returns the errors to show beside the fields; none means it
+// passkey confirmed just before (passkeyConfirmed) or a current code of its
+// authenticator app (field code, used up like any code). It returns the errors to show beside the fields; none means it
 // passed.
 func (a *App) confirmIdentity(c echo.Context, u *models.User, form url.Values) (map[string]string, error) {
 	ctx := c.Request().Context()
@@ -381,6 +381,9 @@ func (a *App) confirmIdentity(c echo.Context, u *models.User, form url.Values) (
 			return nil, hasherBusy(c)
 		}
 		return nil, err
+	}
+	if a.passkeyConfirmed(c, u) {
+		return nil, nil
 	}
 	if ok, err := a.stepUpCode(c, u, form.Get("code")); err != nil || ok {
 		return nil, err

@@ -415,7 +415,7 @@ func TestPasswordResetEndsAPendingSecondStep(t *testing.T) {
 	ta.clock.Advance(30 * time.Second)
 	expectRedirect(t, owner.signIn("pending@example.com", "a brand new passphrase"), "/login/2fa")
 	expectRedirect(t, secondStep(owner, totpCode(t, secret, ta.clock.Now())), "/account")
-	expectRedirect(t, owner.post("/account/password", url.Values{"current_password": {"a brand new passphrase"}, "new_password": {"the third passphrase"}}), "/account")
+	expectRedirect(t, owner.post("/account/password", url.Values{"current_password": {"a brand new passphrase"}, "new_password": {"the third passphrase"}}), "/account/security")
 	ta.clock.Advance(30 * time.Second)
 	expectRedirect(t, intruder.post("/login/2fa", url.Values{"code": {totpCode(t, secret, ta.clock.Now())}}), "/login")
 	intruder.expectSignedOut()

@@ -31,6 +31,7 @@ const ChallengeTTL = 5 * time.Minute
 const (
 	CeremonyRegister = "register"
 	CeremonyLogin    = "login"
+	CeremonyConfirm  = "confirm" // a signed-in user proving it is them (step-up)
 )
 
 // Passkey is a WebAuthn credential of a user: a discoverable key pair whose

@@ -1,5 +1,6 @@
 // Passkeys (WebAuthn): "Add a passkey" on /account/security, "Sign in with
-// a passkey" and the email field's passkey autofill on /login. The buttons
+// a passkey" and the email field's passkey autofill on /login, and "Confirm
+// with a passkey" in the forms of an account without a password. The buttons
 // are hidden in the markup and shown here only where the browser has
 // WebAuthn; the pages work without this file. The JSON endpoints under
 // /webauthn/ are same-origin POSTs: fetch sends the Origin and
@@ -150,6 +151,36 @@
         });
     });
   }
+
+  // A form of an account without a password: confirm with a passkey in
+  // place of the password, then send the form.
+  document.querySelectorAll("[data-passkey-confirm]").forEach(function (box) {
+    var form = box.closest("form");
+    var button = box.querySelector("[data-passkey-confirm-button]");
+    var error = box.querySelector("[data-passkey-error]");
+    if (!form || !button) {
+      return;
+    }
+    box.hidden = false;
+    button.addEventListener("click", function () {
+      error.hidden = true;
+      button.disabled = true;
+      post("/webauthn/confirm/begin")
+        .then(function (o) { return navigator.credentials.get({ publicKey: requestOptions(o) }); })
+        .then(function (cred) { return post("/webauthn/confirm/finish", assertionJSON(cred)); })
+        .then(function () {
+          if (form.requestSubmit) {
+            form.requestSubmit();
+          } else {
+            form.submit();
+          }
+        })
+        .catch(function (err) {
+          show(error, message(err, "Nothing was confirmed: the request was cancelled or timed out."));
+          button.disabled = false;
+        });
+    });
+  });
 
   // The sign-in page: a passkey from the button, or from the email
   // field's autofill (conditional mediation) where the browser offers it.

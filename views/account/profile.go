@@ -19,8 +19,11 @@ type ProfilePageData struct {
 	HasPassword bool
 	// TwoFactorOn is set for an account without a password that has a
 	// second factor: a current code confirms changes instead.
-	TwoFactorOn  bool
-	PendingEmail string // a new address waiting for its verification link
+	TwoFactorOn bool
+	// PasskeyConfirm is set for an account without a password that has a
+	// passkey: confirming with it stands in for the password.
+	PasskeyConfirm bool
+	PendingEmail   string // a new address waiting for its verification link
 
 	Name          string
 	NameError     string

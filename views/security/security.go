@@ -28,6 +28,9 @@ type SecurityPageData struct {
 	DeleteErrors   map[string]string // the delete-account form's errors
 
 	Passkeys passkeys.SectionData // the passkeys section (views/passkeys)
+	// PasskeyConfirm: an account without a password that has a passkey may
+	// confirm the forms here with it instead of a code.
+	PasskeyConfirm bool
 }
 
 func recoveryText(n int) string {

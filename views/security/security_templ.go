@@ -142,6 +142,12 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
+				if d.PasskeyConfirm {
+					templ_7745c5c3_Err = passkeys.ConfirmButton("disable-passkey-confirm", "Confirm with a passkey and turn off").Render(ctx, templ_7745c5c3_Buffer)
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<button type=\"submit\" class=\"btn btn-danger\" data-testid=\"disable-two-factor-submit\">Turn off two-factor authentication</button></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -188,7 +194,7 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(recoveryText(d.RecoveryLeft))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 72, Col: 145}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 75, Col: 145}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
@@ -201,6 +207,12 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 				templ_7745c5c3_Err = stepUpFields("recovery", d.HasPassword, d.RecoveryErrors).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
+				}
+				if d.PasskeyConfirm {
+					templ_7745c5c3_Err = passkeys.ConfirmButton("recovery-passkey-confirm", "Confirm with a passkey and make new codes").Render(ctx, templ_7745c5c3_Buffer)
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
 				}
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<button type=\"submit\" class=\"btn btn-secondary\" data-testid=\"new-recovery-codes-submit\">Make new recovery codes</button></form></section>")
 				if templ_7745c5c3_Err != nil {
@@ -223,6 +235,12 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 				}
 			} else {
 				templ_7745c5c3_Err = components.TextField(components.Field{ID: "delete-confirm", Name: "confirm", Label: "Type DELETE to confirm", Error: d.DeleteErrors["confirm"], Autofocus: d.DeleteErrors["confirm"] != "", Autocomplete: "off", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			if d.PasskeyConfirm {
+				templ_7745c5c3_Err = passkeys.ConfirmButton("delete-passkey-confirm", "Confirm with a passkey and delete").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
