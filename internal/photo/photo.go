@@ -37,11 +37,11 @@ const (
 
 // Errors, each something the person can fix by choosing another file.
 var (
-	ErrEmpty        = errors.New("photo: the file is empty")
-	ErrTooLarge     = errors.New("photo: the file is larger than the limit")
-	ErrFormat       = errors.New("photo: not a PNG, JPEG, GIF or WebP image")
+	ErrEmpty         = errors.New("photo: the file is empty")
+	ErrTooLarge      = errors.New("photo: the file is larger than the limit")
+	ErrFormat        = errors.New("photo: not a PNG, JPEG, GIF or WebP image")
 	ErrTooManyPixels = errors.New("photo: the image has too many pixels")
-	ErrDamaged      = errors.New("photo: the image is damaged or incomplete")
+	ErrDamaged       = errors.New("photo: the image is damaged or incomplete")
 )
 
 // decodeSlots bounds how many images are decoded at once: a decoded image
