@@ -26,7 +26,7 @@ func TestInitials(t *testing.T) {
 func TestAvatarIsStableAndVaried(t *testing.T) {
 	render := func(id, name string) string {
 		var b bytes.Buffer
-		if err := Avatar(id, name, "", "sm").Render(t.Context(), &b); err != nil {
+		if err := Avatar(id, name, "", "", "sm").Render(t.Context(), &b); err != nil {
 			t.Fatal(err)
 		}
 		return b.String()
