@@ -105,9 +105,10 @@ func readUpload(req *http.Request, field string) ([]byte, error) {
 			return nil, photo.ErrFormat // text in a file field: not from our form
 		}
 		data, err := photo.Read(part)
-		if errors.Is(err, photo.ErrTooLarge) {
+		switch {
+		case errors.Is(err, photo.ErrTooLarge):
 			_, _ = io.Copy(io.Discard, req.Body)
-		} else if err != nil {
+		case err != nil && !errors.Is(err, photo.ErrEmpty):
 			err = uploadReadError(err)
 		}
 		return data, err
