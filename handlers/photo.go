@@ -138,11 +138,11 @@ func photoRefusal(err error) (string, int) {
 	case errors.Is(err, photo.ErrEmpty):
 		return "That file is empty. Choose a picture.", http.StatusUnprocessableEntity
 	case errors.Is(err, photo.ErrTooLarge):
-		return "That file is larger than "+strconv.Itoa(photo.MaxBytes>>20)+" MB. Choose a smaller picture.", http.StatusRequestEntityTooLarge
+		return "That file is larger than " + strconv.Itoa(photo.MaxBytes>>20) + " MB. Choose a smaller picture.", http.StatusRequestEntityTooLarge
 	case errors.Is(err, photo.ErrFormat):
 		return "That file is not a picture we can use. Upload a PNG, JPEG, GIF or WebP image.", http.StatusUnprocessableEntity
 	case errors.Is(err, photo.ErrTooManyPixels):
-		return "That picture has too many pixels (more than "+strconv.Itoa(photo.MaxPixels/1_000_000)+" megapixels). Choose a smaller one.", http.StatusUnprocessableEntity
+		return "That picture has too many pixels (more than " + strconv.Itoa(photo.MaxPixels/1_000_000) + " megapixels). Choose a smaller one.", http.StatusUnprocessableEntity
 	case errors.Is(err, photo.ErrDamaged):
 		return "That picture is damaged or incomplete. Try another file.", http.StatusUnprocessableEntity
 	case errors.Is(err, errBrokenUpload):

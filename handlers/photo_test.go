@@ -175,7 +175,7 @@ func TestPhotoUploadShowsWhereverTheUserAppears(t *testing.T) {
 	if got := list.Doc.Find("[data-testid=user-row] img[data-testid=avatar]").AttrOr("src", ""); got != src {
 		t.Errorf("admin list avatar %q", got)
 	}
-	if got := adm.get("/admin/users/" + u.ID).Doc.Find("[data-testid=user-heading] img[data-testid=avatar]").AttrOr("src", ""); got != src {
+	if got := adm.get("/admin/users/"+u.ID).Doc.Find("[data-testid=user-heading] img[data-testid=avatar]").AttrOr("src", ""); got != src {
 		t.Errorf("admin user page avatar %q", got)
 	}
 	// Teammates see it on the members page; others keep their initials.
@@ -187,7 +187,7 @@ func TestPhotoUploadShowsWhereverTheUserAppears(t *testing.T) {
 	addOrgMember(t, ta, org, mateU, models.OrgMember)
 	members := mate.get("/orgs/" + org.Slug + "/members")
 	expectStatus(t, members, http.StatusOK)
-	if got := members.Doc.Find("[data-testid=member-row][data-user-id='" + u.ID + "'] img[data-testid=avatar]").AttrOr("src", ""); got != src {
+	if got := members.Doc.Find("[data-testid=member-row][data-user-id='"+u.ID+"'] img[data-testid=avatar]").AttrOr("src", ""); got != src {
 		t.Errorf("members page avatar %q", got)
 	}
 	if members.Doc.Find("[data-testid=member-row][data-user-id='"+mateU.ID+"'] span[data-testid=avatar]").Length() != 1 {
