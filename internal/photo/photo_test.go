@@ -29,7 +29,7 @@ func picture(w, h int) *image.RGBA {
 	return img
 }
 
-func encodePNG(t *testing.T, img image.Image) []byte {
+func encodePNG(t testing.TB, img image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
@@ -39,7 +39,7 @@ func encodePNG(t *testing.T, img image.Image) []byte {
 }
 
 // bombPNG is a valid 1×1 PNG whose header says w×h.
-func bombPNG(t *testing.T, w, h uint32) []byte {
+func bombPNG(t testing.TB, w, h uint32) []byte {
 	t.Helper()
 	data := encodePNG(t, picture(1, 1))
 	ihdr := data[8+8 : 8+8+13] // after the signature, length and type
@@ -161,4 +161,25 @@ func TestNormalizeIsQuickOnALargePicture(t *testing.T) {
 		t.Errorf("a 12-megapixel picture took %v", d)
 	}
 	t.Logf("12 megapixels in %v", time.Since(start))
+}
+
+// FuzzNormalize: whatever bytes arrive, Normalize answers with a photo or
+// one of its errors, never a panic, and a photo is always a Size×Size JPEG.
+func FuzzNormalize(f *testing.F) {
+	var g, j bytes.Buffer
+	_ = gif.Encode(&g, picture(20, 10), nil)
+	_ = jpeg.Encode(&j, picture(10, 20), nil)
+	for _, seed := range [][]byte{g.Bytes(), j.Bytes(), bombPNG(f, 1, 1), bombPNG(f, 70000, 70000), []byte("RIFF\x00\x00\x00\x00WEBPVP8 "), []byte("GIF89a"), {0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x08, 'E', 'x', 'i', 'f', 0, 0}} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := Normalize(t.Context(), data)
+		if err != nil {
+			return
+		}
+		img, err := jpeg.Decode(bytes.NewReader(out))
+		if err != nil || img.Bounds().Dx() != Size || img.Bounds().Dy() != Size {
+			t.Fatalf("a photo that is not a %d px JPEG: %v", Size, err)
+		}
+	})
 }
