@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
+
+// pngHeader is the signature every PNG file starts with.
+var pngHeader = []byte("\x89PNG\r\n\x1a\n")
 
 // writePicture writes a w×h PNG (a warm gradient with a dark band) to dir.
 func writePicture(t *testing.T, dir, name string, w, h int) string {
@@ -63,6 +67,17 @@ func TestBrowserProfilePhoto(t *testing.T) {
 	}
 	b.checkAccessibility("account page, photo refused")
 
+	// A file over 5 MB is read to its end and refused on the page too (not
+	// a reset connection or the bare 413 page).
+	big := filepath.Join(dir, "big.png")
+	if err := os.WriteFile(big, append(pngHeader, make([]byte, 6<<20)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.SetUploadFiles("#photo-file", []string{big}), chromedp.Click("[data-testid=save-photo]"))
+	if got := b.waitText("[data-testid=error-photo]", "larger than 5 MB"); !strings.Contains(got, "larger than 5 MB") {
+		t.Errorf("the refusal of a large file reads %q", got)
+	}
+
 	b.do(chromedp.SetUploadFiles("#photo-file", []string{picture}),
 		chromedp.Click("[data-testid=save-photo]"),
 		chromedp.WaitVisible("[data-testid=account-menu-button] img[data-testid=avatar]"))
@@ -90,4 +105,21 @@ func TestBrowserProfilePhoto(t *testing.T) {
 	if got := b.text("[data-testid=account-menu-button] [data-testid=avatar]"); got != "AL" {
 		t.Errorf("after removal the avatar reads %q", got)
 	}
+}
+
+// waitText waits up to 10 seconds for sel's text to hold want (the next
+// page to arrive) and returns the text it last read.
+func (tb *tab) waitText(sel, want string) string {
+	tb.t.Helper()
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](fmt.Sprintf("(() => { const e = document.querySelector(%q); return e ? e.textContent : ''; })()", sel)))
+		if err == nil {
+			got = s
+		}
+		if strings.Contains(got, want) {
+			break
+		}
+	}
+	return got
 }
