@@ -46,6 +46,10 @@ type App struct {
 	// worker checks them again when it connects); New makes it from Config
 	// if nil.
 	WebhookGuard *webhook.Guard
+	// PictureClient fetches the provider's picture at a first social
+	// sign-in; New makes one that reaches public https addresses only if
+	// nil (tests point it at a fake).
+	PictureClient *http.Client
 	// Nav is the product's own links in the header, before the account
 	// menu: set it where the App is made (cmd/hearth/serve.go), no layout
 	// edit needed.
@@ -85,6 +89,9 @@ func New(a App) *App {
 	}
 	if a.WebhookGuard == nil {
 		a.WebhookGuard = &webhook.Guard{Strict: a.Config.IsProduction(), AllowPrivate: a.Config.WebhookAllowPrivate}
+	}
+	if a.PictureClient == nil {
+		a.PictureClient = newPictureClient()
 	}
 	if a.FormKey == nil {
 		a.FormKey = make([]byte, 32)

@@ -26,6 +26,7 @@ type appOptions struct {
 	env       map[string]string
 	dbPath    string // reuse a database (to test restarts)
 	nav       []layout.NavLink
+	pictures  *http.Client // fetches providers' pictures
 }
 
 // newTestApp starts Hearth on a new database with the real migrations,
@@ -38,7 +39,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	for _, f := range opts {
 		f(&o)
 	}
-	s := testapp.New(t, testapp.Options{Env: o.env, Database: o.dbPath, Endpoints: o.endpoints, Hasher: o.hasher, Nav: o.nav})
+	s := testapp.New(t, testapp.Options{Env: o.env, Database: o.dbPath, Endpoints: o.endpoints, Hasher: o.hasher, Nav: o.nav, PictureClient: o.pictures})
 	return &testApp{Server: s, DBPath: s.App.Config.Database, clock: s.Clock}
 }
 

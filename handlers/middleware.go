@@ -140,16 +140,21 @@ func canonicalHost(hostport, scheme string) string {
 	return net.JoinHostPort(strings.TrimSuffix(strings.ToLower(host), "."), port)
 }
 
-// limitBody refuses bodies over MaxBodyBytes with 413: at once when the
-// length is declared, while reading when it is not. It also refuses paths
-// and query strings with NUL bytes or invalid UTF-8 (400).
+// limitBody refuses bodies over MaxBodyBytes (MaxPhotoBodyBytes for the
+// photo upload) with 413: at once when the length is declared, while
+// reading when it is not. It also refuses paths and query strings with NUL
+// bytes or invalid UTF-8 (400).
 func (a *App) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.ContentLength > MaxBodyBytes {
+		limit := int64(MaxBodyBytes)
+		if req.Method == http.MethodPost && c.Path() == photoUploadPath {
+			limit = MaxPhotoBodyBytes
+		}
+		if req.ContentLength > limit {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
-		req.Body = http.MaxBytesReader(c.Response(), req.Body, MaxBodyBytes)
+		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 		if !cleanString(req.URL.Path) || !cleanText(req.URL.Query()) {
 			return errBadText
 		}

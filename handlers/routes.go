@@ -26,6 +26,8 @@ func (a *App) Routes() *echo.Echo {
 	e.Use(a.SessionStore.SyncAfterWrites, a.loadSession, a.refuseCrossOrigin, a.loadUser, a.loadImpersonator)
 
 	e.GET("/healthz", a.Healthz)
+	// Profile photos: no session needed (photo.go).
+	e.GET(avatarPrefix+":id/:file", a.AvatarImage)
 	assets := e.Group(staticPrefix, cacheStatic)
 	assets.StaticFS("/", static.FS)
 
@@ -69,6 +71,10 @@ func (a *App) Routes() *echo.Echo {
 	account.POST("/2fa/totp/disable", a.TOTPDisableSubmit, a.refuseWhileImpersonating)
 	account.POST("/2fa/recovery-codes", a.RecoveryCodesSubmit, a.refuseWhileImpersonating)
 	account.POST("/profile", a.ProfileSubmit)
+	// The photo is the account's face to admins and teammates: the user's
+	// own to change, not an admin's browsing as them.
+	account.POST("/photo", a.PhotoSubmit, a.refuseWhileImpersonating)
+	account.POST("/photo/delete", a.PhotoDeleteSubmit, a.refuseWhileImpersonating)
 	account.POST("/time-zone", a.AccountTimeZoneSubmit)
 	// An admin browsing as this user may look, not take the account over.
 	account.POST("/password", a.PasswordSubmit, a.refuseWhileImpersonating)

@@ -118,7 +118,7 @@ func hasSession(c echo.Context) bool {
 func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if p := req.URL.Path; strings.HasPrefix(p, staticPrefix+"/") || p == "/healthz" || p == jwksPath {
+		if p := req.URL.Path; strings.HasPrefix(p, staticPrefix+"/") || strings.HasPrefix(p, avatarPrefix) || p == "/healthz" || p == jwksPath {
 			return next(c)
 		}
 		var token string

@@ -224,6 +224,9 @@ func (a *App) SocialCallback(c echo.Context) error {
 	switch res.Outcome {
 	case models.SocialCreated:
 		s.Action, s.Welcome = models.AuditSignUp, "Welcome to "+config.ProductName+"! Your account is ready."
+		if pu.AvatarURL != "" { // the new account's photo, unless it cannot be had
+			a.importPicture(c, u.ID, p.Name, pu.AvatarURL)
+		}
 	case models.SocialLinked:
 		s.Action, s.Welcome = models.AuditIdentityLink, p.Label+" is now connected to your account."
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -19,8 +20,19 @@ type Export struct {
 	// codes are left (never the secret or the codes' hashes).
 	TwoFactor ExportTwoFactor `json:"two_factor"`
 	// Passkeys lists the user's passkeys (never their keys).
-	Passkeys    []ExportPasskey `json:"passkeys"`
-	AuditEvents []ExportEvent   `json:"audit_events"`
+	Passkeys []ExportPasskey `json:"passkeys"`
+	// Photo is the profile photo as stored (null when there is none).
+	Photo       *ExportPhoto  `json:"photo"`
+	AuditEvents []ExportEvent `json:"audit_events"`
+}
+
+// ExportPhoto is the user's profile photo: the JPEG itself (base64 in
+// the JSON) and where it came from.
+type ExportPhoto struct {
+	ContentType string    `json:"content_type"`
+	Source      string    `json:"source"`
+	CreatedAt   time.Time `json:"created_at"`
+	Data        []byte    `json:"data"`
 }
 
 // ExportTwoFactor is the user's two-factor state.
@@ -148,6 +160,15 @@ func ExportUser(ctx context.Context, db *DB, now time.Time, idle time.Duration, 
 	}
 	for _, p := range keys {
 		ex.Passkeys = append(ex.Passkeys, ExportPasskey{Name: p.Name, CreatedAt: p.CreatedAt, LastUsedAt: p.LastUsedAt})
+	}
+	if u.AvatarVersion != "" {
+		p, err := PhotoOf(ctx, db, u.ID, u.AvatarVersion)
+		if err != nil && !errors.Is(err, ErrNotFound) { // removed meanwhile: none
+			return ex, err
+		}
+		if p != nil {
+			ex.Photo = &ExportPhoto{ContentType: p.ContentType, Source: p.Source, CreatedAt: p.CreatedAt, Data: p.Data}
+		}
 	}
 	var events []AuditEvent
 	if err := db.Read.WithContext(ctx).Where("target_id = ? OR actor_id = ?", u.ID, u.ID).

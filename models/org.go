@@ -430,11 +430,12 @@ func oneMembership(out []OrgMembership, err error) (OrgMembership, error) {
 
 // Member is a row of the members page.
 type Member struct {
-	UserID   string
-	Email    string
-	Name     string
-	Role     OrgRole
-	JoinedAt time.Time
+	UserID        string
+	Email         string
+	Name          string
+	AvatarVersion string // the user's photo (PhotoURL), "" for none
+	Role          OrgRole
+	JoinedAt      time.Time
 }
 
 // DisplayName is the name, or the email when no name was given.
@@ -468,7 +469,7 @@ func ListMembers(ctx context.Context, db *DB, orgID string, page int) (MemberLis
 	if int64(offset) >= l.Total {
 		return l, nil
 	}
-	err := r.Raw(`SELECT u.id AS user_id, u.email, u.name, m.role, m.joined_at FROM
+	err := r.Raw(`SELECT u.id AS user_id, u.email, u.name, u.avatar_version, m.role, m.joined_at FROM
 (SELECT user_id, role, joined_at FROM memberships WHERE org_id = ? ORDER BY joined_at, user_id LIMIT ? OFFSET ?) m
 JOIN users u ON u.id = m.user_id ORDER BY m.joined_at, m.user_id`, orgID, MembersPerPage, offset).Scan(&l.Members).Error
 	return l, err
@@ -484,7 +485,7 @@ func CountMembers(ctx context.Context, db *DB, orgID string) (int64, error) {
 // MemberOf returns one member of an organization (ErrNotFound).
 func MemberOf(ctx context.Context, db *DB, orgID, userID string) (*Member, error) {
 	var out []Member
-	if err := db.Read.WithContext(ctx).Raw(`SELECT u.id AS user_id, u.email, u.name, m.role, m.joined_at
+	if err := db.Read.WithContext(ctx).Raw(`SELECT u.id AS user_id, u.email, u.name, u.avatar_version, m.role, m.joined_at
 FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = ? AND m.user_id = ?`, orgID, userID).Scan(&out).Error; err != nil {
 		return nil, err
 	}

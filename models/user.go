@@ -46,9 +46,12 @@ type User struct {
 	LastSignInAt     *time.Time
 	// TimeZone is the IANA zone the user chose for times on the pages; ""
 	// for their browser's (Location).
-	TimeZone  string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	TimeZone string
+	// AvatarVersion names the user's profile photo (PhotoURL); "" when
+	// there is none and the initials stand in.
+	AvatarVersion string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // IsAdmin reports whether the user has the admin role.

@@ -30,6 +30,7 @@ func userColumns(u *User) []userColumn {
 		{"banned_at", maybeTime{&u.BannedAt}},
 		{"last_sign_in_at", maybeTime{&u.LastSignInAt}},
 		{"time_zone", text{&u.TimeZone}},
+		{"avatar_version", text{&u.AvatarVersion}},
 		{"created_at", utcTime{&u.CreatedAt}},
 		{"updated_at", utcTime{&u.UpdatedAt}},
 	}

@@ -72,6 +72,9 @@ type User struct {
 	Email         string
 	EmailVerified bool
 	Name          string
+	// AvatarURL is the person's picture at the provider (GitHub's
+	// avatar_url, OpenID Connect's picture claim), "" when none is given.
+	AvatarURL string
 }
 
 // Build makes the providers the configuration enables. OpenID Connect
@@ -205,6 +208,7 @@ func (p *Provider) Finish(ctx context.Context, code string, a Attempt) (User, er
 		EmailVerified     any    `json:"email_verified"` // a bool, or "true" from some providers
 		Name              string `json:"name"`
 		PreferredUsername string `json:"preferred_username"`
+		Picture           string `json:"picture"`
 	}
 	if err := idt.Claims(&claims); err != nil {
 		return User{}, err
@@ -215,7 +219,7 @@ func (p *Provider) Finish(ctx context.Context, code string, a Attempt) (User, er
 	if idt.Subject == "" {
 		return User{}, errors.New("the ID token has no subject")
 	}
-	u := User{ID: idt.Subject, Email: claims.Email, EmailVerified: claimTrue(claims.EmailVerified), Name: claims.Name}
+	u := User{ID: idt.Subject, Email: claims.Email, EmailVerified: claimTrue(claims.EmailVerified), Name: claims.Name, AvatarURL: claims.Picture}
 	if u.Name == "" {
 		u.Name = claims.PreferredUsername
 	}
@@ -234,7 +238,7 @@ func (p *Provider) finishGitHub(ctx context.Context, code string) (User, error) 
 	if gu.UserID == "" || gu.UserID == "0" {
 		return User{}, errors.New("github: the profile has no id")
 	}
-	u := User{ID: gu.UserID, Name: or(gu.Name, gu.NickName)}
+	u := User{ID: gu.UserID, Name: or(gu.Name, gu.NickName), AvatarURL: gu.AvatarURL}
 	u.Email, u.EmailVerified, err = p.githubPrimaryEmail(ctx, gu.AccessToken, gu.Email)
 	return u, err
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -65,6 +66,9 @@ type Options struct {
 	WebhookTimeout time.Duration
 	// JobPoll is how often the job client polls (Jobs); zero: 50 ms.
 	JobPoll time.Duration
+	// PictureClient fetches providers' pictures (handlers.App's); nil:
+	// the app's own, which reaches public addresses only.
+	PictureClient *http.Client
 }
 
 // Env returns the configuration tests start from. Forms are filled in
@@ -143,15 +147,16 @@ func New(t testing.TB, o Options) *Server {
 	}
 	guard := jobs.Guard(cfg, o.Resolver)
 	app := handlers.New(handlers.App{
-		WebhookGuard: &guard,
-		Providers:    providers,
-		Config:       cfg,
-		Logger:       logger,
-		DB:           db,
-		SessionStore: store,
-		Hasher:       o.Hasher,
-		Now:          clock.Now,
-		Nav:          o.Nav,
+		WebhookGuard:  &guard,
+		PictureClient: o.PictureClient,
+		Providers:     providers,
+		Config:        cfg,
+		Logger:        logger,
+		DB:            db,
+		SessionStore:  store,
+		Hasher:        o.Hasher,
+		Now:           clock.Now,
+		Nav:           o.Nav,
 	})
 	srv.Config.Handler = app.Routes()
 	srv.Start()

@@ -25,6 +25,7 @@ type ProfilePageData struct {
 	PasskeyConfirm bool
 	PendingEmail   string // a new address waiting for its verification link
 
+	PhotoError    string // the last upload's refusal (photo.templ)
 	Name          string
 	NameError     string
 	TimeZone      string // the zone chosen, "" for the browser's

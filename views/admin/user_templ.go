@@ -54,7 +54,7 @@ func UserPage(p layout.Page, d UserPageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Avatar(d.User.ID, d.User.Name, d.User.Email, "lg").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Avatar(d.User.ID, d.User.Name, d.User.Email, d.User.AvatarVersion, "lg").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

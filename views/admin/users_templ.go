@@ -231,7 +231,7 @@ func UsersPage(p layout.Page, d UsersPageData) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = components.Avatar(u.ID, u.Name, u.Email, "sm").Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = components.Avatar(u.ID, u.Name, u.Email, u.AvatarVersion, "sm").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -2,6 +2,7 @@ package components
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -26,7 +27,7 @@ func TestInitials(t *testing.T) {
 func TestAvatarIsStableAndVaried(t *testing.T) {
 	render := func(id, name string) string {
 		var b bytes.Buffer
-		if err := Avatar(id, name, "", "sm").Render(t.Context(), &b); err != nil {
+		if err := Avatar(id, name, "", "", "sm").Render(t.Context(), &b); err != nil {
 			t.Fatal(err)
 		}
 		return b.String()
@@ -40,5 +41,21 @@ func TestAvatarIsStableAndVaried(t *testing.T) {
 	}
 	if len(colours) < 3 {
 		t.Errorf("ten users share %d colours", len(colours))
+	}
+}
+
+func TestAvatarShowsThePhotoWhenThereIsOne(t *testing.T) {
+	var b bytes.Buffer
+	if err := Avatar("u1", "Ada Lovelace", "", "v1", "lg").Render(t.Context(), &b); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	for _, want := range []string{`<img `, `src="/avatars/u1/v1.jpg"`, `alt=""`, `width="56"`, `class="avatar avatar-photo avatar-lg"`, `data-testid="avatar"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%s lacks %s", got, want)
+		}
+	}
+	if strings.Contains(got, "AL") {
+		t.Error("the initials are shown beside the photo")
 	}
 }

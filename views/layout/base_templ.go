@@ -553,7 +553,7 @@ func AccountMenu(p Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = components.Avatar(p.User.ID, p.User.Name, p.User.Email, "sm").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = components.Avatar(p.User.ID, p.User.Name, p.User.Email, p.User.AvatarVersion, "sm").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
