@@ -142,3 +142,51 @@ func (tb *tab) waitPasskey(sel string) {
 	}
 	tb.t.Fatalf("no %s after the passkey ceremony, at %s", sel, tb.location())
 }
+
+// TestBrowserConfirmWithAPasskey: an account without a password, signed in
+// long ago, deletes itself with "Confirm with a passkey and delete": the
+// browser's authenticator answers the confirmation, the page sends the
+// form, the account is gone.
+func TestBrowserConfirmWithAPasskey(t *testing.T) {
+	srv := testapp.New(t, testapp.Options{Throttled: true, Localhost: true})
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	base := "http://localhost:" + port
+	tb := newTab(t)
+	var authenticator webauthn.AuthenticatorID
+	tb.do(virtualAuthenticator(&authenticator))
+	tb.do(
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys("#field-name", "Lee"),
+		chromedp.SendKeys("#field-email", "lee@example.com"),
+		chromedp.SendKeys("#field-password", "passkeys in a browser"),
+		chromedp.Click("[data-testid=signup-submit]"),
+		chromedp.WaitVisible("[data-testid=account]"),
+	)
+	if err := srv.DB.Write.Exec("UPDATE users SET email_verified_at = ? WHERE email = 'lee@example.com'", time.Now().UTC()).Error; err != nil {
+		t.Fatal(err)
+	}
+	_ = srv.Store.Sync(t.Context())
+	tb.do(
+		chromedp.Navigate(base+"/account/security"),
+		chromedp.WaitVisible("[data-testid=add-passkey-submit]"),
+		chromedp.Click("[data-testid=add-passkey-submit]"),
+	)
+	tb.waitPasskey("[data-testid=passkey-row]")
+	if err := srv.DB.Write.Exec("UPDATE users SET password_hash = '' WHERE email = 'lee@example.com'").Error; err != nil {
+		t.Fatal(err)
+	}
+	_ = srv.Store.Sync(t.Context())
+	srv.Clock.Advance(11 * time.Minute) // the sign-in is no longer recent
+
+	tb.do(
+		chromedp.Navigate(base+"/account/security"),
+		chromedp.WaitVisible("[data-testid=delete-passkey-confirm]"),
+	)
+	tb.checkAccessibility("security page of an account without a password")
+	tb.do(chromedp.Click("[data-testid=delete-passkey-confirm]"))
+	tb.waitPasskey("[data-testid=nav-signup]")
+	var n int64
+	if err := srv.DB.Read.Raw("SELECT count(*) FROM users WHERE email = 'lee@example.com'").Scan(&n).Error; err != nil || n != 0 {
+		t.Fatalf("%d accounts left after the passkey-confirmed deletion (%v)", n, err)
+	}
+}

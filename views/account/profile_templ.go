@@ -179,7 +179,7 @@ func ProfilePage(p layout.Page, d ProfilePageData) templ.Component {
 					}
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</dd></dl></section><section class=\"card\" id=\"profile\" aria-labelledby=\"profile-heading\"><h2 id=\"profile-heading\">Name and time zone</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</dd></dl></section><section class=\"card\" id=\"profile\" aria-labelledby=\"profile-heading\"><h2 id=\"profile-heading\">Photo, name and time zone</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
