@@ -329,7 +329,7 @@ func TestPhotoGoesWithTheAccountAndIntoTheExport(t *testing.T) {
 	}
 
 	version, _ := photoOf(t, ta, u.ID)
-	expectRedirect(t, c.submit("/account", "form[action='/account/delete']", url.Values{"current_password": {goodPassword}}), "/")
+	expectRedirect(t, c.submit("/account/security", "form[action='/account/delete']", url.Values{"current_password": {goodPassword}}), "/")
 	if n := countRows(t, ta.DB, "SELECT count(*) FROM user_photos"); n != 0 {
 		t.Errorf("%d photos left after the account was deleted", n)
 	}
