@@ -138,8 +138,11 @@ func (a *App) Routes() *echo.Echo {
 	api.POST("/token", a.APIToken, a.requireAPIUser, a.refuseWhileImpersonating)
 	e.GET(jwksPath, a.JWKS)
 
-	// Development only, without SMTP, and to this machine only: the mailbox
-	// where mail goes.
+	// Development only, and to this machine only: the component gallery,
+	// and (without SMTP) the mailbox where mail goes.
+	if a.devPagesOn() {
+		e.GET("/dev/components", a.DevComponents, a.loopbackOnly)
+	}
 	if a.devMailboxOn() {
 		e.GET("/dev/mail", a.DevMailbox, a.loopbackOnly)
 		e.GET("/dev/mail/:id", a.DevMail, a.loopbackOnly)

@@ -3,6 +3,10 @@
 // scripts from this origin only, never inline).
 "use strict";
 
+// The stylesheet's sign that this file runs: without it, a dialog's link
+// shows the dialog in place instead (components.Dialog).
+document.documentElement.classList.add("js");
+
 // The theme switch posts its form with fetch and switches the page in place
 // (without it, the server sets the cookie and sends the browser back).
 document.addEventListener("submit", (event) => {
@@ -91,7 +95,7 @@ let confirmDialog = null;
 function askToConfirm(question, label) {
   if (!confirmDialog) {
     confirmDialog = document.createElement("dialog");
-    confirmDialog.className = "confirm-dialog";
+    confirmDialog.className = "dialog confirm-dialog";
     confirmDialog.dataset.testid = "confirm-dialog";
     const form = document.createElement("form");
     form.method = "dialog";
@@ -118,10 +122,38 @@ function askToConfirm(question, label) {
   confirmDialog.returnValue = "";
   return new Promise((resolve) => {
     confirmDialog.addEventListener("close", () => resolve(confirmDialog.returnValue === "confirm"), { once: true });
-    confirmDialog.showModal();
-    confirmDialog.querySelector("[value=cancel]").focus(); // the safe choice is the one under Enter
+    openDialog(confirmDialog, confirmDialog.querySelector("[value=cancel]")); // the safe choice is the one under Enter
   });
 }
+
+// openDialog shows a <dialog> as a modal, focus on focus (or on the first
+// control, the browser's choice); closing it gives focus back to where it was.
+function openDialog(dialog, focus) {
+  dialog.showModal();
+  if (focus) focus.focus();
+}
+
+// components.Dialog: its link opens it as a modal, its Close link closes
+// it. (Without this file the link goes to the dialog, shown in place.) A
+// page opened on a dialog's address opens with the dialog.
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("[data-dialog-open]");
+  const dialog = opener && document.getElementById(opener.dataset.dialogOpen);
+  if (dialog && dialog.showModal) {
+    event.preventDefault();
+    openDialog(dialog);
+    return;
+  }
+  const closer = event.target.closest("[data-dialog-close]");
+  if (closer && closer.closest("dialog[open]")) {
+    event.preventDefault();
+    closer.closest("dialog").close();
+  }
+});
+(() => {
+  const target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (target && target.matches("dialog.dialog") && !target.open) openDialog(target);
+})();
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (form.method === "dialog" || form.querySelector("input[name=confirmed]")) return;
@@ -139,16 +171,17 @@ document.addEventListener("submit", (event) => {
   });
 });
 
-// The account menu (a <details>) closes on a click elsewhere and on Escape,
-// as menus do.
+// The account menu and drop-down menus (components.Dropdown), <details>
+// both, close on a click elsewhere and on Escape, as menus do.
+const openMenus = "details.account-menu[open], details.dropdown[open]";
 document.addEventListener("click", (event) => {
-  for (const menu of document.querySelectorAll("details.account-menu[open]")) {
+  for (const menu of document.querySelectorAll(openMenus)) {
     if (!menu.contains(event.target)) menu.open = false;
   }
 });
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
-  for (const menu of document.querySelectorAll("details.account-menu[open]")) {
+  for (const menu of document.querySelectorAll(openMenus)) {
     menu.open = false;
     menu.querySelector("summary").focus();
   }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/components"
 )
 
 // chart is the dashboard's bar chart of sign-ups and sign-ins per day,
@@ -86,7 +87,7 @@ func newChart(days []models.DayCount) chart {
 	y := func(v int64) float64 { return padTop + plotH - plotH*float64(v)/float64(top) }
 	for _, v := range []int64{0, top / 2, top} {
 		c.Ticks = append(c.Ticks, tick{
-			Y: px(y(v)), LabelY: px(y(v) + 4), Text: count(v),
+			Y: px(y(v)), LabelY: px(y(v) + 4), Text: components.Number(v),
 			Line: line{px(padLeft), px(y(v)), px(chartW - padRight), px(y(v))},
 		})
 	}
@@ -106,7 +107,7 @@ func newChart(days []models.DayCount) chart {
 		}{{d.SignUps, "bar-signups", "sign-ups"}, {d.SignIns, "bar-signins", "sign-ins"}} {
 			c.Bars = append(c.Bars, bar{
 				X: px(x + float64(j)*barW), Y: px(y(s.v)), W: px(barW), H: px(y(0) - y(s.v)),
-				Class: s.class, Title: fmt.Sprintf("%s: %s %s", day, count(s.v), s.what),
+				Class: s.class, Title: fmt.Sprintf("%s: %s %s", day, components.Number(s.v), s.what),
 			})
 		}
 		if i%chartLabelEvery == 0 || i == len(days)-1 {

@@ -3,13 +3,12 @@
 package admin
 
 import (
-	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/components"
 )
 
 // DashboardPageData is what the dashboard shows.
@@ -140,6 +139,18 @@ func auditURL(path string, q models.AuditQuery, page int) string {
 	return path + "?" + v.Encode()
 }
 
+// usersPager is the users list's Pagination.
+func usersPager(l models.UserList) components.Pager {
+	return components.Pager{Page: l.Query.Page, Pages: l.Pages(), Total: l.Total, Noun: "user",
+		URL: func(n int) string { return UsersURL(l.Query, n) }}
+}
+
+// auditPager is the audit log's Pagination.
+func auditPager(l models.AuditList) components.Pager {
+	return components.Pager{Page: l.Query.Page, Pages: l.Pages(), Total: l.Total, Noun: "event",
+		URL: func(n int) string { return AuditURL(l.Query, n) }}
+}
+
 // UserURL is the admin page of the user with id: the one way its address is
 // built, for links here and for the handlers' redirects.
 func UserURL(id string) string { return "/admin/users/" + url.PathEscape(id) }
@@ -168,34 +179,7 @@ func share(n, total int64) string {
 	if total == 0 {
 		return "0%"
 	}
-	return strconv.FormatInt(n*100/total, 10) + "% (" + count(n) + ")"
-}
-
-func count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[0] != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// pageSummary says where a page is in its list: "Page 2 of 41 · 2,001
-// users", with the page number never past the last page.
-func pageSummary(page, pages int, total int64, noun string) string {
-	return fmt.Sprintf("Page %d of %d · %s", min(page, pages), pages, counted(total, noun))
-}
-
-// counted is n and the noun, made plural unless n is 1: "1 user",
-// "2,001 users". nouns end in a letter that takes an s.
-func counted(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return count(n) + " " + noun + "s"
+	return strconv.FormatInt(n*100/total, 10) + "% (" + components.Number(n) + ")"
 }
 
 func pageSizeOption(q models.UserQuery, n int) bool { return q.PerPage == n }

@@ -111,50 +111,45 @@ func LoginPage(p layout.Page, f LoginForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"field field-check\"><input type=\"checkbox\" id=\"field-remember\" name=\"remember\" value=\"yes\"")
+			templ_7745c5c3_Err = components.Checkbox(components.CheckboxField{Name: "remember", Label: "Keep me signed in", Value: "yes", Checked: !f.Forget,
+				Hint: "Untick on a shared computer: you are signed out when the browser closes, or after 30 minutes away."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if !f.Forget {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, " checked")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, " aria-describedby=\"field-remember-hint\"> <label for=\"field-remember\">Keep me signed in</label><p class=\"field-hint\" id=\"field-remember-hint\">Untick on a shared computer: you are signed out when the browser closes, or after 30 minutes away.</p></div><button type=\"submit\" class=\"btn btn-primary btn-block\" data-testid=\"login-submit\">Sign in</button> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<button type=\"submit\" class=\"btn btn-primary btn-block\" data-testid=\"login-submit\">Sign in</button> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if f.EmailSignIn {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"divider\"><span>or, without your password</span></p><button type=\"submit\" class=\"btn btn-secondary btn-block\" formaction=\"/login/email\" formnovalidate aria-describedby=\"email-code-hint\" data-testid=\"email-code-request\">Email me a sign-in code</button><p class=\"field-hint\" id=\"email-code-hint\">Enter your email above: we'll send you a code and a link to sign in with.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p class=\"divider\"><span>or, without your password</span></p><button type=\"submit\" class=\"btn btn-secondary btn-block\" formaction=\"/login/email\" formnovalidate aria-describedby=\"email-code-hint\" data-testid=\"email-code-request\">Email me a sign-in code</button><p class=\"field-hint\" id=\"email-code-hint\">Enter your email above: we'll send you a code and a link to sign in with.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if f.Passkeys {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<div class=\"passkey-login\" data-passkey-login data-next=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div class=\"passkey-login\" data-passkey-login data-next=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(f.Next)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/auth/login.templ`, Line: 42, Col: 68}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/auth/login.templ`, Line: 39, Col: 68}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "\" hidden><button type=\"button\" class=\"btn btn-secondary btn-block\" data-passkey-signin data-testid=\"passkey-signin\">Sign in with a passkey</button><p class=\"field-error\" role=\"alert\" data-passkey-error data-testid=\"passkey-error\" hidden></p></div><script src=\"/static/js/passkeys.js\" defer></script>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\" hidden><button type=\"button\" class=\"btn btn-secondary btn-block\" data-passkey-signin data-testid=\"passkey-signin\">Sign in with a passkey</button><p class=\"field-error\" role=\"alert\" data-passkey-error data-testid=\"passkey-error\" hidden></p></div><script src=\"/static/js/passkeys.js\" defer></script>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p class=\"muted\"><a href=\"/forgot-password\" data-testid=\"forgot-link\">Forgot your password?</a></p></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<p class=\"muted\"><a href=\"/forgot-password\" data-testid=\"forgot-link\">Forgot your password?</a></p></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -23,24 +23,9 @@ func (f Field) inputType() string {
 	return f.Type
 }
 
-func (f Field) id() string {
-	if f.ID != "" {
-		return f.ID
-	}
-	return "field-" + f.Name
-}
+func (f Field) id() string { return fieldID(f.ID, f.Name) }
 
-func (f Field) describedBy() string {
-	switch {
-	case f.Error != "" && f.Hint != "":
-		return f.id() + "-error " + f.id() + "-hint"
-	case f.Error != "":
-		return f.id() + "-error"
-	case f.Hint != "":
-		return f.id() + "-hint"
-	}
-	return ""
-}
+func (f Field) describedBy() string { return describedBy(f.id(), f.Error, f.Hint) }
 
 // FirstInvalid reports whether name is the first field, in the form's
 // order, that has an error: that field gets Autofocus, so a failed form far

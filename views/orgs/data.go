@@ -3,9 +3,11 @@
 package orgs
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/hearth-app/hearth/models"
+	"github.com/hearth-app/hearth/views/components"
 )
 
 // OrgsPageData is /orgs: the user's organizations, their open invitations,
@@ -87,4 +89,24 @@ func RoleLabel(r models.OrgRole) string {
 		return "Admin"
 	}
 	return "Member"
+}
+
+// orgTabs are an organization's pages, here the current one: its home,
+// members, and settings for those who may change them.
+func orgTabs(o models.OrgMembership, here string) []components.Tab {
+	base := "/orgs/" + o.Slug
+	tabs := []components.Tab{
+		{Label: "Home", Href: base, Current: here == "home"},
+		{Label: "Members", Href: base + "/members", Current: here == "members", TestID: "org-members-link"},
+	}
+	if o.Role.Can(models.OrgEditSettings) {
+		tabs = append(tabs, components.Tab{Label: "Settings", Href: base + "/settings", Current: here == "settings", TestID: "org-settings-link"})
+	}
+	return tabs
+}
+
+// membersPager is the Pagination of the members list.
+func membersPager(d MembersPageData) components.Pager {
+	return components.Pager{Page: d.List.Page, Pages: d.List.Pages(), Total: d.List.Total, Noun: "member",
+		URL: func(n int) string { return "/orgs/" + d.Org.Slug + "/members?page=" + strconv.Itoa(n) }}
 }
