@@ -110,6 +110,7 @@ type server struct {
 	label   string
 	proc    *exec.Cmd
 	base    string
+	dsn     string
 	readers []*http.Cookie // the signed-in sessions whose pages are viewed
 	writers []string       // the emails of the users who submit forms
 	cleanup func()
@@ -155,7 +156,7 @@ func startServer(ctx context.Context, o options, label, bin, dir string) (*serve
 	if err := proc.Start(); err != nil {
 		return fail(err)
 	}
-	s := &server{label: label, proc: proc, base: "http://" + addr, cleanup: cleanup}
+	s := &server{label: label, proc: proc, base: "http://" + addr, dsn: dsn, cleanup: cleanup}
 	if err := waitHealthy(s.base); err != nil {
 		s.stop()
 		return nil, "", err
@@ -337,7 +338,7 @@ func run(o options) error {
 		}
 	}
 	if o.pagesOnly {
-		return finish(o, results, cmp, dbLabel, srv.pid())
+		return finish(o, results, cmp, dbLabel, srv.pid(), "")
 	}
 	tokens, err := createTokens(base, cookies[:min(len(cookies), apiTokens)])
 	if err != nil {
@@ -383,7 +384,13 @@ func run(o options) error {
 		fmt.Println("  admin users search: skipped (GET /admin/users answered", st, "— the admin panel is not in this build)")
 	}
 	add(flood(base, o.flood))
-	return finish(o, results, cmp, dbLabel, srv.pid())
+	fmt.Println("  webhooks: steady sign-ups without and with an endpoint, then a burst …")
+	wh, err := webhooks(o, srv)
+	if err != nil {
+		return err
+	}
+	fmt.Print(webhookReport(wh))
+	return finish(o, results, cmp, dbLabel, srv.pid(), webhookReport(wh))
 }
 
 func printResult(r result) {
@@ -563,9 +570,9 @@ func mixed(o options, s *server, readRPS float64) (reads, writes result) {
 
 // finish reports the results and the server's peak memory, and writes them
 // into o.out.
-func finish(o options, results []result, cmp []comparison, dbLabel string, pid int) error {
+func finish(o options, results []result, cmp []comparison, dbLabel string, pid int, extra string) error {
 	rss := peakRSS(pid)
-	md := report(o, results, dbLabel, rss) + "\n" + compareReport(cmp)
+	md := report(o, results, dbLabel, rss) + extra + "\n" + compareReport(cmp)
 	fmt.Printf("\npeak RSS of the server over the whole run: %d MiB\n", rss>>10)
 	if o.out != "" {
 		if err := writeSection(o.out, dbLabel, md); err != nil {
