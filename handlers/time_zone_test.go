@@ -69,3 +69,22 @@ func TestTimesShowInTheReadersZone(t *testing.T) {
 	req.AddCookie(&http.Cookie{Name: "time_zone", Value: "../../../etc/passwd"})
 	expectStatus(t, d.do(req), http.StatusOK)
 }
+
+// TestAccountAreaTimesAreInTheReadersZone: the tokens list and an
+// organization's page (like the passkeys list, through the same
+// layout.Page helpers) show times in the reader's zone, not in UTC.
+func TestAccountAreaTimesAreInTheReadersZone(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := ta.client(t)
+	c.signUp("zones@example.com", goodPassword)
+	expectStatus(t, c.post("/time-zone", url.Values{"time_zone": {"Asia/Tokyo"}}), http.StatusNoContent)
+	expectStatus(t, c.post("/account/tokens", url.Values{"name": {"ci"}, "expires_days": {"30"}}), http.StatusOK)
+	if got := c.get("/account/tokens").Doc.Find("[data-label=Created] time").Text(); !strings.HasSuffix(got, " JST") {
+		t.Errorf("token created at %q, want Tokyo time", got)
+	}
+	expectStatus(t, c.post("/orgs", url.Values{"name": {"Zone Labs"}}), http.StatusSeeOther)
+	if got := c.get("/orgs/zone-labs").Doc.Find(".details time").AttrOr("title", ""); !strings.HasSuffix(got, " JST") {
+		t.Errorf("organization created at %q, want Tokyo time", got)
+	}
+}

@@ -39,6 +39,28 @@ func (p Page) ExactText(t time.Time) string {
 	return t.In(loc).Format("2 Jan 2006 15:04 MST")
 }
 
+// ExactOr is Exact, or the muted text none when there is no time.
+func (p Page) ExactOr(t *time.Time, none string) templ.Component {
+	if t == nil {
+		return templ.Raw(`<span class="muted">` + html.EscapeString(none) + `</span>`)
+	}
+	return p.Exact(*t)
+}
+
+// Day shows the date of t in the reader's zone ("3 Dec 2026"), the exact
+// time on hover.
+func (p Page) Day(t time.Time) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		loc := p.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		_, err := fmt.Fprintf(w, `<time datetime="%s" title="%s">%s</time>`,
+			t.UTC().Format(time.RFC3339), html.EscapeString(p.ExactText(t)), t.In(loc).Format("2 Jan 2006"))
+		return err
+	})
+}
+
 // AgoOr is Ago, or the text none when there is no time.
 func (p Page) AgoOr(t *time.Time, none string) templ.Component {
 	if t == nil {

@@ -178,7 +178,7 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = passkeys.Section(d.Passkeys).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = passkeys.Section(p, d.Passkeys).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
