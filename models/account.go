@@ -124,6 +124,9 @@ func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, raw string, 
 			return err
 		}
 		u.Email = t.Email
+		if err := setSearchText(tx, u); err != nil {
+			return err
+		}
 		keep := ""
 		if caller.UserID == u.ID {
 			keep = caller.SessionHash
@@ -261,7 +264,13 @@ func UpdateName(ctx context.Context, db *DB, now time.Time, u *User, name string
 	if err := ValidateName(name); err != nil {
 		return &InvalidInput{Name: err}
 	}
-	if err := db.Write.WithContext(ctx).Model(u).Updates(map[string]any{"name": name, "updated_at": now.UTC()}).Error; err != nil {
+	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(u).Updates(map[string]any{"name": name, "updated_at": now.UTC()}).Error; err != nil {
+			return err
+		}
+		return setSearchText(tx, &User{ID: u.ID, Email: u.Email, Name: name})
+	})
+	if err != nil {
 		return err
 	}
 	u.Name = name
