@@ -343,8 +343,23 @@ func (c *Config) Warnings() []string {
 	}
 	if !IsLoopbackHost(c.BaseURL.Hostname()) {
 		w = append(w, fmt.Sprintf("HEARTH_BASE_URL: %q is not this machine, in development (HEARTH_ENV is not production); set HEARTH_ENV=production for a server others use", c.BaseURL.String()))
+	} else if _, port, _ := net.SplitHostPort(c.Addr); port != c.basePort() {
+		// HEARTH_ADDR=127.0.0.1:3000 alone: every link in mail and every
+		// OAuth callback would point at http://localhost:8080.
+		w = append(w, fmt.Sprintf("HEARTH_BASE_URL: %q is port %s of this machine, but the server listens on %s (HEARTH_ADDR): links in mail and sign-in callbacks will not reach it unless a proxy forwards; set HEARTH_BASE_URL=%s://localhost:%s", c.BaseURL.String(), c.basePort(), c.Addr, c.BaseURL.Scheme, port))
 	}
 	return w
+}
+
+// basePort is the port of the base URL, the scheme's own when it names none.
+func (c *Config) basePort() string {
+	if p := c.BaseURL.Port(); p != "" {
+		return p
+	}
+	if c.BaseURL.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }
 
 // IsLoopbackHost reports whether a host name or address names this

@@ -60,6 +60,15 @@ func TestWarningsForADevelopmentServerOthersCanReach(t *testing.T) {
 		{"public base URL", map[string]string{"HEARTH_BASE_URL": "https://app.example.com"}, []string{"HEARTH_BASE_URL"}},
 		{"LAN base URL and address", map[string]string{"HEARTH_ADDR": "0.0.0.0:8080", "HEARTH_BASE_URL": "http://192.168.1.5:8080"}, []string{"HEARTH_ADDR", "HEARTH_BASE_URL"}},
 		{"production", merged(prodEnv, map[string]string{"HEARTH_ADDR": "0.0.0.0:8080"}), nil},
+		// Links point at the base URL: on this machine, at another port than
+		// the server's, they lead nowhere.
+		{"address alone, another port", map[string]string{"HEARTH_ADDR": "127.0.0.1:3000"}, []string{"HEARTH_BASE_URL"}},
+		{"base URL alone, another port", map[string]string{"HEARTH_BASE_URL": "http://localhost:3000"}, []string{"HEARTH_BASE_URL"}},
+		{"both, same port", map[string]string{"HEARTH_ADDR": "127.0.0.1:3000", "HEARTH_BASE_URL": "http://localhost:3000"}, nil},
+		{"base URL without a port", map[string]string{"HEARTH_ADDR": "127.0.0.1:80", "HEARTH_BASE_URL": "http://localhost"}, nil},
+		{"https base URL without a port", map[string]string{"HEARTH_ADDR": "127.0.0.1:8443", "HEARTH_BASE_URL": "https://localhost"}, []string{"HEARTH_BASE_URL"}},
+		{"all interfaces, another port", map[string]string{"HEARTH_ADDR": ":3000"}, []string{"HEARTH_ADDR", "HEARTH_BASE_URL"}},
+		{"production, another port", merged(prodEnv, map[string]string{"HEARTH_ADDR": ":9000"}), nil}, // behind its proxy
 	} {
 		c, err := Load(mapEnv(tc.env))
 		if err != nil {

@@ -60,6 +60,7 @@ func BenchmarkAdminUsersList(b *testing.B) {
 		{"search_one_user", "q=maria.garcia"},
 		{"search_no_match", "q=zzzz"},
 		{"search_dense_example.org", "q=example.org"},
+		{"search_accented_garcía", "q=garc%C3%ADa"}, // García and garcia alike
 		{"filter_admins", "role=admin"},
 		{"filter_banned", "status=banned"},
 		{"filter_unverified", "status=unverified"},

@@ -777,3 +777,78 @@ func TestDangerousAdminActionsAskFirst(t *testing.T) {
 	expectRedirect(t, admin.confirm(ask), "/admin/users/"+n.ID)
 	other.expectSignedOut()
 }
+
+// TestAdminSearchIgnoresAccents: "jose" finds "José", "muller" finds
+// "Müller", "Zoë" finds "Zoe", whatever wrote the name: sign-up, the
+// profile, the API, a new address through its link, a provider's first
+// sign-in. Searches of nothing or of accents alone list everyone; bytes
+// that are not UTF-8 get 400, never a 500.
+func TestAdminSearchIgnoresAccents(t *testing.T) {
+	t.Parallel()
+	g := startGitHub(t)
+	ta := newTestApp(t, withGitHub(g))
+	admin := ta.client(t)
+	admin.signUpAdmin("boss@example.com")
+	found := func(q string) []string {
+		t.Helper()
+		res := admin.get("/admin/users?q=" + url.QueryEscape(q))
+		expectStatus(t, res, http.StatusOK)
+		var emails []string
+		res.Doc.Find("[data-testid=user-link]").Each(func(_ int, s *goquerySelection) { emails = append(emails, s.Text()) })
+		slices.Sort(emails)
+		return emails
+	}
+	expect := func(q string, want ...string) {
+		t.Helper()
+		if got := found(q); !slices.Equal(got, want) {
+			t.Errorf("search %q found %q, want %q", q, got, want)
+		}
+	}
+
+	c := ta.client(t)
+	res := c.submit("/signup", "form[action='/signup']", url.Values{"name": {"José Müller"}, "email": {"jm@example.com"}, "password": {goodPassword}})
+	expectRedirect(t, res, "/account")
+	expect("jose", "jm@example.com")
+	expect("MULLER", "jm@example.com")
+	expect("josé müller", "jm@example.com")
+	expect("jose mu", "jm@example.com")
+
+	expectRedirect(t, c.post("/account/profile", url.Values{"name": {"Zoë Brontë"}}), "/account")
+	expect("zoe bronte", "jm@example.com")
+	expect("müller")
+
+	secret := createToken(t, c, "cli", "0")
+	if r, body := apiCall(t, ta, http.MethodPatch, "/api/v1/me", secret, `{"name":"Renée Ångström"}`); r.StatusCode != http.StatusOK {
+		t.Fatalf("PATCH /api/v1/me: %d %s", r.StatusCode, body)
+	}
+	expect("renee angstrom", "jm@example.com")
+	expect("zoe")
+
+	expectRedirect(t, c.post("/account/email", url.Values{"email": {"renee@example.org"}, "current_password": {goodPassword}}), "/account")
+	link := linkIn(t, lastMail(t, ta, "renee@example.org", models.TokenChangeEmail))
+	expectRedirect(t, c.submit(link, "form[action='/verify-email/change']", nil), "/account")
+	expect("renee", "renee@example.org")
+	expect("ångström", "renee@example.org")
+	expect("jm@")
+
+	ta.client(t).signUpMember("zoe@example.com") // "Test User", an address with no accent
+	expect("Zoë", "zoe@example.com")
+
+	g.set(404, "", map[string]any{"email": "gh@example.com", "primary": true, "verified": true})
+	g.name = "Łucja Dvořák"
+	ta.client(t).socialSignIn("github")
+	expect("dvorak", "gh@example.com")
+
+	everyone := found("")
+	if len(everyone) != 4 {
+		t.Fatalf("the list without a search has %q", everyone)
+	}
+	for _, q := range []string{"\u0301", "\u0301\u0308", " ", "´"} {
+		expect(q, everyone...) // folded to nothing: no search
+	}
+	// Not UTF-8: refused before any query (models.ListUsers would drop the
+	// bytes, TestSearchFindsExactlyTheSubstrings).
+	for _, raw := range []string{"%FF", "jos%FFe", "%C3", "%E2%82", "%C0%AF"} {
+		expectStatus(t, admin.get("/admin/users?q="+raw), http.StatusBadRequest)
+	}
+}

@@ -53,7 +53,7 @@ func (a *App) DevMail(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, dev.MailPage(a.page(c, m.Subject), m))
+	return a.render(c, http.StatusOK, dev.MailPage(a.page(c, m.Subject), m, a.Config.BaseURL.String()))
 }
 
 // DevMailHTML serves a mail's HTML part in a sandbox: no scripts, no forms,

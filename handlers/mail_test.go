@@ -214,3 +214,49 @@ func TestRequestsForAnotherHostAreMisdirected(t *testing.T) {
 		}
 	}
 }
+
+// TestDevMailLinksToThisApp: the mailbox's plain-text view makes the links
+// to this app clickable (the verification link opens in one click) and
+// leaves everything else escaped text: other sites, hosts that only start
+// like the app's, markup.
+func TestDevMailLinksToThisApp(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c := ta.client(t)
+	c.signUp("dev@example.com", goodPassword)
+	verify := lastMail(t, ta, "dev@example.com", models.TokenVerifyEmail)
+	page := c.get("/dev/mail/" + verify.ID)
+	expectStatus(t, page, http.StatusOK)
+	link := page.Doc.Find("[data-testid=mail-text] a[data-testid=mail-text-link]")
+	href := link.AttrOr("href", "")
+	if link.Length() != 1 || !strings.HasPrefix(href, ta.URL+"/verify-email?token=") || link.Text() != href {
+		t.Fatalf("the verification link is not a link to this app: %d links, href %q, text %q", link.Length(), href, link.Text())
+	}
+	if !strings.Contains(verify.TextBody, href) {
+		t.Errorf("the link %q is not the mail's", href)
+	}
+	expectStatus(t, c.get(strings.TrimPrefix(href, ta.URL)), http.StatusOK) // the confirm page it opens
+
+	base := ta.App.Config.BaseURL.String()
+	text := "Open " + base + "/reset-password?token=abc&x=1.\n" +
+		"(or " + base + ")\n" +
+		"Elsewhere: https://evil.example/phish and " + base + ".evil.example/x and " + base + "1/x\n" +
+		`<script>alert("x")</script> javascript:alert(1) ` + "\n"
+	m, err := models.EnqueueMail(t.Context(), ta.DB, ta.clock.Now(), models.OutboxMail{Template: "test", ToAddr: "dev@example.com", Subject: "Links", TextBody: text, HTMLBody: "<p>Links</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page = c.get("/dev/mail/" + m.ID)
+	expectStatus(t, page, http.StatusOK)
+	var hrefs []string
+	page.Doc.Find("[data-testid=mail-text] a").Each(func(_ int, s *goquerySelection) { hrefs = append(hrefs, s.AttrOr("href", "")) })
+	if want := []string{base + "/reset-password?token=abc&x=1", base}; strings.Join(hrefs, " ") != strings.Join(want, " ") {
+		t.Errorf("links %q, want %q (the app's only, without the sentence's punctuation)", hrefs, want)
+	}
+	if got := page.Doc.Find("[data-testid=mail-text]").Text(); got != text {
+		t.Errorf("the text reads %q, want the mail's %q", got, text)
+	}
+	if page.Doc.Find("[data-testid=mail-text] script").Length() != 0 {
+		t.Error("markup in a mail's text became markup on the page")
+	}
+}

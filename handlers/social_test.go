@@ -53,6 +53,7 @@ type fakeGitHub struct {
 	id     int
 	login  string
 	public string // the profile's public email
+	name   string // the profile's name, "Octo Cat" unless set
 	emails []map[string]any
 }
 
@@ -74,7 +75,11 @@ func startGitHub(t *testing.T) *fakeGitHub {
 	mux.HandleFunc("/user", func(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		json.NewEncoder(w).Encode(map[string]any{"id": g.id, "login": g.login, "name": "Octo Cat", "email": g.public})
+		name := g.name
+		if name == "" {
+			name = "Octo Cat"
+		}
+		json.NewEncoder(w).Encode(map[string]any{"id": g.id, "login": g.login, "name": name, "email": g.public})
 	})
 	mux.HandleFunc("/user/emails", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer gh-token" {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-app/hearth/models"
 )
 
 // TestTimesShowInTheReadersZone: app.js reports the browser's zone once
@@ -86,5 +88,67 @@ func TestAccountAreaTimesAreInTheReadersZone(t *testing.T) {
 	expectStatus(t, c.post("/orgs", url.Values{"name": {"Zone Labs"}}), http.StatusSeeOther)
 	if got := c.get("/orgs/zone-labs").Doc.Find(".details time").AttrOr("title", ""); !strings.HasSuffix(got, " JST") {
 		t.Errorf("organization created at %q, want Tokyo time", got)
+	}
+}
+
+// TestAdminPagesShowTimesInTheAdminsZone: the admin pages print times in
+// the admin's own zone (the audit log, a user's page, the users and
+// organizations lists), relative with the exact time on hover, while the
+// <time datetime> and the CSV export stay RFC 3339 in UTC.
+func TestAdminPagesShowTimesInTheAdminsZone(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	admin := ta.client(t)
+	admin.signUpAdmin("admin@example.com")
+	expectRedirect(t, admin.submit("/account", "[data-testid=time-zone-form]", url.Values{"time_zone": {"Asia/Tokyo"}}), "/account")
+
+	signedUp := ta.clock.Now()
+	member := ta.client(t)
+	m := member.signUpMember("member@example.com")
+	expectStatus(t, member.post("/orgs", url.Values{"name": {"Acme"}}), http.StatusSeeOther)
+	ta.clock.Advance(3 * time.Hour)
+
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	wantTitle := signedUp.In(tokyo).Format("2 Jan 2006 15:04") + " JST"
+	wantAttr := signedUp.UTC().Format(time.RFC3339)
+	check := func(page, where string, tm *goquerySelection) {
+		t.Helper()
+		if tm.Length() == 0 {
+			t.Fatalf("%s: no time in %s", page, where)
+		}
+		if got := tm.First().AttrOr("title", ""); got != wantTitle {
+			t.Errorf("%s, %s: title %q, want %q (Tokyo)", page, where, got, wantTitle)
+		}
+		if got := tm.First().AttrOr("datetime", ""); got != wantAttr {
+			t.Errorf("%s, %s: datetime %q, want %q (UTC)", page, where, got, wantAttr)
+		}
+		if got := tm.First().Text(); got != "3 hours ago" {
+			t.Errorf("%s, %s: text %q, want 3 hours ago", page, where, got)
+		}
+	}
+	signUpRow := func(res *response) *goquerySelection {
+		t.Helper()
+		expectStatus(t, res, http.StatusOK)
+		return res.Doc.Find("[data-testid=event-row]").FilterFunction(func(_ int, s *goquerySelection) bool {
+			return s.Find("[data-testid=event-action]").Text() == models.AuditSignUp
+		})
+	}
+
+	check("audit log", "the sign-up event", signUpRow(admin.get("/admin/audit?user=member@example.com")).Find("[data-testid=event-time] time"))
+	user := admin.get("/admin/users/" + m.ID)
+	check("user page", "signed up", user.Doc.Find("[data-testid=user-created] time"))
+	check("user page", "the sign-up event", signUpRow(user).Find("[data-testid=event-time] time"))
+	check("user page", "the session", user.Doc.Find("[data-testid=session-row] [data-label=Started] time"))
+	check("users list", "created", admin.get("/admin/users?q=member").Doc.Find("[data-testid=user-row] time"))
+	check("organizations", "created", admin.get("/admin/orgs").Doc.Find("[data-testid=admin-org-row] time"))
+	if strings.Contains(user.Body, " UTC<") || strings.Contains(user.Body, " UTC ") {
+		t.Error("the user page still prints a time in UTC")
+	}
+
+	// The export is for machines: UTC, as its README line says.
+	export := admin.get("/admin/audit/export?user=member@example.com")
+	expectStatus(t, export, http.StatusOK)
+	if !strings.Contains(export.Body, "\n"+wantAttr+","+models.AuditSignUp+",") {
+		t.Errorf("the CSV export has no sign-up row at %s:\n%s", wantAttr, export.Body)
 	}
 }

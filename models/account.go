@@ -127,6 +127,9 @@ func ConfirmEmailChange(ctx context.Context, db *DB, now time.Time, by AuditEven
 			return err
 		}
 		u.Email = t.Email
+		if err := setSearchText(tx, u); err != nil {
+			return err
+		}
 		keep := ""
 		if caller.UserID == u.ID {
 			keep = caller.SessionHash
@@ -282,16 +285,23 @@ func UpdateName(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *Us
 	if err := ValidateName(name); err != nil {
 		return &InvalidInput{Name: err}
 	}
-	return updateOwnProfile(ctx, db, by, u, map[string]any{"name": name, "updated_at": now.UTC()}, func() { u.Name = name })
+	return updateOwnProfile(ctx, db, by, u, map[string]any{"name": name, "updated_at": now.UTC()}, func(tx *gorm.DB) error {
+		return setSearchText(tx, &User{ID: u.ID, Email: u.Email, Name: name})
+	}, func() { u.Name = name })
 }
 
-// updateOwnProfile writes columns of the user's own row with their audit
-// row (a profile update) in one transaction; done updates u once it is
-// committed.
-func updateOwnProfile(ctx context.Context, db *DB, by AuditEvent, u *User, columns map[string]any, done func()) error {
+// updateOwnProfile writes columns of the user's own row, and what also
+// writes with them (nil: nothing), with their audit row (a profile update)
+// in one transaction; done updates u once it is committed.
+func updateOwnProfile(ctx context.Context, db *DB, by AuditEvent, u *User, columns map[string]any, also func(tx *gorm.DB) error, done func()) error {
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(u).Updates(columns).Error; err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		return recordEventTx(tx, userEvent(by, AuditProfileUpdate, u, by.Detail))
 	})

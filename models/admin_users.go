@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"github.com/hearth-app/hearth/internal/searchtext"
 )
 
 // User list filters and sorts, as they appear in the URL.
@@ -30,7 +32,7 @@ const (
 // UserQuery selects a page of the users list. Unknown filter or sort values
 // are treated as absent, so no URL can make the list fail.
 type UserQuery struct {
-	Search string // part of an email or name
+	Search string // part of an email or name, case and accents ignored
 	Role   string // RoleAdmin, RoleMember or ""
 	Status string // StatusActive, StatusBanned, StatusUnverified or ""
 	Sort   string
@@ -44,7 +46,7 @@ var PageSizes = []int{25, 50, 100}
 
 // Normalize replaces unknown values with the defaults.
 func (q UserQuery) Normalize() UserQuery {
-	q.Search = strings.TrimSpace(q.Search)
+	q.Search = strings.TrimSpace(strings.ToValidUTF8(q.Search, ""))
 	if len(q.Search) > MaxEmailLen {
 		q.Search = strings.ToValidUTF8(q.Search[:MaxEmailLen], "") // drop a character cut in two
 	}
@@ -99,11 +101,13 @@ func ListUsers(ctx context.Context, db *DB, q UserQuery) (UserList, error) {
 	// Admins and banned users are few: sort them rather than walk a sort
 	// index over everyone to find them.
 	rare := q.Role == RoleAdmin || q.Status == StatusBanned
-	if q.Search != "" {
+	// What is looked for is the folded search (searchKey): a search of
+	// accents alone, folded to nothing, is no search.
+	if key := searchKey(q.Search); key != "" {
 		// The matches come from the search index. With a filter too, SQLite
 		// is given them in a subquery: otherwise it scans the whole table to
 		// check both at once.
-		matches := searchUsers(r, db, q.Search)
+		matches := searchUsers(r, db, key)
 		switch {
 		case q.Role == "" && q.Status == "":
 		case db.Dialect == Postgres:
@@ -111,7 +115,7 @@ func ListUsers(ctx context.Context, db *DB, q UserQuery) (UserList, error) {
 		default:
 			matches = filterUsers(r.Model(&User{}).Select("id").Where("id IN (?)", matches), q)
 		}
-		ids, err := searchMatches(r, db, q, matches, &list.Total)
+		ids, err := searchMatches(r, db, q, key, matches, &list.Total)
 		if err != nil {
 			return list, fmt.Errorf("search users: %w", err)
 		}
@@ -123,7 +127,7 @@ func ListUsers(ctx context.Context, db *DB, q UserQuery) (UserList, error) {
 		}
 		// Many match: walking the sort's index and testing each row fills a
 		// page quickly.
-		return list, pageOfUsers(whereSearch(base, db, q.Search), db, q, rare, &list)
+		return list, pageOfUsers(whereSearch(base, db, key), db, q, rare, &list)
 	}
 	if err := base.Session(&gorm.Session{}).Count(&list.Total).Error; err != nil {
 		return list, fmt.Errorf("count users: %w", err)
@@ -175,56 +179,61 @@ func pageOfUsers(tx *gorm.DB, db *DB, q UserQuery, sortMatches bool, list *UserL
 	return nil
 }
 
-// whereSearch narrows tx to the rows matching s: does the user's email or
-// name contain s, case-insensitively? It defines a match; the indexes only
-// find the matches faster. Every character of s matches itself, % and _
-// too. (SQLite's lower() folds ASCII letters only, PostgreSQL's all of
-// Unicode.)
-func whereSearch(tx *gorm.DB, db *DB, s string) *gorm.DB {
+// searchKey is what a search looks for: the typed text folded as the
+// stored search text is (searchtext.Fold: case and accents ignored, "jose"
+// finds "José"), without spaces at its ends. Bytes that are not UTF-8 are
+// dropped.
+func searchKey(s string) string { return strings.TrimSpace(searchtext.Fold(s)) }
+
+// whereSearch narrows tx to the rows matching key, a searchKey: does the
+// user's folded email and name (users.search_text, migration 00024)
+// contain it? It defines a match; the indexes only find the matches faster.
+// Every character of key matches itself, % and _ too.
+func whereSearch(tx *gorm.DB, db *DB, key string) *gorm.DB {
 	switch {
-	case db.Dialect == Postgres && trigramSearch(s):
-		return tx.Where(`lower(email || ' ' || name) LIKE '%' || lower(?) || '%'`, escapeLike(s))
+	case db.Dialect == Postgres && trigramSearch(key):
+		return tx.Where(`search_text LIKE '%' || ? || '%'`, escapeLike(key))
 	case db.Dialect == Postgres:
 		// pg_trgm would read its whole index for this LIKE: scan instead.
-		return tx.Where(`strpos(lower(email || ' ' || name), lower(?)) > 0`, s)
+		return tx.Where(`strpos(search_text, ?) > 0`, key)
 	}
-	return tx.Where(`instr(lower(email || ' ' || name), lower(?)) > 0`, s)
+	return tx.Where(`instr(search_text, ?) > 0`, key)
 }
 
-// searchUsers selects the ids of the users matching s, with the dialect's
-// search index (migrations 00004 and 00008): on PostgreSQL pg_trgm's GIN
-// index serves the LIKE itself; on SQLite the FTS5 trigram table finds 3
-// characters or more, and shorter strings scan the covering index.
-func searchUsers(r *gorm.DB, db *DB, s string) *gorm.DB {
-	if db.Dialect == SQLite && trigramSearch(s) {
+// searchUsers selects the ids of the users matching key, with the dialect's
+// search index (migrations 00004, 00008 and 00024): on PostgreSQL pg_trgm's
+// GIN index serves the LIKE itself; on SQLite the FTS5 trigram table finds
+// 3 characters or more, and shorter keys scan the covering index.
+func searchUsers(r *gorm.DB, db *DB, key string) *gorm.DB {
+	if db.Dialect == SQLite && trigramSearch(key) {
 		return r.Table("users_fts").Select("users_fts_rows.user_id").
 			Joins("JOIN users_fts_rows ON users_fts_rows.rid = users_fts.rowid").
-			Where(trigramMatch, s)
+			Where(trigramMatch, key)
 	}
-	return whereSearch(r.Model(&User{}).Select("id"), db, s)
+	return whereSearch(r.Model(&User{}).Select("id"), db, key)
 }
 
-// trigramMatch finds a string in SQLite's FTS5 trigram table: quoted, it
-// matches as a substring. The table holds lower(email || ' ' || name), so
-// the same lower() makes it agree with whereSearch.
-const trigramMatch = `users_fts MATCH '"' || replace(lower(?), '"', '""') || '"'`
+// trigramMatch finds a key in SQLite's FTS5 trigram table: quoted, it
+// matches as a substring. The table holds users.search_text, so it agrees
+// with whereSearch.
+const trigramMatch = `users_fts MATCH '"' || replace(?, '"', '""') || '"'`
 
-// trigramSearch reports whether s is long enough for the trigram indexes:
+// trigramSearch reports whether key is long enough for the trigram indexes:
 // a trigram index cannot find one or two characters.
-func trigramSearch(s string) bool {
-	return utf8.RuneCountInString(s) >= 3
+func trigramSearch(key string) bool {
+	return utf8.RuneCountInString(key) >= 3
 }
 
-// searchMatches counts the matches into total and, up to searchDense of
+// searchMatches counts the matches of key into total and, up to searchDense of
 // them, returns their ids (nil above). Where a trigram index counts faster
 // than it lists (PostgreSQL's GIN index; SQLite's FTS5 table alone, when no
 // filter needs the users rows) the count comes first, and a dense search
 // never lists its matches. Otherwise one pass collects up to searchDense+1
 // ids, and only a dense search is counted apart.
-func searchMatches(r *gorm.DB, db *DB, q UserQuery, matches *gorm.DB, total *int64) ([]string, error) {
+func searchMatches(r *gorm.DB, db *DB, q UserQuery, key string, matches *gorm.DB, total *int64) ([]string, error) {
 	filtered := q.Role != "" || q.Status != ""
 	var ids []string
-	if !trigramSearch(q.Search) || (db.Dialect == SQLite && filtered) {
+	if !trigramSearch(key) || (db.Dialect == SQLite && filtered) {
 		if err := matches.Session(&gorm.Session{}).Limit(searchDense+1).Pluck("id", &ids).Error; err != nil {
 			return nil, err
 		}
@@ -236,7 +245,7 @@ func searchMatches(r *gorm.DB, db *DB, q UserQuery, matches *gorm.DB, total *int
 	}
 	counted := r.Table("(?) AS matches", matches)
 	if db.Dialect == SQLite {
-		counted = r.Table("users_fts").Where(trigramMatch, q.Search)
+		counted = r.Table("users_fts").Where(trigramMatch, key)
 	}
 	if err := counted.Count(total).Error; err != nil || *total == 0 || *total > searchDense {
 		return nil, err

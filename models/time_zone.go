@@ -36,5 +36,5 @@ func SetTimeZone(ctx context.Context, db *DB, now time.Time, by AuditEvent, u *U
 		}
 	}
 	by.Detail = "time zone"
-	return updateOwnProfile(ctx, db, by, u, map[string]any{"time_zone": name, "updated_at": now.UTC()}, func() { u.TimeZone = name })
+	return updateOwnProfile(ctx, db, by, u, map[string]any{"time_zone": name, "updated_at": now.UTC()}, nil, func() { u.TimeZone = name })
 }

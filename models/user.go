@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearth-app/hearth/internal/emailaddr"
 	"github.com/hearth-app/hearth/internal/password"
+	"github.com/hearth-app/hearth/internal/searchtext"
 )
 
 // Roles.
@@ -52,6 +53,23 @@ type User struct {
 	AvatarVersion string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// AfterCreate gives a new user's row the admin search's folded text, in
+// the transaction of the insert (setSearchText): every way a user is
+// created (sign-up, a provider's first sign-in, hearth user create) gets
+// it.
+func (u *User) AfterCreate(tx *gorm.DB) error { return setSearchText(tx, u) }
+
+// setSearchText writes users.search_text, what the admin search matches
+// (searchtext.User: lower case, accents removed), for u's email and name.
+// Every write of an email or a name calls it after the write, in its
+// transaction, in a statement of its own: the database's trigger sets
+// search_text to lower(email || ' ' || name) whenever a statement sets
+// either, so that writes around the app stay searchable (migration
+// 00024), and this refines it.
+func setSearchText(tx *gorm.DB, u *User) error {
+	return tx.Exec("UPDATE users SET search_text = ? WHERE id = ?", searchtext.User(u.Email, u.Name), u.ID).Error
 }
 
 // IsAdmin reports whether the user has the admin role.

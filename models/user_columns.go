@@ -13,11 +13,11 @@ type userColumn struct {
 	dest any // a Scan(src any) error for database/sql's rows
 }
 
-// userColumns lists every column of users, each with the field of u it
-// fills: the one list code outside GORM reads a user through (UserColumns,
-// ScanUser; the session store's query). internal/sessionstore's tests fail
-// when User or the users table has a column this list does not name, or a
-// field it does not fill.
+// userColumns lists every column of users but UnloadedUserColumns, each
+// with the field of u it fills: the one list code outside GORM reads a user
+// through (UserColumns, ScanUser; the session store's query).
+// internal/sessionstore's tests fail when User or the users table has a
+// column this list does not name, or a field it does not fill.
 func userColumns(u *User) []userColumn {
 	return []userColumn{
 		{"id", text{&u.ID}},
@@ -35,6 +35,12 @@ func userColumns(u *User) []userColumn {
 		{"updated_at", utcTime{&u.UpdatedAt}},
 	}
 }
+
+// UnloadedUserColumns are the columns of users that User does not hold and
+// the session store does not load: users.search_text, the admin search's
+// folded text, derived from the email and name (setSearchText) and read by
+// that search alone.
+func UnloadedUserColumns() []string { return []string{"search_text"} }
 
 // UserColumns is the select list of every column of users, in the order
 // ScanUser reads them, each prefixed with alias and a dot when alias is set.

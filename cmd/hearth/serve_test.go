@@ -32,7 +32,7 @@ func TestCLIServe(t *testing.T) {
 			t.Parallel()
 			c := newCLI(t)
 			addr := freeAddr(t)
-			c.env["HEARTH_ADDR"] = addr
+			c.env["HEARTH_ADDR"], c.env["HEARTH_BASE_URL"] = addr, "http://"+addr
 
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -139,6 +139,35 @@ func TestCLIServeWarnsWhenDevelopmentFacesTheNetwork(t *testing.T) {
 	c := newCLI(t)
 	c.env["HEARTH_ADDR"] = "0.0.0.0:0"
 	c.env["HEARTH_BASE_URL"] = "http://192.0.2.10:8080"
+	out := startLog(t, c)
+	for _, variable := range []string{"HEARTH_ADDR", "HEARTH_BASE_URL"} {
+		if !regexp.MustCompile(`level=WARN msg="` + variable + `: `).MatchString(out) {
+			t.Errorf("no WARN line about %s in:\n%s", variable, out)
+		}
+	}
+}
+
+// HEARTH_ADDR set alone to another port: the links in mail still point at
+// http://localhost:8080, where nothing answers. The start says so, naming
+// the variable to set.
+func TestCLIServeWarnsWhenLinksMissTheServer(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	c.env["HEARTH_ADDR"] = addr
+	out := startLog(t, c)
+	if !regexp.MustCompile(`level=WARN msg="HEARTH_BASE_URL: .*localhost:8080.* port 8080 .*` + regexp.QuoteMeta(addr) + `.*HEARTH_BASE_URL=http://localhost:` + port).MatchString(out) {
+		t.Errorf("no WARN line about the base URL's port in:\n%s", out)
+	}
+	if strings.Contains(out, `msg="HEARTH_ADDR:`) {
+		t.Errorf("a loopback address is warned about:\n%s", out)
+	}
+}
+
+// startLog starts hearth serve, stops it once it listens, and returns its log.
+func startLog(t *testing.T, c *cli) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
@@ -153,11 +182,7 @@ func TestCLIServeWarnsWhenDevelopmentFacesTheNetwork(t *testing.T) {
 	}
 	cancel()
 	<-done
-	for _, variable := range []string{"HEARTH_ADDR", "HEARTH_BASE_URL"} {
-		if !regexp.MustCompile(`level=WARN msg="` + variable + `: `).MatchString(out.String()) {
-			t.Errorf("no WARN line about %s in:\n%s", variable, out.String())
-		}
-	}
+	return out.String()
 }
 
 // On SIGTERM, serve first turns keep-alives off and keeps answering for

@@ -1,10 +1,17 @@
 package main
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hearth-app/hearth/internal/syncbuf"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -170,4 +177,67 @@ func TestCLIUserWithoutSubcommand(t *testing.T) {
 	c.fails("missing subcommand", "", "user")
 	c.fails(`unknown subcommand "delete"`, "", "user", "delete")
 	c.fails(`unknown subcommand "--email"`, "", "user", "--email", "a@example.com")
+}
+
+// TestCLIUserCreateAdminIsVerified: `hearth user create --admin` makes an
+// admin whose address counts as verified (an operator typed it; no link was
+// mailed), so signing in shows no "we sent a link" notice and the admin
+// panel opens. The accented name is found by the admin search unaccented.
+func TestCLIUserCreateAdminIsVerified(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.ok("a long admin password\n", "user", "create", "--email", "root@example.com", "--name", "Zoë Root", "--admin", "--password-stdin")
+	u := c.user("root@example.com")
+	if u == nil || u.Role != models.RoleAdmin || u.EmailVerifiedAt == nil || u.PasswordUnproven {
+		t.Fatalf("stored %+v, want a verified admin with a proven password", u)
+	}
+	db := c.openDB()
+	var mails int64
+	if err := db.Read.Table("outbox").Count(&mails).Error; err != nil || mails != 0 {
+		t.Errorf("%d mails queued (%v), want none", mails, err)
+	}
+	if list, err := models.ListUsers(t.Context(), db, models.UserQuery{Search: "zoe root"}); err != nil || list.Total != 1 {
+		t.Errorf("the search for the unaccented name: %+v, %v", list.Total, err)
+	}
+
+	addr := freeAddr(t)
+	c.env["HEARTH_ADDR"], c.env["HEARTH_BASE_URL"] = addr, "http://"+addr
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var out, errb syncbuf.Buffer
+	go func() { done <- run(ctx, []string{"serve"}, strings.NewReader(""), &out, &errb, c.getenv) }()
+	defer func() { cancel(); <-done }()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if res, err := browser.Get("http://" + addr + "/healthz"); err == nil {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
+		}
+	}
+	res, err := browser.PostForm("http://"+addr+"/login", url.Values{"email": {"root@example.com"}, "password": {"a long admin password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account" {
+		t.Fatalf("sign-in: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	for _, path := range []string{"/account", "/admin"} {
+		res, err := browser.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("%s: status %d", path, res.StatusCode)
+		}
+		if strings.Contains(string(body), "unverified-notice") || strings.Contains(string(body), "we sent a link") {
+			t.Errorf("%s tells the admin a link was sent", path)
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearth-app/hearth/internal/searchtext"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -42,7 +43,7 @@ type Result struct {
 }
 
 const (
-	rowsPerInsert = 500    // 10 columns each: well under SQLite's variable limit
+	rowsPerInsert = 500    // 11 columns at most: well under SQLite's variable limit
 	rowsPerTx     = 25_000 // one transaction per batch keeps the writer responsive
 	historyDays   = 730
 )
@@ -232,9 +233,9 @@ func insertBatch(ctx context.Context, db *models.DB, users []fakeUser, events []
 	}()
 	userRows := make([][]any, len(users))
 	for i, u := range users {
-		userRows[i] = []any{u.ID, u.Email, u.Name, u.PasswordHash, u.Role, u.EmailVerifiedAt, u.BannedAt, u.LastSignInAt, u.CreatedAt, u.UpdatedAt}
+		userRows[i] = []any{u.ID, u.Email, u.Name, searchtext.User(u.Email, u.Name), u.PasswordHash, u.Role, u.EmailVerifiedAt, u.BannedAt, u.LastSignInAt, u.CreatedAt, u.UpdatedAt}
 	}
-	if nu, err = insertRows(ctx, tx, db.Dialect, "users (id, email, name, password_hash, role, email_verified_at, banned_at, last_sign_in_at, created_at, updated_at)", userRows); err != nil {
+	if nu, err = insertRows(ctx, tx, db.Dialect, "users (id, email, name, search_text, password_hash, role, email_verified_at, banned_at, last_sign_in_at, created_at, updated_at)", userRows); err != nil {
 		return 0, 0, err
 	}
 	eventRows := make([][]any, len(events))

@@ -29,7 +29,8 @@ func TestTheStoreLoadsEveryColumnOfUser(t *testing.T) {
 	listed := strings.Split(models.UserColumns(""), ", ")
 	sort.Strings(listed)
 
-	// The table's columns.
+	// The table's columns, but the search's folded text, which no reader of
+	// a user needs.
 	q := "SELECT name FROM pragma_table_info('users')"
 	if testdb.Postgres() {
 		q = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'users'"
@@ -38,6 +39,7 @@ func TestTheStoreLoadsEveryColumnOfUser(t *testing.T) {
 	if err := db.Read.Raw(q).Scan(&table).Error; err != nil {
 		t.Fatal(err)
 	}
+	table = slices.DeleteFunc(table, func(c string) bool { return slices.Contains(models.UnloadedUserColumns(), c) })
 	sort.Strings(table)
 	if !slices.Equal(table, listed) {
 		t.Errorf("users has columns %v, models.UserColumns lists %v", table, listed)

@@ -168,7 +168,7 @@ func AuditPage(p layout.Page, d AuditPageData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = eventsTable(d.List.Events, d.People).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = eventsTable(p, d.List.Events, d.People).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -5,7 +5,6 @@ package admin
 import (
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/hearth-app/hearth/models"
 	"github.com/hearth-app/hearth/views/components"
@@ -156,23 +155,6 @@ func auditPager(l models.AuditList) components.Pager {
 func UserURL(id string) string { return "/admin/users/" + url.PathEscape(id) }
 
 func userActionURL(id, action string) string { return UserURL(id) + "/" + action }
-
-func formatTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04") }
-
-// optionalTime is formatTime, or none for no time.
-func optionalTime(t *time.Time, none string) string {
-	if t == nil {
-		return none
-	}
-	return formatTime(*t)
-}
-
-func formatTimePtr(t *time.Time, none string) string {
-	if t == nil {
-		return none
-	}
-	return formatTime(*t)
-}
 
 // share is n as a whole percentage of total, with the counts.
 func share(n, total int64) string {

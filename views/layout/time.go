@@ -16,7 +16,7 @@ import (
 func (p Page) Ago(t time.Time) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		_, err := fmt.Fprintf(w, `<time datetime="%s" title="%s">%s</time>`,
-			t.UTC().Format(time.RFC3339), html.EscapeString(p.ExactText(t)), html.EscapeString(Relative(p.Now, t)))
+			t.UTC().Format(time.RFC3339), html.EscapeString(p.ExactText(t)), html.EscapeString(Relative(p.Now, t.In(p.location()))))
 		return err
 	})
 }
@@ -32,11 +32,15 @@ func (p Page) Exact(t time.Time) templ.Component {
 
 // ExactText is t in the reader's zone, as text.
 func (p Page) ExactText(t time.Time) string {
-	loc := p.Location
-	if loc == nil {
-		loc = time.UTC
+	return t.In(p.location()).Format("2 Jan 2006 15:04 MST")
+}
+
+// location is the reader's zone, UTC when unknown.
+func (p Page) location() *time.Location {
+	if p.Location == nil {
+		return time.UTC
 	}
-	return t.In(loc).Format("2 Jan 2006 15:04 MST")
+	return p.Location
 }
 
 // ExactOr is Exact, or the muted text none when there is no time.
@@ -71,7 +75,7 @@ func (p Page) AgoOr(t *time.Time, none string) templ.Component {
 
 // Relative says when t is, seen from now, in the words a person would use:
 // "just now", "5 minutes ago", "yesterday", "in 3 days"; past a month, the
-// date.
+// date in t's zone.
 func Relative(now, t time.Time) string {
 	d := now.Sub(t)
 	future := d < 0
@@ -98,10 +102,10 @@ func Relative(now, t time.Time) string {
 	case d < 30*24*time.Hour:
 		n, unit = int(d/(24*time.Hour)), "day"
 	default:
-		if t.UTC().Year() == now.UTC().Year() {
-			return t.UTC().Format("2 Jan")
+		if t.Year() == now.In(t.Location()).Year() {
+			return t.Format("2 Jan")
 		}
-		return t.UTC().Format("2 Jan 2006")
+		return t.Format("2 Jan 2006")
 	}
 	if n != 1 {
 		unit += "s"

@@ -1,0 +1,40 @@
+// Package searchtext folds text for the admin users search, so that a
+// search ignores case and accents the same way on SQLite and PostgreSQL
+// without a database extension: "jose" finds "José", "muller" finds
+// "Müller", "Zoë" finds "Zoe", "strasse" finds "Straße".
+//
+// The users table stores User(email, name) in users.search_text (migration
+// 00024); a search folds the typed text with Fold and looks for it there.
+// Changing Fold changes what is stored: it then takes a migration that
+// rewrites users.search_text.
+package searchtext
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Fold returns s case-folded (Unicode full folding: "ß" is "ss"), in
+// compatibility form ("ﬁ" is "fi", full-width letters are ASCII), with the
+// accents and other combining marks removed ("é" is "e"). Bytes that are
+// not UTF-8 are dropped, so any input gives valid text.
+func Fold(s string) string {
+	s = norm.NFKD.String(cases.Fold().String(strings.ToValidUTF8(s, "")))
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	// Recomposed, what is left keeps one character per letter (Hangul
+	// syllables decompose into jamo under NFKD, and are not marks).
+	return norm.NFC.String(b.String())
+}
+
+// User is the text the admin search matches for a user: the folded email
+// and name, separated by a space.
+func User(email, name string) string { return Fold(email + " " + name) }
