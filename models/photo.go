@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -58,11 +57,11 @@ func SetPhoto(ctx context.Context, db *DB, now time.Time, in NewPhoto) (string, 
 	version := strings.ToLower(rand.Text())
 	now = now.UTC()
 	err := db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := "UPDATE users SET avatar_version = ?, updated_at = ? WHERE id = ?"
+		q := tx.Table("users").Where("id = ?", in.UserID)
 		if !in.Replace {
-			q += " AND avatar_version = ''"
+			q = q.Where("avatar_version = ''")
 		}
-		res := tx.Exec(q, version, now, in.UserID)
+		res := q.Updates(map[string]any{"avatar_version": version, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -131,14 +130,16 @@ func auditPhotoTx(tx *gorm.DB, e *AuditEvent, userID string) error {
 // PhotoOf returns the user's photo of that version (ErrNotFound when the
 // user has no photo, or another one).
 func PhotoOf(ctx context.Context, db *DB, userID, version string) (*Photo, error) {
-	p := &Photo{UserID: userID, Version: version}
-	err := db.Read.WithContext(ctx).Raw("SELECT content_type, data, source, created_at FROM user_photos WHERE user_id = ? AND version = ?", userID, version).
-		Row().Scan(&p.ContentType, &p.Data, &p.Source, &p.CreatedAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	} else if err != nil {
+	var found []Photo
+	err := db.Read.WithContext(ctx).Raw("SELECT user_id, version, content_type, data, source, created_at FROM user_photos WHERE user_id = ? AND version = ?", userID, version).
+		Scan(&found).Error
+	if err != nil {
 		return nil, err
 	}
+	if len(found) == 0 {
+		return nil, ErrNotFound
+	}
+	p := &found[0]
 	p.CreatedAt = p.CreatedAt.UTC()
 	return p, nil
 }
