@@ -2,10 +2,8 @@ package handlers
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,17 +53,9 @@ type pendingSignIn2FA struct {
 	Action  string `json:"action,omitempty"`
 	Welcome string `json:"welcome,omitempty"`
 	At      int64  `json:"at"` // when the first factor passed, Unix seconds
-	// Password is passwordStamp of the account when the first factor
+	// Password is models.PasswordStamp of the account when the first factor
 	// passed: a password reset or change since then ends the step.
 	Password string `json:"password"`
-}
-
-// passwordStamp stands for u's password hash at one moment (a digest of
-// it: the session keeps no hash itself). Every new password, even the same
-// one again, gets a new salt and so a new stamp.
-func passwordStamp(u *models.User) string {
-	sum := sha256.Sum256([]byte(u.PasswordHash))
-	return hex.EncodeToString(sum[:])
 }
 
 // completeFirstFactor is where every first factor ends (a password, a
@@ -85,7 +75,7 @@ func (a *App) completeFirstFactor(c echo.Context, s signIn) error {
 		return a.finishSignIn(c, s)
 	}
 	b, err := json.Marshal(pendingSignIn2FA{UserID: s.User.ID, Method: s.Method, Next: safeNext(s.Next, ""),
-		Action: s.Action, Welcome: s.Welcome, At: a.Now().Unix(), Password: passwordStamp(s.User)})
+		Action: s.Action, Welcome: s.Welcome, At: a.Now().Unix(), Password: models.PasswordStamp(s.User.PasswordHash)})
 	if err != nil {
 		return err
 	}
@@ -171,7 +161,7 @@ func (a *App) SecondFactorSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	u, err := models.UserByID(ctx, a.DB, p.UserID)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && (u.BannedAt != nil ||
-		subtle.ConstantTimeCompare([]byte(passwordStamp(u)), []byte(p.Password)) != 1)) {
+		subtle.ConstantTimeCompare([]byte(models.PasswordStamp(u.PasswordHash)), []byte(p.Password)) != 1)) {
 		// Gone, banned, or a new password since the first factor.
 		a.removeSession(ctx, keyPendingSignIn2FA)
 		return a.secondFactorGone(c)

@@ -35,9 +35,12 @@ type UserToken struct {
 	CreatedAt     time.Time
 }
 
-// passwordStamp fingerprints a password hash, so a reset link issued before
-// a password change no longer works after it.
-func passwordStamp(hash string) string {
+// PasswordStamp fingerprints a password hash (a digest: no hash is copied
+// where it is kept), so that what a password proved dies with it: a reset
+// link issued before a password change, a sign-in waiting for its second
+// factor. Every new password, even the same one again, has a new salt and
+// so a new stamp.
+func PasswordStamp(hash string) string {
 	sum := sha256.Sum256([]byte("stamp|" + hash))
 	return hex.EncodeToString(sum[:8])
 }
@@ -87,7 +90,7 @@ func issueToken(tx *gorm.DB, now time.Time, u *User, purpose, email string) (str
 		return "", fmt.Errorf("issue token: %w", err)
 	}
 	t := UserToken{TokenHash: HashToken(raw), UserID: u.ID, Purpose: purpose, Email: email,
-		PasswordStamp: passwordStamp(u.PasswordHash), ExpiresAt: now.Add(linkTTL(purpose)), CreatedAt: now}
+		PasswordStamp: PasswordStamp(u.PasswordHash), ExpiresAt: now.Add(linkTTL(purpose)), CreatedAt: now}
 	if err := tx.Create(&t).Error; err != nil {
 		return "", fmt.Errorf("issue token: %w", err)
 	}
@@ -120,7 +123,7 @@ func peekToken(q *gorm.DB, now time.Time, raw, purpose string) (*UserToken, *Use
 	}
 	// Links that hand over the account die with any password change, even
 	// one that did not delete them (a password set by another process).
-	if (purpose == TokenResetPassword || purpose == TokenChangeEmail) && t.PasswordStamp != passwordStamp(u.PasswordHash) {
+	if (purpose == TokenResetPassword || purpose == TokenChangeEmail) && t.PasswordStamp != PasswordStamp(u.PasswordHash) {
 		return nil, nil, ErrTokenInvalid
 	}
 	return &t, u, nil
