@@ -44,6 +44,7 @@ type options struct {
 	flood            int
 	adminConcurrency int
 	pagesOnly        bool
+	webhooksOnly     bool
 	against          string // a git checkout whose HEAD is run side by side
 	againstName      string
 	rounds           int
@@ -61,6 +62,7 @@ func main() {
 	flag.IntVar(&o.flood, "flood", 500, "concurrent sign-ins in the flood scenario")
 	flag.IntVar(&o.adminConcurrency, "admin-c", 2, "concurrent admins in the admin search scenario")
 	flag.BoolVar(&o.pagesOnly, "pages-only", false, "run only the baseline, landing and account page scenarios (for quick iterations)")
+	flag.BoolVar(&o.webhooksOnly, "webhooks-only", false, "run only the webhook scenario and print it (nothing is written)")
 	flag.StringVar(&o.against, "against", "", "a git checkout (e.g. of main) whose HEAD commit is built and run side by side on the page scenarios")
 	flag.StringVar(&o.againstName, "against-name", "main", "what to call the -against build in the report")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the account page alone and with forms, each build in turn; the median round is reported")
@@ -252,6 +254,14 @@ func run(o options) error {
 			return err
 		}
 		defer other.stop()
+	}
+	if o.webhooksOnly {
+		wh, err := webhooks(o, srv)
+		if err != nil {
+			return err
+		}
+		fmt.Print(webhookReport(wh))
+		return nil
 	}
 	base := srv.base
 	cookies := srv.readers
