@@ -168,6 +168,10 @@ func TestTOTPEnrolmentThenSignInTakesTheCode(t *testing.T) {
 	if sec.Doc.Find("[data-testid=two-factor-on]").Length() != 1 || !strings.Contains(sec.Doc.Find("[data-testid=recovery-left]").Text(), "10") {
 		t.Fatalf("security page after enabling: %s", sec.Doc.Find("[data-testid=two-factor]").Text())
 	}
+	since := "(since " + ta.clock.Now().UTC().Format("2 Jan 2006") + ")."
+	if got := strings.Join(strings.Fields(sec.Doc.Find("[data-testid=two-factor] p").First().Text()), " "); !strings.HasSuffix(got, since) {
+		t.Errorf("the two-factor card says %q, want it to end %q", got, since)
+	}
 	ta.clock.Advance(30 * time.Second)
 
 	// Sign in: the password leads to the second step, not into the account.

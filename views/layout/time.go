@@ -55,14 +55,19 @@ func (p Page) ExactOr(t *time.Time, none string) templ.Component {
 // time on hover.
 func (p Page) Day(t time.Time) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		loc := p.Location
-		if loc == nil {
-			loc = time.UTC
-		}
 		_, err := fmt.Fprintf(w, `<time datetime="%s" title="%s">%s</time>`,
-			t.UTC().Format(time.RFC3339), html.EscapeString(p.ExactText(t)), t.In(loc).Format("2 Jan 2006"))
+			t.UTC().Format(time.RFC3339), html.EscapeString(p.ExactText(t)), html.EscapeString(p.DayText(t)))
 		return err
 	})
+}
+
+// DayText is the date of t in the reader's zone, as text: "3 Dec 2026".
+func (p Page) DayText(t time.Time) string {
+	loc := p.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2 Jan 2006")
 }
 
 // AgoOr is Ago, or the text none when there is no time.

@@ -13,6 +13,7 @@ import (
 	"github.com/hearth-app/hearth/views/components"
 	"github.com/hearth-app/hearth/views/layout"
 	"github.com/hearth-app/hearth/views/passkeys"
+	"time"
 )
 
 // SecurityPage is /account/security: every way the user signs in, the
@@ -102,17 +103,56 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if d.TwoFactorSince != nil {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "Signing in asks for a code from your authenticator app (since @p.Day(*d.TwoFactorSince)).")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "Signing in asks for a code from your authenticator app (since <time datetime=\"")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var3 string
+					templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(d.TwoFactorSince.UTC().Format(time.RFC3339))
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 46, Col: 128}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\" title=\"")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var4 string
+					templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(p.ExactText(*d.TwoFactorSince))
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 46, Col: 169}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "\">")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var5 string
+					templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(p.DayText(*d.TwoFactorSince))
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 46, Col: 202}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</time>).")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "Signing in asks for a code from your authenticator app.")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "Signing in asks for a code from your authenticator app.")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</p><form method=\"post\" action=\"/account/2fa/totp/disable\" novalidate data-testid=\"disable-two-factor\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</p><form method=\"post\" action=\"/account/2fa/totp/disable\" novalidate data-testid=\"disable-two-factor\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -126,33 +166,33 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<button type=\"submit\" class=\"btn btn-danger\" data-testid=\"disable-two-factor-submit\">Turn off two-factor authentication</button></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<button type=\"submit\" class=\"btn btn-danger\" data-testid=\"disable-two-factor-submit\">Turn off two-factor authentication</button></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p><span class=\"badge badge-warning\" data-testid=\"two-factor-off\">Off</span> An authenticator app (1Password, Google Authenticator, Aegis…) adds a code to every sign-in, so a stolen password alone is not enough.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<p><span class=\"badge badge-warning\" data-testid=\"two-factor-off\">Off</span> An authenticator app (1Password, Google Authenticator, Aegis…) adds a code to every sign-in, so a stolen password alone is not enough.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				if d.Unavailable {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<p class=\"muted\" data-testid=\"two-factor-unavailable\">Two-factor authentication is not available on this server (HEARTH_SECRET_KEY is not set).</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<p class=\"muted\" data-testid=\"two-factor-unavailable\">Two-factor authentication is not available on this server (HEARTH_SECRET_KEY is not set).</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else if !d.Verified {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<p class=\"muted\" data-testid=\"two-factor-needs-verification\">Confirm your email address first: open the link we mailed you, then set up two-factor authentication.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<p class=\"muted\" data-testid=\"two-factor-needs-verification\">Confirm your email address first: open the link we mailed you, then set up two-factor authentication.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<form method=\"post\" action=\"/account/2fa/totp/setup\" data-testid=\"setup-two-factor\"><button type=\"submit\" class=\"btn btn-primary\" data-testid=\"setup-two-factor-submit\">Set up an authenticator app</button></form>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<form method=\"post\" action=\"/account/2fa/totp/setup\" data-testid=\"setup-two-factor\"><button type=\"submit\" class=\"btn btn-primary\" data-testid=\"setup-two-factor-submit\">Set up an authenticator app</button></form>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -160,25 +200,25 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, " ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, " ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if d.TwoFactorOn {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<section class=\"card\" id=\"recovery-codes\" aria-labelledby=\"recovery-codes-heading\" data-testid=\"recovery-codes\"><h2 id=\"recovery-codes-heading\">Recovery codes</h2><p>Each recovery code signs you in once, in place of a code from your app. <strong data-testid=\"recovery-left\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<section class=\"card\" id=\"recovery-codes\" aria-labelledby=\"recovery-codes-heading\" data-testid=\"recovery-codes\"><h2 id=\"recovery-codes-heading\">Recovery codes</h2><p>Each recovery code signs you in once, in place of a code from your app. <strong data-testid=\"recovery-left\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var3 string
-				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(recoveryText(d.RecoveryLeft))
+				var templ_7745c5c3_Var6 string
+				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(recoveryText(d.RecoveryLeft))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 74, Col: 145}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security/security.templ`, Line: 75, Col: 145}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</strong>.</p><p class=\"muted\">A new set replaces the old one: the codes you have stop working.</p><form method=\"post\" action=\"/account/2fa/recovery-codes\" novalidate data-testid=\"new-recovery-codes\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "</strong>.</p><p class=\"muted\">A new set replaces the old one: the codes you have stop working.</p><form method=\"post\" action=\"/account/2fa/recovery-codes\" novalidate data-testid=\"new-recovery-codes\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -192,12 +232,12 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<button type=\"submit\" class=\"btn btn-secondary\" data-testid=\"new-recovery-codes-submit\">Make new recovery codes</button></form></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<button type=\"submit\" class=\"btn btn-secondary\" data-testid=\"new-recovery-codes-submit\">Make new recovery codes</button></form></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, " <section class=\"card danger-zone\" id=\"delete\" aria-labelledby=\"delete-heading\"><h2 id=\"delete-heading\">Delete account</h2><p>This deletes your account and signs you out everywhere. It cannot be undone.</p><form method=\"post\" action=\"/account/delete\" novalidate data-testid=\"delete-account-form\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, " <section class=\"card danger-zone\" id=\"delete\" aria-labelledby=\"delete-heading\"><h2 id=\"delete-heading\">Delete account</h2><p>This deletes your account and signs you out everywhere. It cannot be undone.</p><form method=\"post\" action=\"/account/delete\" novalidate data-testid=\"delete-account-form\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -223,7 +263,7 @@ func SecurityPage(p layout.Page, d SecurityPageData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<button type=\"submit\" class=\"btn btn-danger\" data-testid=\"delete-account\">Delete my account</button></form></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<button type=\"submit\" class=\"btn btn-danger\" data-testid=\"delete-account\">Delete my account</button></form></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -255,9 +295,9 @@ func stepUpFields(prefix string, hasPassword bool, errs map[string]string) templ
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var4 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var4 == nil {
-			templ_7745c5c3_Var4 = templ.NopComponent
+		templ_7745c5c3_Var7 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var7 == nil {
+			templ_7745c5c3_Var7 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
 		if hasPassword {
