@@ -736,3 +736,38 @@ func TestPasskeyConfirmationIsForSignedInOwners(t *testing.T) {
 	expectStatus(t, c.postJSON("/webauthn/confirm/finish", "{}"), http.StatusBadRequest)
 	expectStatus(t, c.postJSON("/webauthn/confirm/finish", "not json"), http.StatusBadRequest)
 }
+
+// TestPasskeyTurnsOffTwoFactorOfAPasswordlessAccount: turning the
+// authenticator app off asks an account without a password for a current
+// code, or a passkey confirmed just before (confirmIdentity, which new
+// recovery codes and another passkey use too).
+func TestPasskeyTurnsOffTwoFactorOfAPasswordlessAccount(t *testing.T) {
+	t.Parallel()
+	ta := newPasskeyApp(t, withSecretKey())
+	setup := ta.client(t)
+	u := verifiedUser(t, ta, setup, "app@example.com")
+	d := addPasskey(t, setup, u, "Phone")
+	enrolSignedIn(t, ta, setup)
+	if err := ta.DB.Write.Exec("UPDATE users SET password_hash = '' WHERE id = ?", u.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	_ = ta.Store.Sync(t.Context())
+	c := ta.client(t)
+	expectStatus(t, signInWith(t, c, d, ""), http.StatusOK)
+	ta.clock.Advance(11 * time.Minute)
+	if c.get("/account/security").Doc.Find("[data-testid=disable-passkey-confirm]").Length() != 1 {
+		t.Fatal("turning two-factor off does not offer the passkey")
+	}
+	expectStatus(t, c.post("/account/2fa/totp/disable", url.Values{}), http.StatusUnprocessableEntity)
+	res := c.postJSON("/webauthn/confirm/begin", "{}")
+	expectStatus(t, res, http.StatusOK)
+	opts, err := virtualwebauthn.ParseAssertionOptions(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, c.postJSON("/webauthn/confirm/finish", d.assertion(opts)), http.StatusOK)
+	expectRedirect(t, c.post("/account/2fa/totp/disable", url.Values{}), "/account/security")
+	if has, err := models.HasSecondFactor(t.Context(), ta.DB, u.ID); err != nil || has {
+		t.Fatalf("two-factor still on after the passkey confirmed turning it off (%v)", err)
+	}
+}
