@@ -243,14 +243,7 @@ func (a *App) passkeyConfirm(c echo.Context, u *models.User) (string, error) {
 func (a *App) PasskeyRegisterFinish(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	ch, session, err := a.takeChallenge(c, a.popSession(ctx, keyPasskeyRegistration), models.CeremonyRegister)
-	if err != nil {
-		return err
-	}
-	if ch.UserID == nil || *ch.UserID != u.ID {
-		return ceremonyExpired()
-	}
-	body, err := readCeremonyBody(c)
+	ch, session, body, err := a.usersCeremony(c, u, keyPasskeyRegistration, models.CeremonyRegister)
 	if err != nil {
 		return err
 	}
@@ -358,6 +351,21 @@ func (a *App) PasskeyLoginFinish(c echo.Context) error {
 	return c.JSON(http.StatusOK, finishResponse{Redirect: safeNext(c.QueryParam("next"), "/account")})
 }
 
+// usersCeremony is the start of a signed-in user's finish: the challenge
+// this browser's session names under key (consumed), which must be u's,
+// and the authenticator's answer (the request body).
+func (a *App) usersCeremony(c echo.Context, u *models.User, key sessionKey, ceremony string) (*models.Challenge, *webauthn.SessionData, []byte, error) {
+	ch, session, err := a.takeChallenge(c, a.popSession(c.Request().Context(), key), ceremony)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if ch.UserID == nil || *ch.UserID != u.ID {
+		return nil, nil, nil, ceremonyExpired()
+	}
+	body, err := readCeremonyBody(c)
+	return ch, session, body, err
+}
+
 // passkeyConfirmWindow is how long a passkey confirmation stands for the
 // password in this session: long enough to finish the form it was asked for.
 const passkeyConfirmWindow = 5 * time.Minute
@@ -401,14 +409,7 @@ func (a *App) PasskeyConfirmBegin(c echo.Context) error {
 func (a *App) PasskeyConfirmFinish(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	ch, session, err := a.takeChallenge(c, a.popSession(ctx, keyPasskeyConfirm), models.CeremonyConfirm)
-	if err != nil {
-		return err
-	}
-	if ch.UserID == nil || *ch.UserID != u.ID {
-		return ceremonyExpired()
-	}
-	body, err := readCeremonyBody(c)
+	_, session, body, err := a.usersCeremony(c, u, keyPasskeyConfirm, models.CeremonyConfirm)
 	if err != nil {
 		return err
 	}
