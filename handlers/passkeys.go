@@ -243,7 +243,7 @@ func (a *App) passkeyConfirm(c echo.Context, u *models.User) (string, error) {
 func (a *App) PasskeyRegisterFinish(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	ch, session, body, err := a.usersCeremony(c, u, keyPasskeyRegistration, models.CeremonyRegister)
+	ch, session, body, err := a.usersCeremony(c, u, a.popSession(ctx, keyPasskeyRegistration), models.CeremonyRegister)
 	if err != nil {
 		return err
 	}
@@ -352,10 +352,10 @@ func (a *App) PasskeyLoginFinish(c echo.Context) error {
 }
 
 // usersCeremony is the start of a signed-in user's finish: the challenge
-// this browser's session names under key (consumed), which must be u's,
-// and the authenticator's answer (the request body).
-func (a *App) usersCeremony(c echo.Context, u *models.User, key sessionKey, ceremony string) (*models.Challenge, *webauthn.SessionData, []byte, error) {
-	ch, session, err := a.takeChallenge(c, a.popSession(c.Request().Context(), key), ceremony)
+// id that this browser's session held (consumed), which must be u's, and
+// the authenticator's answer (the request body).
+func (a *App) usersCeremony(c echo.Context, u *models.User, id, ceremony string) (*models.Challenge, *webauthn.SessionData, []byte, error) {
+	ch, session, err := a.takeChallenge(c, id, ceremony)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -409,7 +409,7 @@ func (a *App) PasskeyConfirmBegin(c echo.Context) error {
 func (a *App) PasskeyConfirmFinish(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	_, session, body, err := a.usersCeremony(c, u, keyPasskeyConfirm, models.CeremonyConfirm)
+	_, session, body, err := a.usersCeremony(c, u, a.popSession(ctx, keyPasskeyConfirm), models.CeremonyConfirm)
 	if err != nil {
 		return err
 	}
