@@ -65,7 +65,14 @@ func OpenWith(dsn string, o Options) (*DB, error) {
 		Logger:         logger.Discard,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 		TranslateError: true,
-		PrepareStmt:    true,
+		// No PrepareStmt: GORM's statement cache is shared by the pool and
+		// its transactions, and a transaction that meets a statement still
+		// being prepared outside it waits for that preparation, which waits
+		// for a connection the transactions hold: a deadlock whenever the
+		// pool is full (always, on SQLite's one-connection writer; see
+		// TestAStatementWaitingForAConnectionDoesNotDeadlockTransactions).
+		// pgx caches prepared statements per connection by itself.
+		PrepareStmt: false,
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		g, err := gorm.Open(postgres.Open(dsn), cfg)
@@ -306,14 +313,8 @@ func insertJobTx(tx *gorm.DB, args ...river.JobArgs) error {
 	if !ok {
 		return errors.New("job queue: not attached to this database")
 	}
-	var sqlTx *sql.Tx
-	switch pool := tx.Statement.ConnPool.(type) {
-	case *sql.Tx:
-		sqlTx = pool
-	case *gorm.PreparedStmtTX:
-		sqlTx, _ = pool.Tx.(*sql.Tx)
-	}
-	if sqlTx == nil {
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
 		return errors.New("job queue: a job is inserted in a transaction")
 	}
 	if len(args) == 1 {
