@@ -288,16 +288,20 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// run runs the go command in the module root and returns its output; a
-// failure fails the test with that output.
+// run runs the go command in the module root and returns what it printed
+// on standard output (generated code must not get the "go: downloading"
+// lines of a fresh module cache); a failure fails the test with both
+// outputs.
 func run(t *testing.T, root, goBin string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(goBin, args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := cmd.CombinedOutput()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("go %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
 	}
 	return string(out)
 }
