@@ -8,6 +8,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,15 +24,17 @@ type File struct {
 // fails t on a file that does not parse, and when dir holds none.
 func Parse(t testing.TB, fset *token.FileSet, dir string) []File {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	entries, err := os.ReadDir(dir) // not filepath.Glob, which hides why a folder could not be read
 	if err != nil {
 		t.Fatal(err)
 	}
 	var files []File
-	for _, p := range paths {
-		if strings.HasSuffix(p, "_test.go") {
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			continue
 		}
+		p := filepath.Join(dir, name)
 		f, err := parser.ParseFile(fset, p, nil, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -39,7 +42,8 @@ func Parse(t testing.TB, fset *token.FileSet, dir string) []File {
 		files = append(files, File{Path: p, AST: f})
 	}
 	if len(files) == 0 {
-		t.Fatalf("no Go files in %s", dir)
+		wd, _ := os.Getwd()
+		t.Fatalf("no Go files in %s (%s, %d entries)", dir, wd, len(entries))
 	}
 	return files
 }
