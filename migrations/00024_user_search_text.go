@@ -57,12 +57,18 @@ func execAll(ctx context.Context, tx *sql.Tx, stmts []string) error {
 type foldedText struct{ id, text string }
 
 // foldSearchText fills search_text: the database lowers every row at once,
-// which is the folded text of any row in ASCII, then the rows whose folded
-// text differs (names with accents, say) are rewritten one by one.
+// which is the folded text of any row in ASCII, then refoldSearchText
+// rewrites the rows whose folded text differs (names with accents, say).
 func foldSearchText(ctx context.Context, tx *sql.Tx, postgres bool) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE users SET search_text = lower(email || ' ' || name)"); err != nil {
 		return err
 	}
+	return refoldSearchText(ctx, tx, postgres)
+}
+
+// refoldSearchText rewrites the search text of the users whose stored text
+// is not searchtext.User of their email and name.
+func refoldSearchText(ctx context.Context, tx *sql.Tx, postgres bool) error {
 	rows, err := tx.QueryContext(ctx, "SELECT id, email, name, search_text FROM users")
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ func New(db *sql.DB, postgres bool) (*Migrator, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	opts = append(opts, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(normalizeEmailsMigration(postgres), riverMigration(postgres), searchTextMigration(postgres)))
+	opts = append(opts, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(normalizeEmailsMigration(postgres), riverMigration(postgres), searchTextMigration(postgres), refoldMigration(postgres)))
 	p, err := goose.NewProvider(dialect, db, dialectFS{FS, other}, opts...)
 	if err != nil {
 		return nil, err

@@ -114,3 +114,42 @@ func TestSearchTextMigrationFoldsExistingNames(t *testing.T) {
 		}
 	}
 }
+
+// TestRefoldMigrationSpellsLettersWithAStroke: migration 00025 writes
+// again the search texts that 00024 folded before Fold knew "ł", "ø" and
+// "æ", so that "lukasz" finds "Łukasz" right after the upgrade.
+func TestRefoldMigrationSpellsLettersWithAStroke(t *testing.T) {
+	t.Parallel()
+	db := openTestDB(t)
+	ctx := context.Background()
+	if err := db.MigrateDown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// As 00024 stored them: the letters kept.
+	for i, u := range [][2]string{{"Łukasz Søren", "łukasz søren"}, {"Ærø Þór", "ærø þór"}, {"José", "jose"}} {
+		email := fmt.Sprintf("r%d@example.com", i)
+		if err := db.Write.Exec("INSERT INTO users (id, email, name, search_text, created_at, updated_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+			fmt.Sprintf("r%d", i), email, u[0], email+" "+u[1]).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if list, err := models.ListUsers(ctx, db, models.UserQuery{Search: "lukasz"}); err != nil || list.Total != 0 {
+		t.Fatalf("before 00025: %d users for lukasz, %v (the test did not set up the old texts)", list.Total, err)
+	}
+	if n, err := db.MigrateUp(ctx); err != nil || n != 1 {
+		t.Fatalf("up again: %d, %v", n, err)
+	}
+	var texts []string
+	if err := db.Read.Raw("SELECT search_text FROM users ORDER BY id").Scan(&texts).Error; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"r0@example.com lukasz soren", "r1@example.com aero thor", "r2@example.com jose"}
+	if !slices.Equal(texts, want) {
+		t.Errorf("search texts %q, want %q", texts, want)
+	}
+	for search, want := range map[string]int64{"lukasz": 1, "Łukasz": 1, "soren": 1, "SØREN": 1, "aero": 1, "thor": 1, "jose": 1} {
+		if list, err := models.ListUsers(ctx, db, models.UserQuery{Search: search}); err != nil || list.Total != want {
+			t.Errorf("search %q after 00025: %d users, %v; want %d", search, list.Total, err, want)
+		}
+	}
+}
