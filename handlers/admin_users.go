@@ -336,6 +336,29 @@ func (a *App) AdminSendReset(c echo.Context) error {
 	return redirect(c, admin.UserURL(target.ID))
 }
 
+// AdminRemovePhoto takes down a user's profile photo (one against the
+// product's rules, say): their initials show instead, and they may upload
+// another. Audited as the admin's change of the user's profile, which
+// raises user.updated.
+func (a *App) AdminRemovePhoto(c echo.Context) error {
+	target, err := a.adminTarget(c)
+	if err != nil {
+		return err
+	}
+	e := a.auditBy(c)
+	e.Action, e.Detail = models.AuditProfileUpdate, "photo removed by an admin"
+	removed, err := models.RemovePhoto(c.Request().Context(), a.DB, a.Now(), target.ID, &e)
+	if err != nil {
+		return err
+	}
+	if removed {
+		a.flash(c, layout.FlashSuccess, "The photo of "+target.Email+" was removed.")
+	} else {
+		a.flash(c, layout.FlashInfo, target.Email+" has no photo to remove.")
+	}
+	return redirect(c, admin.UserURL(target.ID))
+}
+
 // AdminRevokeToken revokes one of a user's API tokens; it stops working at
 // once, and the user is told by mail.
 func (a *App) AdminRevokeToken(c echo.Context) error {

@@ -125,11 +125,14 @@ func (a *App) writeProblem(c echo.Context, status int, detail string) error {
 
 // apiUser is the user as the API shows them.
 type apiUser struct {
-	ID            string   `json:"id"`
-	Email         string   `json:"email"`
-	Name          string   `json:"name"`
-	EmailVerified bool     `json:"email_verified"`
-	Role          string   `json:"role"`
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	Name          string `json:"name"`
+	EmailVerified bool   `json:"email_verified"`
+	Role          string `json:"role"`
+	// Picture is the absolute address of the profile photo, null without
+	// one (the initials are the app's to draw).
+	Picture       *string  `json:"picture"`
 	Organizations []apiOrg `json:"organizations"`
 }
 
@@ -141,9 +144,13 @@ type apiOrg struct {
 	Role string `json:"role"`
 }
 
-func toAPIUser(u *models.User, memberships []models.OrgMembership) apiUser {
+func (a *App) toAPIUser(u *models.User, memberships []models.OrgMembership) apiUser {
 	out := apiUser{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerifiedAt != nil, Role: u.Role,
 		Organizations: make([]apiOrg, 0, len(memberships))}
+	if u.AvatarVersion != "" {
+		picture := a.link(models.PhotoURL(u.ID, u.AvatarVersion), nil)
+		out.Picture = &picture
+	}
 	for _, m := range memberships {
 		out.Organizations = append(out.Organizations, apiOrg{ID: m.OrgID, Slug: m.Slug, Name: m.Name, Role: string(m.Role)})
 	}
@@ -154,7 +161,7 @@ func toAPIUser(u *models.User, memberships []models.OrgMembership) apiUser {
 // from the database: a bearer request has no session cache entry).
 func (a *App) apiMe(c echo.Context, u *models.User) (apiUser, error) {
 	orgs, err := models.UserOrgs(c.Request().Context(), a.DB, u.ID, 0)
-	return toAPIUser(u, orgs), err
+	return a.toAPIUser(u, orgs), err
 }
 
 // APIMe is GET /api/v1/me: the authenticated user.

@@ -522,3 +522,84 @@ func TestPhotoFromAProviderThatFailsLeavesSignInWorking(t *testing.T) {
 		t.Error("a refused picture was logged as an error")
 	}
 }
+
+// TestAdminRemovesAPhoto: an admin takes a user's photo down from the
+// user's page; the initials come back, the address stops answering, and
+// the audit log says the admin did it. Members cannot.
+func TestAdminRemovesAPhoto(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c, u := verifiedClient(t, ta, "ada@example.com")
+	adm := ta.client(t)
+	boss := adm.signUpAdmin("boss@example.com")
+	page := "/admin/users/" + u.ID
+	if adm.get(page).Doc.Find("[data-testid=remove-photo-form]").Length() != 0 {
+		t.Error("Remove photo offered for a user without one")
+	}
+	expectRedirect(t, c.uploadPhoto("me.png", pngOf(t, 200, 200)), "/account#photo")
+	version, _ := photoOf(t, ta, u.ID)
+
+	expectStatus(t, c.post(page+"/photo/delete", url.Values{}), http.StatusForbidden)
+	if v, rows := photoOf(t, ta, u.ID); v != version || rows != 1 {
+		t.Fatalf("a member removed the photo: %q, %d rows", v, rows)
+	}
+
+	expectRedirect(t, adm.submit(page, "[data-testid=remove-photo-form]", nil), page)
+	if v, rows := photoOf(t, ta, u.ID); v != "" || rows != 0 {
+		t.Fatalf("after the admin's removal: version %q, %d rows", v, rows)
+	}
+	after := adm.get(page)
+	if !strings.Contains(after.Doc.Find("[data-testid=flash]").Text(), "photo of ada@example.com was removed") {
+		t.Errorf("flash %q", after.Doc.Find("[data-testid=flash]").Text())
+	}
+	if after.Doc.Find("[data-testid=user-heading] span[data-testid=avatar]").Length() != 1 || after.Doc.Find("[data-testid=remove-photo-form]").Length() != 0 {
+		t.Error("the user page still shows the photo or its Remove button")
+	}
+	expectStatus(t, ta.client(t).get(models.PhotoURL(u.ID, version)), http.StatusNotFound)
+	if _, isPhoto := headerAvatar(t, c.get("/account")); isPhoto {
+		t.Error("the user's own header still shows the photo")
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND target_id = ? AND actor_id = ? AND detail = 'photo removed by an admin'",
+		models.AuditProfileUpdate, u.ID, boss.ID); n != 1 {
+		t.Errorf("%d audit events for the admin's removal", n)
+	}
+	// Again (a second tab): nothing to remove, nothing recorded.
+	expectRedirect(t, adm.post(page+"/photo/delete", url.Values{}), page)
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE detail = 'photo removed by an admin'"); n != 1 {
+		t.Errorf("%d removal events after removing nothing", n)
+	}
+	expectStatus(t, adm.post("/admin/users/nobody/photo/delete", url.Values{}), http.StatusNotFound)
+}
+
+// TestThePhotoIsInTheAPI: GET /api/v1/me gives the photo's absolute
+// address, which loads, and null without a photo.
+func TestThePhotoIsInTheAPI(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	c, u := verifiedClient(t, ta, "ada@example.com")
+	secret := createToken(t, c, "cli", "7")
+	picture := func() any {
+		t.Helper()
+		res, body := apiCall(t, ta, http.MethodGet, "/api/v1/me", secret, "")
+		decodeMe(t, res, body)
+		var me map[string]any
+		if err := json.Unmarshal(body, &me); err != nil {
+			t.Fatal(err)
+		}
+		p, ok := me["picture"]
+		if !ok {
+			t.Fatalf("no picture field: %s", body)
+		}
+		return p
+	}
+	if p := picture(); p != nil {
+		t.Fatalf("picture %v without a photo, want null", p)
+	}
+	expectRedirect(t, c.uploadPhoto("me.png", pngOf(t, 200, 200)), "/account#photo")
+	version, _ := photoOf(t, ta, u.ID)
+	want := ta.App.Config.BaseURL.JoinPath(models.PhotoURL(u.ID, version)).String()
+	if p := picture(); p != want {
+		t.Fatalf("picture %v, want %s", p, want)
+	}
+	fetchPhoto(t, ta.client(t), models.PhotoURL(u.ID, version))
+}

@@ -164,6 +164,7 @@ func (a *App) Routes() *echo.Echo {
 	adm.POST("/users/:id/impersonate", a.AdminImpersonate)
 	adm.POST("/users/:id/send-reset", a.AdminSendReset)
 	adm.POST("/users/:id/2fa/reset", a.AdminResetTwoFactor)
+	adm.POST("/users/:id/photo/delete", a.AdminRemovePhoto)
 	adm.GET("/orgs", a.AdminOrgs)
 	adm.GET("/orgs/:id", a.AdminOrg)
 	adm.GET("/audit", a.AdminAudit)
