@@ -4,11 +4,13 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hearth-app/hearth/internal/testapp"
+	"github.com/hearth-app/hearth/models"
 )
 
 func (tb *tab) signUp(srv *testapp.Server, name, email, password string) {
@@ -32,6 +34,28 @@ func (tb *tab) signIn(srv *testapp.Server, email, password string) {
 		chromedp.Click("[data-testid=login-submit]"),
 		chromedp.WaitVisible("[data-testid=account]"),
 	)
+}
+
+// makeAdmin gives the account of email the admin role and signs the tab
+// in again (a role change ends the user's sessions); it returns the user.
+func (tb *tab) makeAdmin(srv *testapp.Server, email, password string) *models.User {
+	tb.t.Helper()
+	u := userByEmail(tb.t, srv, email)
+	if _, _, err := models.SetRole(context.Background(), srv.DB, time.Now(), models.AuditEvent{}, u.ID, models.RoleAdmin, ""); err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.signIn(srv, email, password)
+	return u
+}
+
+// userByEmail is the user of email, read from the server's database.
+func userByEmail(t *testing.T, srv *testapp.Server, email string) *models.User {
+	t.Helper()
+	u, err := models.UserByEmail(context.Background(), srv.DB, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // openLatestMail opens the newest mail in the development mailbox and

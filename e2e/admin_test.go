@@ -1,14 +1,10 @@
 package e2e_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/hearth-app/hearth/models"
 )
 
 // TestBrowserAdminSearchAndBan: an admin finds a user and bans them; the
@@ -18,14 +14,7 @@ func TestBrowserAdminSearchAndBan(t *testing.T) {
 	member, admin := newTab(t), newTab(t)
 	member.signUp(srv, "Mallory", "mallory@example.com", "up to no good")
 	admin.signUp(srv, "Alice", "alice@example.com", "the admin of it all")
-	u, err := models.UserByEmail(context.Background(), srv.DB, "alice@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := models.SetRole(context.Background(), srv.DB, time.Now(), models.AuditEvent{}, u.ID, models.RoleAdmin, ""); err != nil {
-		t.Fatal(err)
-	}
-	admin.signIn(srv, "alice@example.com", "the admin of it all") // a role change ends the user's sessions
+	admin.makeAdmin(srv, "alice@example.com", "the admin of it all")
 
 	admin.do(chromedp.Navigate(srv.URL+"/admin"), chromedp.WaitVisible("body"))
 	admin.checkAccessibility("admin dashboard")

@@ -1,13 +1,9 @@
 package e2e_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/hearth-app/hearth/models"
 )
 
 // focusedInView reports the focused element's id, and whether it and the
@@ -76,20 +72,10 @@ func TestBrowserFailedFormOpensOnItsError(t *testing.T) {
 	b.checkAccessibility("security page with errors")
 
 	// The admin user page's lower form.
-	u, err := models.UserByEmail(context.Background(), srv.DB, "ada@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := models.SetRole(context.Background(), srv.DB, time.Now(), models.AuditEvent{}, u.ID, models.RoleAdmin, ""); err != nil {
-		t.Fatal(err)
-	}
-	b.signIn(srv, "ada@example.com", "analytical engine")
+	b.makeAdmin(srv, "ada@example.com", "analytical engine")
 	other := newTab(t)
 	other.signUp(srv, "Bob", "bob@example.com", "bob's long password")
-	bob, err := models.UserByEmail(context.Background(), srv.DB, "bob@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bob := userByEmail(t, srv, "bob@example.com")
 	b.do(chromedp.Navigate(srv.URL+"/admin/users/"+bob.ID), chromedp.WaitVisible("[data-testid=delete-form]"),
 		chromedp.SendKeys("[data-testid=delete-form] input[name=confirm]", "someone-else@example.com"),
 		chromedp.Click("[data-testid=delete-form] button"), chromedp.WaitVisible("[data-testid=error-confirm]"))

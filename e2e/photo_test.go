@@ -105,6 +105,21 @@ func TestBrowserProfilePhoto(t *testing.T) {
 	if got := b.text("[data-testid=account-menu-button] [data-testid=avatar]"); got != "AL" {
 		t.Errorf("after removal the avatar reads %q", got)
 	}
+
+	// An admin takes a photo down from the user's page.
+	b.do(chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("#photo-file"),
+		chromedp.SetUploadFiles("#photo-file", []string{picture}), chromedp.Click("[data-testid=save-photo]"),
+		chromedp.WaitVisible("[data-testid=account-menu-button] img[data-testid=avatar]"))
+	adm := newTab(t)
+	adm.signUp(srv, "Grace", "grace@example.com", "the admin of photos")
+	adm.makeAdmin(srv, "grace@example.com", "the admin of photos")
+	adm.do(chromedp.Navigate(srv.URL+"/admin/users/"+userByEmail(t, srv, "ada@example.com").ID), chromedp.WaitVisible("[data-testid=remove-photo-form]"))
+	adm.checkAccessibility("admin user page with a photo")
+	adm.do(chromedp.Click("[data-testid=remove-photo-form] button"), chromedp.WaitVisible("[data-testid=user-heading] span[data-testid=avatar]"))
+	if adm.exists("[data-testid=remove-photo-form]") {
+		t.Error("Remove photo still offered after the removal")
+	}
+	b.do(chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("[data-testid=account-menu-button] span[data-testid=avatar]"))
 }
 
 // waitText waits up to 10 seconds for sel's text to hold want (the next

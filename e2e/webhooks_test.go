@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,7 +13,6 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/hearth-app/hearth/internal/testapp"
-	"github.com/hearth-app/hearth/models"
 )
 
 // TestBrowserAdminRegistersAWebhook: an admin adds an endpoint in the
@@ -37,14 +35,7 @@ func TestBrowserAdminRegistersAWebhook(t *testing.T) {
 		Env: map[string]string{"HEARTH_SECRET_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}})
 	admin := newTab(t)
 	admin.signUp(srv, "Alice", "alice@example.com", "the admin of it all")
-	u, err := models.UserByEmail(context.Background(), srv.DB, "alice@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := models.SetRole(context.Background(), srv.DB, time.Now(), models.AuditEvent{}, u.ID, models.RoleAdmin, ""); err != nil {
-		t.Fatal(err)
-	}
-	admin.signIn(srv, "alice@example.com", "the admin of it all")
+	admin.makeAdmin(srv, "alice@example.com", "the admin of it all")
 
 	admin.do(chromedp.Navigate(srv.URL+"/admin"), chromedp.WaitVisible("[data-testid=admin-nav]"),
 		chromedp.Click(`[data-testid=admin-nav] a[href="/admin/webhooks"]`), chromedp.WaitVisible("[data-testid=webhook-form]"))
