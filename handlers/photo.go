@@ -187,7 +187,16 @@ func plainToken(s string) bool {
 	return true
 }
 
-// importPicture makes the provider's picture the new account's photo, in
+// adoptPicture imports the provider's picture when an account is created
+// or connected to the provider and has no photo yet (the initials): the
+// account takes the face it has there. A photo the user has is kept.
+func (a *App) adoptPicture(c echo.Context, u *models.User, provider, pictureURL string) {
+	if pictureURL != "" && u.AvatarVersion == "" {
+		a.importPicture(c, u.ID, provider, pictureURL)
+	}
+}
+
+// importPicture makes the provider's picture the account's photo, in
 // the background: a picture that cannot be fetched or used is logged and
 // forgotten, and never replaces a photo the user chose meanwhile.
 func (a *App) importPicture(c echo.Context, userID, provider, pictureURL string) {

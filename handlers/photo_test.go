@@ -603,3 +603,53 @@ func TestThePhotoIsInTheAPI(t *testing.T) {
 	}
 	fetchPhoto(t, ta.client(t), models.PhotoURL(u.ID, version))
 }
+
+// TestPhotoFromTheProviderWhenLinkedOrConnected: an account without a
+// photo takes the provider's picture when the provider joins it (linked
+// at sign-in by the verified address, or connected from the account page);
+// one with a photo keeps it, and the picture is not even fetched.
+func TestPhotoFromTheProviderWhenLinkedOrConnected(t *testing.T) {
+	t.Parallel()
+	pics, hits := pictureServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(pngOf(t, 300, 300))
+	})
+	f := oauthtest.NewIssuer(t)
+	ta := newTestApp(t, withIssuer(f), withPictures(pics.Client()))
+	imported := func(u *models.User) bool {
+		t.Helper()
+		waitForPictures(t, ta)
+		return countRows(t, ta.DB, "SELECT count(*) FROM user_photos WHERE user_id = ? AND source = 'oidc'", u.ID) == 1
+	}
+
+	// Linked at sign-in: the verified address of a verified account.
+	_, linked := verifiedClient(t, ta, "linked@example.com")
+	f.Queue(withPicture(oauthtest.User{Subject: "sub-linked", Email: "linked@example.com", EmailVerified: true}, pics.URL+"/linked.png"))
+	expectRedirect(t, ta.client(t).socialSignIn("oidc"), "/account")
+	if !imported(linked) {
+		t.Error("linking at sign-in did not import the picture")
+	}
+
+	// Connected from the account page.
+	c, connected := verifiedClient(t, ta, "connected@example.com")
+	f.Queue(withPicture(oauthtest.User{Subject: "sub-connected", Email: "elsewhere@example.com", EmailVerified: true}, pics.URL+"/connected.png"))
+	expectRedirect(t, c.get(providerRoundTrip(t, c.connect("oidc"))), "/account")
+	if !imported(connected) {
+		t.Error("connecting did not import the picture")
+	}
+	if src, isPhoto := headerAvatar(t, c.get("/account")); !isPhoto {
+		t.Errorf("header shows %q, not the imported photo", src)
+	}
+
+	// A photo of the user's own is kept.
+	k, keeper := verifiedClient(t, ta, "keeper@example.com")
+	expectRedirect(t, k.uploadPhoto("mine.png", pngOf(t, 100, 100)), "/account#photo")
+	mine, _ := photoOf(t, ta, keeper.ID)
+	before := hits.Load()
+	f.Queue(withPicture(oauthtest.User{Subject: "sub-keeper", Email: "keeper-elsewhere@example.com", EmailVerified: true}, pics.URL+"/keeper.png"))
+	expectRedirect(t, k.get(providerRoundTrip(t, k.connect("oidc"))), "/account")
+	waitForPictures(t, ta)
+	if v, rows := photoOf(t, ta, keeper.ID); v != mine || rows != 1 || hits.Load() != before {
+		t.Errorf("connecting replaced or fetched over the user's photo: %q (was %q), %d fetches", v, mine, hits.Load()-before)
+	}
+}

@@ -192,7 +192,7 @@ func (a *App) SocialCallback(c echo.Context) error {
 	}
 	ext := models.External{Provider: p.Name, ProviderUserID: pu.ID, Email: pu.Email, EmailVerified: pu.EmailVerified, Name: pu.Name}
 	if connect {
-		return a.finishConnect(c, p, ext)
+		return a.finishConnect(c, p, ext, pu.AvatarURL)
 	}
 
 	mail := announce(a, ctx, func(res models.SocialResult) []letter {
@@ -224,11 +224,10 @@ func (a *App) SocialCallback(c echo.Context) error {
 	switch res.Outcome {
 	case models.SocialCreated:
 		s.Action, s.Welcome = models.AuditSignUp, "Welcome to "+config.ProductName+"! Your account is ready."
-		if pu.AvatarURL != "" { // the new account's photo, unless it cannot be had
-			a.importPicture(c, u.ID, p.Name, pu.AvatarURL)
-		}
+		a.adoptPicture(c, u, p.Name, pu.AvatarURL)
 	case models.SocialLinked:
 		s.Action, s.Welcome = models.AuditIdentityLink, p.Label+" is now connected to your account."
+		a.adoptPicture(c, u, p.Name, pu.AvatarURL)
 	}
 	// A provider is a first factor like a password: an account with a
 	// second factor passes /login/2fa before it is signed in.
@@ -239,7 +238,7 @@ func (a *App) SocialCallback(c echo.Context) error {
 // address is proven (models.ErrEmailUnverified).
 const unverifiedConnect = "Confirm your email address first: open the link we mailed you, then connect a provider."
 
-func (a *App) finishConnect(c echo.Context, p *SocialProvider, ext models.External) error {
+func (a *App) finishConnect(c echo.Context, p *SocialProvider, ext models.External, pictureURL string) error {
 	u := currentUser(c)
 	err := models.ConnectIdentity(c.Request().Context(), a.DB, a.Now(), a.auditBy(c), u, ext)
 	if errors.Is(err, models.ErrEmailUnverified) {
@@ -252,6 +251,7 @@ func (a *App) finishConnect(c echo.Context, p *SocialProvider, ext models.Extern
 	} else if err != nil {
 		return err
 	}
+	a.adoptPicture(c, u, p.Name, pictureURL)
 	a.flash(c, layout.FlashSuccess, p.Label+" is now connected to your account.")
 	return redirect(c, "/account")
 }
