@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/hearth-app/hearth/config"
@@ -98,6 +99,9 @@ func New(a App) *App {
 		_, _ = rand.Read(a.FormKey)
 	}
 	sm := scs.New()
+	if ms, ok := sm.Store.(*memstore.MemStore); ok {
+		ms.StopCleanup() // scs.New's own store, which ours replaces, runs a goroutine
+	}
 	sm.Store = a.SessionStore
 	sm.Codec = sessionstore.NewCodec(10_000)
 	sm.Lifetime = a.Config.SessionLifetime
