@@ -5,6 +5,11 @@ package config
 // place it is written; `make rename NAME=…` rewrites it.
 const ProductName = "Hearth"
 
+// CookiePrefix begins the names of the app's cookies: hearth_session,
+// hearth_flash, hearth_device, hearth_theme (with __Host- before them in
+// production). `make rename NAME=…` rewrites it from the new name.
+const CookiePrefix = "hearth"
+
 // The product's colours, for what the stylesheet cannot reach: the mails
 // (mail clients take inline styles only) and the logo. They are the light
 // palette of static/css/app.css (--c-primary and the rest) and of

@@ -70,7 +70,7 @@ type App struct {
 
 // SessionCookieName is the cookie's name in development; production adds the
 // __Host- prefix, which browsers only accept with Secure, Path=/ and no Domain.
-const SessionCookieName = "hearth_session"
+const SessionCookieName = config.CookiePrefix + "_session"
 
 // New completes a: the optional fields' defaults, the session manager and
 // the handlers' own state.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-app/hearth/config"
 )
 
 // Device cookies (OWASP's "slow down online guessing with device cookies"):
@@ -16,7 +18,7 @@ import (
 // own instead of the account's. Ten wrong passwords from elsewhere then lock
 // out unknown browsers only, never the owner's own.
 const (
-	deviceCookieName = "hearth_device"
+	deviceCookieName = config.CookiePrefix + "_device"
 	deviceCookieAge  = 365 * 24 * time.Hour
 )
 

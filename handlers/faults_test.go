@@ -16,6 +16,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/hearth-app/hearth/handlers"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
@@ -87,7 +88,7 @@ func TestFailedSessionCommitFailsTheRequest(t *testing.T) {
 		t.Errorf("Location %q on a failed commit", loc)
 	}
 	for _, ck := range res.Cookies() {
-		if strings.HasSuffix(ck.Name, "hearth_session") {
+		if strings.HasSuffix(ck.Name, handlers.SessionCookieName) {
 			t.Errorf("session cookie set on a failed commit: %v", ck)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/views/layout"
 )
 
@@ -16,7 +17,7 @@ import (
 // (signed out, or never signed in) gets a signed cookie of a minute instead:
 // a message is no reason to store a session row.
 const (
-	flashCookieName = "hearth_flash"
+	flashCookieName = config.CookiePrefix + "_flash"
 	flashMaxAge     = time.Minute // the next page follows the redirect at once
 )
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/oauth2-proxy/mockoidc"
 
+	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/handlers"
 	"github.com/hearth-app/hearth/internal/sessionstore"
 	"github.com/hearth-app/hearth/models"
@@ -170,7 +171,7 @@ func TestSigningOutWithoutASessionStoresNone(t *testing.T) {
 	forger := ta.client(t)
 	u, _ := url.Parse(ta.URL)
 	msg := base64.RawURLEncoding.EncodeToString([]byte("error|Your account is locked: call +1 555 0100"))
-	forger.http.Jar.SetCookies(u, []*http.Cookie{{Name: "hearth_flash", Value: msg + ".bm90LWEtbWFj", Path: "/"}})
+	forger.http.Jar.SetCookies(u, []*http.Cookie{{Name: config.CookiePrefix + "_flash", Value: msg + ".bm90LWEtbWFj", Path: "/"}})
 	if got := forger.get("/").Doc.Find("[data-testid=flash]").Text(); got != "" {
 		t.Errorf("a forged flash cookie was shown: %q", got)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/descope/virtualwebauthn"
 
+	"github.com/hearth-app/hearth/handlers"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -77,7 +78,7 @@ func (c *client) postJSON(path, body string) *response {
 func (c *client) passkeyCookie() *http.Cookie {
 	u, _ := url.Parse(passkeyOrigin)
 	for _, ck := range c.http.Jar.Cookies(&url.URL{Scheme: "http", Host: u.Host, Path: "/"}) {
-		if ck.Name == "hearth_session" {
+		if ck.Name == handlers.SessionCookieName {
 			return ck
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oauth2-proxy/mockoidc"
 
+	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/models"
 )
 
@@ -273,7 +274,7 @@ func TestAccountLockSparesTheOwnersBrowserAndEndsWithAReset(t *testing.T) {
 	forged := ta.client(t)
 	u, _ := url.Parse(ta.URL)
 	for _, ck := range owner.http.Jar.Cookies(u) {
-		if ck.Name == "hearth_device" {
+		if ck.Name == config.CookiePrefix+"_device" {
 			ck.Value = strings.Replace(ck.Value, ck.Value[len(ck.Value)-4:], "AAAA", 1)
 			forged.http.Jar.SetCookies(u, []*http.Cookie{ck})
 		}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/config"
+	"github.com/hearth-app/hearth/handlers"
 	"github.com/hearth-app/hearth/internal/testdb"
 	"github.com/hearth-app/hearth/models"
 )
@@ -60,8 +62,8 @@ func TestSessionCookieFlags(t *testing.T) {
 		ta := newTestApp(t)
 		res := ta.client(t).signUp("dev@example.com", goodPassword)
 		ck := sessionCookie(t, res)
-		if ck.Name != "hearth_session" || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" {
-			t.Errorf("cookie %+v: want hearth_session, HttpOnly, SameSite=Lax, Path=/, no Domain", ck)
+		if ck.Name != handlers.SessionCookieName || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" {
+			t.Errorf("cookie %+v: want the session cookie, HttpOnly, SameSite=Lax, Path=/, no Domain", ck)
 		}
 		if ck.Secure {
 			t.Error("Secure in development would break http://localhost")
@@ -80,7 +82,7 @@ func TestSessionCookieFlags(t *testing.T) {
 		res := ta.client(t).do(req)
 		expectStatus(t, res, http.StatusSeeOther)
 		// The session cookie, and the device cookie of a successful sign-up.
-		for _, name := range []string{"__Host-hearth_session=", "__Host-hearth_device="} {
+		for _, name := range []string{"__Host-" + handlers.SessionCookieName + "=", "__Host-" + config.CookiePrefix + "_device="} {
 			raw := ""
 			for _, v := range res.Header.Values("Set-Cookie") {
 				if strings.HasPrefix(v, name) {
@@ -105,7 +107,7 @@ func TestSessionCookieFlags(t *testing.T) {
 func sessionCookie(t *testing.T, res *response) *http.Cookie {
 	t.Helper()
 	for _, ck := range res.Cookies() {
-		if strings.HasSuffix(ck.Name, "hearth_session") {
+		if strings.HasSuffix(ck.Name, handlers.SessionCookieName) {
 			return ck
 		}
 	}
@@ -296,7 +298,7 @@ func TestRawSessionTokenIsNeverStored(t *testing.T) {
 	// A stolen row is no cookie: its key replayed as a token finds nothing.
 	thief := ta.client(t)
 	u, _ := url.Parse(ta.URL)
-	thief.http.Jar.SetCookies(u, []*http.Cookie{{Name: "hearth_session", Value: models.HashToken(token), Path: "/"}})
+	thief.http.Jar.SetCookies(u, []*http.Cookie{{Name: handlers.SessionCookieName, Value: models.HashToken(token), Path: "/"}})
 	expectRedirect(t, thief.get("/account"), "/login?next=%2Faccount")
 }
 

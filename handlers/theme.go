@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/config"
 	"github.com/hearth-app/hearth/views/layout"
 )
 
@@ -13,7 +14,7 @@ import (
 // cookie the server reads, so every page renders in the right theme without
 // JavaScript (and without a flash of the wrong one).
 const (
-	themeCookieName = "hearth_theme"
+	themeCookieName = config.CookiePrefix + "_theme"
 	themeCookieAge  = 365 * 24 * time.Hour
 )
 

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/hearth-app/hearth/config"
 )
 
 // TestThemeSwitchIsRememberedByACookie: the choice is a cookie the server
@@ -51,7 +53,7 @@ func TestThemeSwitchIsRememberedByACookie(t *testing.T) {
 	expectStatus(t, c.post("/theme", url.Values{"theme": {"neon"}}), http.StatusBadRequest)
 	// A forged cookie value is ignored.
 	req, _ := http.NewRequest(http.MethodGet, ta.URL+"/", nil)
-	req.AddCookie(&http.Cookie{Name: "hearth_theme", Value: `"><script>`})
+	req.AddCookie(&http.Cookie{Name: config.CookiePrefix + "_theme", Value: `"><script>`})
 	if d, _ := ta.client(t).do(req).Doc.Find("html").Attr("data-theme"); d != "system" {
 		t.Errorf("a bad cookie gave data-theme %q", d)
 	}
@@ -59,7 +61,7 @@ func TestThemeSwitchIsRememberedByACookie(t *testing.T) {
 	res := ta.client(t).post("/theme", url.Values{"theme": {"dark"}})
 	var ck *http.Cookie
 	for _, k := range res.Cookies() {
-		if k.Name == "hearth_theme" {
+		if k.Name == config.CookiePrefix+"_theme" {
 			ck = k
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-app/hearth/handlers"
 	pwhash "github.com/hearth-app/hearth/internal/password"
 	"github.com/hearth-app/hearth/internal/testapp"
 	"github.com/hearth-app/hearth/internal/testdb"
@@ -717,7 +718,7 @@ func signIn(c *http.Client, base, email string) (*http.Cookie, error) {
 		return nil, fmt.Errorf("sign-in %s: status %d", email, res.StatusCode)
 	}
 	for _, ck := range res.Cookies() {
-		if strings.HasSuffix(ck.Name, "hearth_session") {
+		if strings.HasSuffix(ck.Name, handlers.SessionCookieName) {
 			return &http.Cookie{Name: ck.Name, Value: ck.Value}, nil
 		}
 	}

@@ -2,7 +2,9 @@
 // `make rename MODULE=github.com/acme/app NAME=Acme`. It changes the Go module
 // path (go.mod and every import of the old path in Go, templ and build
 // files) and the product name people see (config.ProductName, the one place
-// it is written), then leaves the result for you to review with git diff.
+// it is written) with the start of the cookie names made from it
+// (config.CookiePrefix), then leaves the result for you to review with git
+// diff.
 package main
 
 import (
@@ -19,6 +21,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/hearth-app/hearth/internal/searchtext"
 )
 
 func main() {
@@ -51,10 +55,14 @@ func main() {
 // mails and messages show it.
 const productFile = "config/product.go"
 
-var productLine = regexp.MustCompile(`(?m)^const ProductName = ".*"$`)
+var (
+	productLine = regexp.MustCompile(`(?m)^const ProductName = ".*"$`)
+	cookieLine  = regexp.MustCompile(`(?m)^const CookiePrefix = ".*"$`)
+)
 
-// renameProduct sets config.ProductName to name. The name must work as the
-// display name of the default sender (name <no-reply@localhost>).
+// renameProduct sets config.ProductName to name, and config.CookiePrefix
+// to cookiePrefix(name). The name must work as the display name of the
+// default sender (name <no-reply@localhost>).
 func renameProduct(dir, name string) error {
 	if err := validProductName(name); err != nil {
 		return err
@@ -64,11 +72,28 @@ func renameProduct(dir, name string) error {
 	if err != nil {
 		return err
 	}
-	if len(productLine.FindAll(b, -1)) != 1 {
-		return fmt.Errorf("%s does not declare ProductName on one line", productFile)
+	if len(productLine.FindAll(b, -1)) != 1 || len(cookieLine.FindAll(b, -1)) != 1 {
+		return fmt.Errorf("%s does not declare ProductName and CookiePrefix on a line each", productFile)
 	}
 	b = productLine.ReplaceAllLiteral(b, []byte("const ProductName = "+strconv.Quote(name)))
+	b = cookieLine.ReplaceAllLiteral(b, []byte("const CookiePrefix = "+strconv.Quote(cookiePrefix(name))))
 	return os.WriteFile(path, b, 0o644)
+}
+
+// cookiePrefix is name as the start of a cookie name: its ASCII letters
+// and digits, lower case, accents dropped ("Zoë's Café" is "zoescafe"),
+// at most 32 of them; "app" when none is left.
+func cookiePrefix(name string) string {
+	var b strings.Builder
+	for _, r := range searchtext.Fold(name) {
+		if b.Len() < 32 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "app"
+	}
+	return b.String()
 }
 
 func validProductName(name string) error {

@@ -26,7 +26,7 @@ func TestRenameProducesABuildableApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	product, _ := os.ReadFile(filepath.Join(dst, productFile))
-	if !strings.Contains(string(product), `const ProductName = "Acme Widgets"`) {
+	if !strings.Contains(string(product), `const ProductName = "Acme Widgets"`) || !strings.Contains(string(product), `const CookiePrefix = "acmewidgets"`) {
 		t.Fatalf("%s after the rename:\n%s", productFile, product)
 	}
 	if n < 5 {
@@ -65,6 +65,17 @@ func TestProductNamesMustWorkAsASendersName(t *testing.T) {
 	dir := t.TempDir()
 	if err := renameProduct(dir, "Acme"); err == nil {
 		t.Error("renamed the product in a tree without config/product.go")
+	}
+}
+
+func TestCookiePrefixIsATokenOfTheName(t *testing.T) {
+	for name, want := range map[string]string{
+		"Acme": "acme", "Acme Widgets": "acmewidgets", "Zoë's Café": "zoescafe", "Łódź Labs": "lodzlabs",
+		"日本": "app", "R2-D2": "r2d2", strings.Repeat("Long", 20): strings.Repeat("long", 8),
+	} {
+		if got := cookiePrefix(name); got != want {
+			t.Errorf("cookiePrefix(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 
