@@ -328,10 +328,11 @@ func (a *App) AdminSendReset(c echo.Context) error {
 	if target.BannedAt != nil {
 		return echo.NewHTTPError(http.StatusConflict, "Banned users cannot reset their password.")
 	}
-	if err := a.sendPasswordReset(c, target); err != nil {
+	by := a.auditBy(c)
+	by.Action, by.TargetID, by.Email, by.Detail = models.AuditPasswordResetSent, &target.ID, target.Email, "by an admin"
+	if err := a.sendPasswordResetCtx(c.Request().Context(), c.Get(ctxRequestID), target, by); err != nil {
 		return err
 	}
-	a.audit(c, models.AuditPasswordResetSent, target, "", "by an admin")
 	a.flash(c, layout.FlashSuccess, "A password-reset link was sent to "+target.Email+".")
 	return redirect(c, admin.UserURL(target.ID))
 }

@@ -454,3 +454,48 @@ func TestAccountChangesAreAtomicWithTheirAuditRow(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminSendResetIsAtomicWithItsAuditRow: an admin's "send password-reset
+// link" issues the link, queues its mail and records who sent it in one
+// transaction: with any of the three refused, none of them is there.
+func TestAdminSendResetIsAtomicWithItsAuditRow(t *testing.T) {
+	t.Parallel()
+	for _, table := range []string{"audit_events", "outbox", "user_tokens"} {
+		t.Run(table, func(t *testing.T) {
+			t.Parallel()
+			ta := newTestApp(t)
+			adm := ta.client(t)
+			adm.signUpAdmin("boss@example.com")
+			target := ta.client(t).signUpMember("member@example.com")
+			counts := func() [3]int64 {
+				return [3]int64{
+					countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND target_id = ?", models.AuditPasswordResetSent, target.ID),
+					countRows(t, ta.DB, "SELECT count(*) FROM outbox WHERE to_addr = 'member@example.com' AND template = ?", models.TokenResetPassword),
+					countRows(t, ta.DB, "SELECT count(*) FROM user_tokens WHERE user_id = ? AND purpose = ?", target.ID, models.TokenResetPassword),
+				}
+			}
+			failInserts(t, ta, table)
+			if res := adm.post("/admin/users/"+target.ID+"/send-reset", url.Values{}); res.StatusCode < 500 {
+				t.Fatalf("send-reset with %s refused: %d, want a 5xx", table, res.StatusCode)
+			}
+			if got := counts(); got != [3]int64{} {
+				t.Errorf("with %s refused: audit, mail, token = %v, want none", table, got)
+			}
+		})
+	}
+	// And when nothing fails, all three are there.
+	ta := newTestApp(t)
+	adm := ta.client(t)
+	boss := adm.signUpAdmin("boss@example.com")
+	target := ta.client(t).signUpMember("member@example.com")
+	expectRedirect(t, adm.post("/admin/users/"+target.ID+"/send-reset", url.Values{}), "/admin/users/"+target.ID)
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM audit_events WHERE action = ? AND target_id = ? AND actor_id = ? AND detail = 'by an admin'", models.AuditPasswordResetSent, target.ID, boss.ID); n != 1 {
+		t.Errorf("%d audit rows for the admin's reset link", n)
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM user_tokens WHERE user_id = ? AND purpose = ?", target.ID, models.TokenResetPassword); n != 1 {
+		t.Errorf("%d reset tokens", n)
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM outbox WHERE to_addr = 'member@example.com' AND template = ?", models.TokenResetPassword); n != 1 {
+		t.Errorf("%d reset mails", n)
+	}
+}

@@ -72,16 +72,17 @@ func (a *App) sent(requestID any, queued []models.OutboxMail) {
 // to), and mails to to what compose makes of the link to path (with
 // query), with also (notices of the same request) in the same transaction.
 func (a *App) mailLink(c echo.Context, u *models.User, purpose, to, path string, query url.Values, compose func(link string) mailview.Mail, also ...letter) error {
-	return a.mailLinkCtx(c.Request().Context(), c.Get(ctxRequestID), u, purpose, to, path, query, compose, also...)
+	return a.mailLinkCtx(c.Request().Context(), c.Get(ctxRequestID), u, purpose, to, path, query, compose, nil, also...)
 }
 
 // mailLinkCtx is mailLink outside a request (background jobs), logged
-// with the id of the request that asked for it.
-func (a *App) mailLinkCtx(ctx context.Context, requestID any, u *models.User, purpose, to, path string, query url.Values, compose func(link string) mailview.Mail, also ...letter) error {
+// with the id of the request that asked for it, and with the audit events
+// audits written in its transaction.
+func (a *App) mailLinkCtx(ctx context.Context, requestID any, u *models.User, purpose, to, path string, query url.Values, compose func(link string) mailview.Mail, audits []models.AuditEvent, also ...letter) error {
 	mail := announce(a, ctx, func(is models.Issued) []letter {
 		return append([]letter{{u, to, compose(a.tokenLink(path, query, is.Token))}}, also...)
 	})
-	if err := models.MailLink(ctx, a.DB, a.Now(), u, purpose, to, mail); err != nil {
+	if err := models.MailLink(ctx, a.DB, a.Now(), u, purpose, to, mail, audits...); err != nil {
 		return err
 	}
 	a.sent(requestID, mail.Queued)

@@ -69,10 +69,12 @@ func (a *App) sendPasswordReset(c echo.Context, u *models.User) error {
 	return a.sendPasswordResetCtx(c.Request().Context(), c.Get(ctxRequestID), u)
 }
 
-func (a *App) sendPasswordResetCtx(ctx context.Context, requestID any, u *models.User) error {
+// sendPasswordResetCtx mails u a reset link, with the audit events given
+// written in its transaction.
+func (a *App) sendPasswordResetCtx(ctx context.Context, requestID any, u *models.User, audits ...models.AuditEvent) error {
 	return a.mailLinkCtx(ctx, requestID, u, models.TokenResetPassword, u.Email, "/reset-password", nil, func(link string) mailview.Mail {
 		return mailview.ResetPassword(u, link)
-	})
+	}, audits)
 }
 
 // ResetPasswordPage shows the new-password form for a valid link.

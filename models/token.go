@@ -65,13 +65,19 @@ type Issued struct {
 
 // MailLink issues u a single-use link for purpose (TokenVerifyEmail,
 // TokenResetPassword, TokenChangeEmail) proving the address to, and queues
-// the mails that carry it (mail) in the same transaction. Earlier unused
-// links of the same purpose stop working.
-func MailLink(ctx context.Context, db *DB, now time.Time, u *User, purpose, to string, mail *Announce[Issued]) error {
+// the mails that carry it (mail) in the same transaction, with the audit
+// events given (an admin's sending, say). Earlier unused links of the same
+// purpose stop working.
+func MailLink(ctx context.Context, db *DB, now time.Time, u *User, purpose, to string, mail *Announce[Issued], audits ...AuditEvent) error {
 	return mail.settle(db.Write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		raw, err := issueToken(tx, now, u, purpose, to)
 		if err != nil {
 			return err
+		}
+		for _, e := range audits {
+			if err := recordEventTx(tx, e); err != nil {
+				return err
+			}
 		}
 		return mail.queue(tx, now, Issued{User: u, Token: raw})
 	}))
