@@ -706,3 +706,43 @@ func TestSessionEndedForEverySessionThatEnds(t *testing.T) {
 		t.Errorf("%d sessions announced, want %d", len(seen), len(want))
 	}
 }
+
+// TestConcurrentEndingsAnnounceEachSessionOnce: when several requests end
+// the same sessions at once (two admins pressing "sign out everywhere", on
+// two instances), each session is announced by the one that ended it, not
+// by every one that saw it live.
+func TestConcurrentEndingsAnnounceEachSessionOnce(t *testing.T) {
+	t.Parallel()
+	ta := newWebhookApp(t, testapp.Options{})
+	admin := ta.client(t)
+	admin.signUpAdmin("admin@example.com")
+	addEndpoint(t, admin, newReceiver(t, nil).URL, "session.ended")
+	laptop, phone, tablet := ta.client(t), ta.client(t), ta.client(t)
+	laptop.signUp("ada@example.com", goodPassword)
+	expectRedirect(t, phone.signIn("ada@example.com", goodPassword), "/account")
+	expectRedirect(t, tablet.signIn("ada@example.com", goodPassword), "/account")
+	ada, err := models.UserByEmail(t.Context(), ta.DB, "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const revokers = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, revokers)
+	for range revokers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- models.AdminRevokeSessions(t.Context(), ta.DB, ta.clock.Now(), models.AuditEvent{}, ada, "", "")
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countRows(t, ta.DB, "SELECT count(*) FROM webhook_events WHERE type = 'session.ended'"); n != 3 {
+		t.Errorf("%d session.ended events for 3 sessions ended by %d requests at once", n, revokers)
+	}
+}

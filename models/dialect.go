@@ -1,5 +1,7 @@
 package models
 
+import "gorm.io/gorm"
+
 // Dialect is the SQL the database speaks. SQL that differs between the two
 // is chosen with Pick, so both spellings sit side by side.
 type Dialect string
@@ -16,4 +18,12 @@ func (d Dialect) Pick(sqlite, postgres string) string {
 		return postgres
 	}
 	return sqlite
+}
+
+// dialectOf is the dialect of the database tx works on.
+func dialectOf(tx *gorm.DB) Dialect {
+	if tx.Dialector.Name() == string(Postgres) {
+		return Postgres
+	}
+	return SQLite
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Sessions live in the sessions table, keyed by the SHA-256 of their token;
@@ -228,7 +229,14 @@ func endSessions(tx *gorm.DB, now time.Time, s sessionSet) (int64, error) {
 			if err != nil {
 				return 0, err
 			}
-			if err := q.Where("user_id IS NOT NULL").Select("token_hash", "user_id").Find(&ended).Error; err != nil {
+			q = q.Where("user_id IS NOT NULL").Select("token_hash", "user_id").Order("token_hash")
+			if dialectOf(tx) == Postgres {
+				// Another transaction ending these sessions now waits here,
+				// then sees them ended: each is announced once. (SQLite's
+				// one writer serializes anyway.)
+				q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+			}
+			if err := q.Find(&ended).Error; err != nil {
 				return 0, fmt.Errorf("end sessions: %w", err)
 			}
 		}
