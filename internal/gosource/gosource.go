@@ -10,6 +10,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -20,11 +21,17 @@ type File struct {
 	AST  *ast.File
 }
 
-// Parse parses the non-test .go files of dir with fset, in name order. It
-// fails t on a file that does not parse, and when dir holds none.
+// Parse parses the non-test .go files of dir with fset, in name order. A
+// relative dir is taken from the folder of the calling test's file, not
+// the working directory; the files' paths stay relative to dir. It fails t
+// on a file that does not parse, and when dir holds none.
 func Parse(t testing.TB, fset *token.FileSet, dir string) []File {
 	t.Helper()
-	entries, err := os.ReadDir(dir) // not filepath.Glob, which hides why a folder could not be read
+	root := dir
+	if _, caller, _, ok := runtime.Caller(1); ok && !filepath.IsAbs(dir) && filepath.IsAbs(caller) {
+		root = filepath.Join(filepath.Dir(caller), dir)
+	}
+	entries, err := os.ReadDir(root) // not filepath.Glob, which hides why a folder could not be read
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,16 +41,14 @@ func Parse(t testing.TB, fset *token.FileSet, dir string) []File {
 		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			continue
 		}
-		p := filepath.Join(dir, name)
-		f, err := parser.ParseFile(fset, p, nil, 0)
+		f, err := parser.ParseFile(fset, filepath.Join(root, name), nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, File{Path: p, AST: f})
+		files = append(files, File{Path: filepath.Join(dir, name), AST: f})
 	}
 	if len(files) == 0 {
-		wd, _ := os.Getwd()
-		t.Fatalf("no Go files in %s (%s, %d entries)", dir, wd, len(entries))
+		t.Fatalf("no Go files in %s (%d entries)", root, len(entries))
 	}
 	return files
 }
