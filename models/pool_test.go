@@ -33,7 +33,11 @@ func TestAStatementWaitingForAConnectionDoesNotDeadlockTransactions(t *testing.T
 		outside <- db.Write.Raw(query, "outside@example.com").Scan(&n).Error
 	}()
 	for pool.Stats().WaitCount == 0 { // the statement outside is waiting for a connection
-		time.Sleep(time.Millisecond)
+		select {
+		case err := <-outside:
+			t.Fatalf("the statement outside ran without waiting for a connection (%v): the pool is larger than its transactions", err)
+		case <-time.After(time.Millisecond):
+		}
 	}
 	inside := make(chan error, 1)
 	go func() {
