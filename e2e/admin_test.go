@@ -49,7 +49,17 @@ func TestBrowserAdminSearchAndBan(t *testing.T) {
 	if admin.exists("[data-testid=unban-form]") {
 		t.Fatal("Cancel banned the user")
 	}
-	admin.do(chromedp.Click("[data-testid=ban-form] button"), chromedp.WaitVisible("[data-testid=confirm-dialog-ok]"),
+	// Asked again at once (before the browser has told of the first
+	// closing): the new question is answered by its own OK.
+	admin.do(chromedp.Click("[data-testid=ban-form] button"), chromedp.WaitVisible("[data-testid=confirm-dialog]"))
+	if !admin.evalBool(`(() => {
+		document.querySelector("[data-testid=confirm-dialog] button[value=cancel]").click();
+		document.querySelector("[data-testid=ban-form] button").click();
+		return document.querySelector("[data-testid=confirm-dialog]").open;
+	})()`) {
+		t.Fatal("the dialog did not open again")
+	}
+	admin.do(chromedp.WaitVisible("[data-testid=confirm-dialog-ok]"),
 		chromedp.Click("[data-testid=confirm-dialog-ok]"), chromedp.WaitVisible("[data-testid=unban-form]"))
 
 	member.do(chromedp.Navigate(srv.URL+"/account"), chromedp.WaitVisible("[data-testid=login]"))

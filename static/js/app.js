@@ -92,6 +92,7 @@ for (const box of document.querySelectorAll("[data-password-strength]")) {
 // asks only when the role changes). Confirming adds confirmed=yes, which the
 // server looks for; without this file it asks on a page of its own.
 let confirmDialog = null;
+let confirmQuestion = 0; // the question the dialog asks now; earlier ones are answered "no"
 function askToConfirm(question, label) {
   if (!confirmDialog) {
     confirmDialog = document.createElement("dialog");
@@ -120,8 +121,17 @@ function askToConfirm(question, label) {
   confirmDialog.querySelector("p").textContent = question;
   confirmDialog.querySelector("[value=confirm]").textContent = label || "Confirm";
   confirmDialog.returnValue = "";
+  const asked = ++confirmQuestion;
   return new Promise((resolve) => {
-    confirmDialog.addEventListener("close", () => resolve(confirmDialog.returnValue === "confirm"), { once: true });
+    // The browser tells of a closing later, as a task: the close of an
+    // earlier question may come while this one is open. It is not this
+    // question's answer.
+    const onClose = () => {
+      if (asked === confirmQuestion && confirmDialog.open) return;
+      confirmDialog.removeEventListener("close", onClose);
+      resolve(asked === confirmQuestion && confirmDialog.returnValue === "confirm");
+    };
+    confirmDialog.addEventListener("close", onClose);
     openDialog(confirmDialog, confirmDialog.querySelector("[value=cancel]")); // the safe choice is the one under Enter
   });
 }
