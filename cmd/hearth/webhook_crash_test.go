@@ -150,7 +150,16 @@ func TestCrashKeepsQueuedWebhooks(t *testing.T) {
 	if ids[0] != ids[1] || len(ids) != 2 {
 		t.Fatalf("webhook-ids %v: want the same message twice", ids)
 	}
-	ds, err := models.WebhookDeliveries(t.Context(), db, ep.ID, 10)
+	// The worker logs the attempt once the receiver has answered: wait for
+	// the row, not only for the request.
+	var ds []models.WebhookDelivery
+	for {
+		ds, err = models.WebhookDeliveries(t.Context(), db, ep.ID, 10)
+		if err != nil || len(ds) >= 2 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err != nil || len(ds) != 2 || ds[0].StatusCode != http.StatusNoContent || ds[1].StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("delivery log %+v, %v", ds, err)
 	}
